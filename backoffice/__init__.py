@@ -1,0 +1,1 @@
+"""Backoffice: back-office operations platform (work engine, ledger, commerce)."""

@@ -1,0 +1,38 @@
+"""The JSON API under /api/v1: one NinjaAPI, one router per bounded context."""
+
+from django.conf import settings
+from ninja import NinjaAPI
+
+from backoffice.api.auth import api_auth
+from backoffice.api.errors import install_error_handlers
+
+api = NinjaAPI(
+    title="Backoffice API",
+    version="1",
+    description=(
+        "Back-office operations platform. Authenticate with `Authorization: Bearer <token>` "
+        "(a personal token scoped to one tenant) or the browser session plus `X-Tenant`. "
+        'Errors always have the body {"error": {"code", "message", "fields"}}. '
+        "Create endpoints honour an `Idempotency-Key` header."
+    ),
+    auth=api_auth,
+    urls_namespace="api",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+
+
+def _mount() -> None:
+    from backoffice.audit.api import router as audit_router
+    from backoffice.ledger.api import router as ledger_router
+    from backoffice.tenancy.api import router as tenancy_router
+    from backoffice.work.api import router as work_router
+
+    api.add_router("/", tenancy_router)
+    api.add_router("/audit", audit_router)
+    api.add_router("/ledger", ledger_router)
+    api.add_router("/work", work_router)
+
+
+_mount()
+__all__ = ["api", "settings"]

@@ -1,0 +1,88 @@
+"""Idempotency-Key for create endpoints: one mechanism for every API write.
+
+The first request with a key runs and its response is stored with a hash of the request
+in the same transaction. A retry with the same key and body gets the stored response; the
+same key with a different body is a 409. A unique (tenant, key) constraint decides races.
+"""
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from pydantic import BaseModel
+
+from backoffice.api.models import IdempotencyRecord
+from backoffice.core.errors import Conflict, DomainError
+from backoffice.tenancy.selectors import TenantAccess
+
+HEADER = "Idempotency-Key"
+
+
+class _LostRace(Exception):
+    pass
+
+
+def _jsonable(body: Any) -> Any:
+    if isinstance(body, BaseModel):
+        return body.model_dump(mode="json")
+    if isinstance(body, list):
+        return [_jsonable(b) for b in body]
+    return body
+
+
+def run_idempotent(
+    request: HttpRequest, operation: Callable[[], tuple[int, Any]]
+) -> tuple[int, Any]:
+    """Run `operation` (returning status, JSON-able body) at most once per Idempotency-Key."""
+    access: TenantAccess = request.auth  # type: ignore[attr-defined]
+    key = request.headers.get(HEADER, "").strip()
+    if not key:
+        with transaction.atomic():
+            return operation()
+    if len(key) > 200:
+        raise DomainError(
+            "Idempotency-Key is at most 200 characters.", fields={HEADER: ["too long"]}
+        )
+    digest = hashlib.sha256(
+        request.method.encode() + b" " + request.path.encode() + b"\n" + request.body  # type: ignore[union-attr]
+    ).hexdigest()
+
+    def replay() -> tuple[int, Any] | None:
+        record = IdempotencyRecord.objects.for_tenant(access.tenant).filter(key=key).first()
+        if record is None:
+            return None
+        if record.request_hash != digest:
+            raise Conflict(
+                "This Idempotency-Key was used with a different request.",
+                code="idempotency_key_reused",
+                fields={HEADER: ["already used with another body"]},
+            )
+        return record.status_code, record.response
+
+    stored = replay()
+    if stored:
+        return stored
+    try:
+        with transaction.atomic():
+            status, body = operation()
+            body = _jsonable(body)
+            try:
+                with transaction.atomic():
+                    IdempotencyRecord.objects.create(
+                        tenant=access.tenant,
+                        key=key,
+                        method=request.method or "",
+                        path=request.path[:500],
+                        request_hash=digest,
+                        status_code=status,
+                        response=body,
+                    )
+            except IntegrityError as exc:
+                raise _LostRace from exc
+    except _LostRace:
+        stored = replay()
+        assert stored is not None
+        return stored
+    return status, body

@@ -1,0 +1,9 @@
+from django.db import migrations
+
+from backoffice.tenancy.operations import EnableTenantRLS
+
+
+class Migration(migrations.Migration):
+    dependencies = [("api", "0002_initial")]
+
+    operations = [EnableTenantRLS("api_idempotencyrecord")]

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "backoffice.core"
+    label = "core"
+    verbose_name = "Core"
+
+    def ready(self) -> None:
+        from backoffice.core import checks, logging  # noqa: F401
+
+        logging.configure_structlog()

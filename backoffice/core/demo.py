@@ -1,0 +1,127 @@
+"""Realistic demo data: a provider, three clients, staff in every role.
+
+Each app may add its own demo data with a `demo.py` module exposing
+`seed(ctx: DemoContext) -> None`; they run in APP_ORDER after the organizations exist.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from backoffice.tenancy import services
+from backoffice.tenancy.models import Organization, User
+from backoffice.tenancy.rls import set_rls_bypass
+from backoffice.tenancy.roles import Role
+
+DEMO_PASSWORD = "demo-pass-2026"
+APP_ORDER = ["ledger", "work", "commerce", "billing"]
+
+PROVIDER = ("northwind", "Northwind Back Office Services", "US", "America/Chicago", "USD")
+CLIENTS = [
+    ("acme-insurance", "Acme Insurance Co.", "US", "America/New_York", "USD"),
+    ("globex-retail", "Globex Retail GmbH", "DE", "Europe/Berlin", "EUR"),
+    ("initech-health", "Initech Health Ltd", "GB", "Europe/London", "GBP"),
+]
+PROVIDER_STAFF = [
+    ("admin", "Priya Admin", Role.PROVIDER_ADMIN),
+    ("ops", "Oscar Operations", Role.OPERATIONS_MANAGER),
+    ("lead", "Lena Lead", Role.TEAM_LEAD),
+    ("agent1", "Ahmed Agent", Role.AGENT),
+    ("agent2", "Aiko Agent", Role.AGENT),
+    ("qa", "Quinn Reviewer", Role.QA_REVIEWER),
+    ("finance", "Fatima Finance", Role.FINANCE),
+    ("auditor", "Aude Auditor", Role.AUDITOR),
+]
+# Provider staff who also join every client account they serve.
+SERVING_ROLES = {
+    Role.OPERATIONS_MANAGER,
+    Role.TEAM_LEAD,
+    Role.AGENT,
+    Role.QA_REVIEWER,
+    Role.FINANCE,
+}
+
+
+@dataclass
+class DemoContext:
+    provider: Organization
+    clients: list[Organization]
+    users: dict[str, User] = field(default_factory=dict)
+
+
+def _user(username: str, display_name: str, *, staff: bool = False) -> User:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = services.create_user(
+            username=username,
+            password=DEMO_PASSWORD,
+            email=f"{username}@example.com",
+            display_name=display_name,
+        )
+    if staff and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    return user
+
+
+def seed_demo() -> DemoContext | None:
+    """Create the demo tenants once; returns None when they already exist."""
+    if Organization.objects.filter(slug=PROVIDER[0]).exists():
+        return None
+    with transaction.atomic():
+        set_rls_bypass()
+        slug, name, country, tz, currency = PROVIDER
+        provider = services.create_organization(
+            slug=slug,
+            name=name,
+            kind="provider",
+            country=country,
+            timezone_name=tz,
+            currency=currency,
+        )
+        clients = [
+            services.create_organization(
+                slug=s,
+                name=n,
+                kind="client",
+                provider=provider,
+                country=c,
+                timezone_name=t,
+                currency=cur,
+            )
+            for s, n, c, t, cur in CLIENTS
+        ]
+        ctx = DemoContext(provider=provider, clients=clients)
+        for username, display, role in PROVIDER_STAFF:
+            user = _user(username, display, staff=role == Role.PROVIDER_ADMIN)
+            ctx.users[username] = user
+            services.add_member(organization=provider, user=user, role=role)
+            if role in SERVING_ROLES:
+                for client in clients:
+                    services.add_member(organization=client, user=user, role=role)
+        for client in clients:
+            prefix = client.slug.split("-")[0]
+            admin = _user(f"{prefix}-admin", f"{client.name} admin")
+            member = _user(f"{prefix}-user", f"{client.name} user")
+            ctx.users[admin.username], ctx.users[member.username] = admin, member
+            services.add_member(organization=client, user=admin, role=Role.CLIENT_ADMIN)
+            services.add_member(organization=client, user=member, role=Role.CLIENT_USER)
+        for app in APP_ORDER:
+            try:
+                module = importlib.import_module(f"backoffice.{app}.demo")
+            except ModuleNotFoundError:
+                continue
+            module.seed(ctx)
+    return ctx
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    rows = [(u, f"{d} — {r.label}") for u, d, r in PROVIDER_STAFF]
+    for slug, name, *_ in CLIENTS:
+        prefix = slug.split("-")[0]
+        rows.append((f"{prefix}-admin", f"{name} — Client admin"))
+        rows.append((f"{prefix}-user", f"{name} — Client user"))
+    return rows

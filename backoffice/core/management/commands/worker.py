@@ -1,0 +1,24 @@
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Run background jobs (Django tasks, database backend). --batch exits when idle."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--batch", action="store_true", help="Exit once the queue is empty.")
+        parser.add_argument("--queue-name", default="*", help="Queues to serve; * for all.")
+        parser.add_argument("--interval", type=float, default=1.0)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        worker_args = [
+            "--queue-name",
+            options["queue_name"],
+            "--interval",
+            str(options["interval"]),
+        ]
+        if options["batch"]:
+            worker_args.append("--batch")
+        call_command("db_worker", *worker_args, verbosity=options["verbosity"])

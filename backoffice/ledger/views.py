@@ -1,0 +1,10 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from backoffice.tenancy.roles import Perm
+from backoffice.web.access import tenant_view
+
+
+@tenant_view(Perm.VIEW_LEDGER)
+def index(request: HttpRequest) -> HttpResponse:
+    return render(request, "ledger/index.html")

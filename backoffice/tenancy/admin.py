@@ -1,0 +1,49 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
+
+from backoffice.tenancy.models import ApiToken, Membership, Organization, User
+from backoffice.tenancy.roles import Role
+
+
+def _is_provider_admin(request: HttpRequest) -> bool:
+    user = request.user
+    if not (user.is_active and user.is_staff):
+        return False
+    if user.is_superuser:
+        return True
+    return Membership.objects.filter(
+        user=user, is_active=True, role=Role.PROVIDER_ADMIN, organization__kind="provider"
+    ).exists()
+
+
+admin.site.has_permission = _is_provider_admin  # type: ignore[method-assign]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "kind", "country", "timezone", "currency", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "slug"]
+    inlines = [MembershipInline]
+
+
+@admin.register(User)
+class BackofficeUserAdmin(UserAdmin):
+    list_display = ["username", "display_name", "email", "is_active", "is_staff"]
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
+        ("Backoffice", {"fields": ("display_name", "timezone")}),
+    )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "tenant", "role", "prefix", "expires_at", "revoked_at"]
+    readonly_fields = ["digest", "prefix", "created_at", "last_used_at"]
+    list_filter = ["role"]

@@ -1,0 +1,147 @@
+"""API: who am I, my tenants, my API tokens, the tenant's members."""
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.pagination import paginate
+
+from backoffice.api.idempotency import run_idempotent
+from backoffice.api.pagination import Page
+from backoffice.tenancy import services
+from backoffice.tenancy.models import ApiToken
+from backoffice.tenancy.roles import Perm
+from backoffice.tenancy.selectors import TenantAccess, accessible_tenants, members_of
+
+router = Router(tags=["tenancy"])
+
+
+class TenantOut(Schema):
+    slug: str
+    name: str
+    kind: str
+    role: str
+
+
+class MeOut(Schema):
+    username: str
+    display_name: str
+    tenant: TenantOut
+    permissions: list[str]
+
+
+class TokenIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    role: str | None = None
+    days: int | None = Field(None, ge=1, le=366)
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    role: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class TokenCreatedOut(TokenOut):
+    token: str = Field(..., description="The full secret. Shown once, never stored.")
+
+
+class MemberOut(Schema):
+    username: str
+    display_name: str
+    role: str
+    is_active: bool
+
+
+def _access(request: HttpRequest) -> TenantAccess:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+def _token_out(token: ApiToken) -> dict:
+    return {
+        "id": token.pk,
+        "name": token.name,
+        "role": token.role,
+        "prefix": token.prefix,
+        "created_at": token.created_at,
+        "expires_at": token.expires_at,
+        "revoked_at": token.revoked_at,
+        "last_used_at": token.last_used_at,
+    }
+
+
+@router.get("/me", response=MeOut)
+def me(request: HttpRequest) -> dict:
+    a = _access(request)
+    return {
+        "username": a.user.username,
+        "display_name": a.user.display_name,
+        "tenant": {
+            "slug": a.tenant.slug,
+            "name": a.tenant.name,
+            "kind": a.tenant.kind,
+            "role": a.role,
+        },
+        "permissions": sorted(a.permissions),
+    }
+
+
+@router.get("/tenants", response=list[TenantOut])
+def my_tenants(request: HttpRequest) -> list[dict]:
+    a = _access(request)
+    return [
+        {"slug": o.slug, "name": o.name, "kind": o.kind, "role": role}
+        for o, role in accessible_tenants(a.user)
+    ]
+
+
+@router.get("/members", response=list[MemberOut])
+@paginate(Page)
+def list_members(request: HttpRequest) -> list[dict]:
+    a = _access(request)
+    a.require(Perm.VIEW_DASHBOARD)
+    return [
+        {
+            "username": m.user.username,
+            "display_name": m.user.display_name,
+            "role": m.role,
+            "is_active": m.is_active,
+        }
+        for m in members_of(a.tenant)
+    ]
+
+
+@router.get("/tokens", response=list[TokenOut])
+def list_tokens(request: HttpRequest) -> list[dict]:
+    a = _access(request)
+    tokens = ApiToken.objects.filter(user=a.user, tenant=a.tenant).order_by("-created_at")
+    return [_token_out(t) for t in tokens]
+
+
+@router.post("/tokens", response={201: TokenCreatedOut})
+def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict]:
+    a = _access(request)
+    a.require(Perm.MANAGE_TOKENS)
+
+    def create() -> tuple[int, dict]:
+        token, secret = services.issue_api_token(
+            user=a.user,
+            tenant=a.tenant,
+            role=payload.role or a.role,
+            name=payload.name,
+            days=payload.days,
+        )
+        return 201, {**_token_out(token), "token": secret}
+
+    return run_idempotent(request, create)
+
+
+@router.delete("/tokens/{token_id}", response=TokenOut)
+def revoke_token(request: HttpRequest, token_id: int) -> dict:
+    a = _access(request)
+    return _token_out(services.revoke_api_token(token_id=token_id, tenant=a.tenant, actor=a.user))

@@ -1,0 +1,110 @@
+"""Roles and the permissions they grant. One table, read by services, views and the API."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    PROVIDER_ADMIN = "provider_admin", "Provider admin"
+    OPERATIONS_MANAGER = "operations_manager", "Operations manager"
+    TEAM_LEAD = "team_lead", "Team lead"
+    AGENT = "agent", "Agent"
+    QA_REVIEWER = "qa_reviewer", "QA reviewer"
+    FINANCE = "finance", "Finance"
+    CLIENT_ADMIN = "client_admin", "Client admin"
+    CLIENT_USER = "client_user", "Client user"
+    AUDITOR = "auditor", "Auditor"
+
+
+class Perm(models.TextChoices):
+    VIEW_DASHBOARD = "dashboard.view"
+    MANAGE_TENANT = "tenant.manage"
+    MANAGE_MEMBERS = "members.manage"
+    MANAGE_TOKENS = "tokens.manage"
+    VIEW_AUDIT = "audit.view"
+    VIEW_LEDGER = "ledger.view"
+    POST_LEDGER = "ledger.post"
+    MANAGE_ACCOUNTS = "ledger.accounts"
+    LOCK_PERIODS = "ledger.lock"
+    VIEW_WORK = "work.view"
+    SUBMIT_WORK = "work.submit"
+    PROCESS_WORK = "work.process"
+    REVIEW_WORK = "work.review"
+    ROUTE_WORK = "work.route"
+    MANAGE_CATALOG = "work.catalog"
+    VIEW_COMMERCE = "commerce.view"
+    MANAGE_COMMERCE = "commerce.manage"
+
+
+_ALL = set(Perm)
+_READ = {
+    Perm.VIEW_DASHBOARD,
+    Perm.VIEW_AUDIT,
+    Perm.VIEW_LEDGER,
+    Perm.VIEW_WORK,
+    Perm.VIEW_COMMERCE,
+}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.PROVIDER_ADMIN: frozenset(_ALL),
+    Role.OPERATIONS_MANAGER: frozenset(
+        {
+            Perm.VIEW_DASHBOARD,
+            Perm.VIEW_WORK,
+            Perm.SUBMIT_WORK,
+            Perm.PROCESS_WORK,
+            Perm.REVIEW_WORK,
+            Perm.ROUTE_WORK,
+            Perm.MANAGE_CATALOG,
+            Perm.VIEW_AUDIT,
+            Perm.MANAGE_TOKENS,
+        }
+    ),
+    Role.TEAM_LEAD: frozenset(
+        {Perm.VIEW_DASHBOARD, Perm.VIEW_WORK, Perm.PROCESS_WORK, Perm.REVIEW_WORK, Perm.ROUTE_WORK}
+    ),
+    Role.AGENT: frozenset({Perm.VIEW_DASHBOARD, Perm.VIEW_WORK, Perm.PROCESS_WORK}),
+    Role.QA_REVIEWER: frozenset({Perm.VIEW_DASHBOARD, Perm.VIEW_WORK, Perm.REVIEW_WORK}),
+    Role.FINANCE: frozenset(
+        {
+            Perm.VIEW_DASHBOARD,
+            Perm.VIEW_LEDGER,
+            Perm.POST_LEDGER,
+            Perm.MANAGE_ACCOUNTS,
+            Perm.LOCK_PERIODS,
+            Perm.VIEW_COMMERCE,
+            Perm.MANAGE_COMMERCE,
+            Perm.VIEW_AUDIT,
+            Perm.MANAGE_TOKENS,
+        }
+    ),
+    Role.CLIENT_ADMIN: frozenset(
+        {
+            Perm.VIEW_DASHBOARD,
+            Perm.VIEW_WORK,
+            Perm.SUBMIT_WORK,
+            Perm.VIEW_LEDGER,
+            Perm.VIEW_COMMERCE,
+            Perm.MANAGE_MEMBERS,
+            Perm.MANAGE_TOKENS,
+        }
+    ),
+    Role.CLIENT_USER: frozenset({Perm.VIEW_DASHBOARD, Perm.VIEW_WORK, Perm.SUBMIT_WORK}),
+    Role.AUDITOR: frozenset(_READ),
+}
+
+PROVIDER_ROLES = frozenset(
+    {
+        Role.PROVIDER_ADMIN,
+        Role.OPERATIONS_MANAGER,
+        Role.TEAM_LEAD,
+        Role.AGENT,
+        Role.QA_REVIEWER,
+        Role.FINANCE,
+        Role.AUDITOR,
+    }
+)
+CLIENT_ROLES = frozenset({Role.CLIENT_ADMIN, Role.CLIENT_USER, Role.AUDITOR})
+
+
+def role_has(role: str, perm: str) -> bool:
+    return perm in ROLE_PERMISSIONS.get(role, frozenset())

@@ -1,0 +1,67 @@
+"""Who may act where. Every page and endpoint resolves its tenant through `access_tenant`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from backoffice.core.errors import Forbidden, NotFound
+from backoffice.tenancy.models import Membership, Organization, User
+from backoffice.tenancy.roles import ROLE_PERMISSIONS, Role
+
+# Provider roles that reach every client of their provider without a membership there.
+PROVIDER_WIDE_ROLES = frozenset({Role.PROVIDER_ADMIN, Role.AUDITOR})
+
+
+@dataclass(frozen=True)
+class TenantAccess:
+    """The acting user, the tenant they act in and the role they act with."""
+
+    user: User
+    tenant: Organization
+    role: str
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        return ROLE_PERMISSIONS.get(self.role, frozenset())
+
+    def can(self, perm: str) -> bool:
+        return perm in self.permissions
+
+    def require(self, perm: str) -> None:
+        if not self.can(perm):
+            raise Forbidden(f"Your role ({self.role}) may not do this ({perm}).")
+
+
+def accessible_tenants(user: User) -> list[tuple[Organization, str]]:
+    """Every tenant the user may act in, with the role, provider first then by name."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    found: dict[int, tuple[Organization, str]] = {}
+    memberships = Membership.objects.filter(
+        user=user, is_active=True, organization__is_active=True
+    ).select_related("organization")
+    for m in memberships:
+        found[m.organization_id] = (m.organization, m.role)
+    for m in memberships:
+        if m.organization.is_provider and m.role in PROVIDER_WIDE_ROLES:
+            for client in Organization.objects.filter(provider=m.organization, is_active=True):
+                found.setdefault(client.pk, (client, m.role))
+    return sorted(found.values(), key=lambda pair: (not pair[0].is_provider, pair[0].name))
+
+
+def access_tenant(*, user: User, slug: str) -> TenantAccess:
+    """The user's access to the tenant named by `slug`; unknown and foreign look the same."""
+    for org, role in accessible_tenants(user):
+        if org.slug == slug:
+            return TenantAccess(user=user, tenant=org, role=role)
+    raise NotFound("No such organization.")
+
+
+def members_of(tenant: Organization) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(organization=tenant)
+        .select_related("user")
+        .order_by("user__username")
+    )

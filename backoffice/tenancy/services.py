@@ -1,0 +1,155 @@
+"""Changes to organizations, memberships and API tokens. Each one is audited."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from backoffice.audit.services import record_event
+from backoffice.core.errors import DomainError, NotFound
+from backoffice.tenancy.models import ApiToken, Membership, Organization, User
+from backoffice.tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, Role
+
+TOKEN_PREFIX = "bo"
+
+
+def create_organization(
+    *,
+    slug: str,
+    name: str,
+    kind: str,
+    provider: Organization | None = None,
+    country: str = "US",
+    timezone_name: str = "UTC",
+    currency: str = "USD",
+    actor: User | None = None,
+) -> Organization:
+    with transaction.atomic():
+        org = Organization.objects.create(
+            slug=slug,
+            name=name,
+            kind=kind,
+            provider=provider,
+            country=country,
+            timezone=timezone_name,
+            currency=currency,
+        )
+        record_event(
+            tenant=org,
+            actor=actor,
+            action="organization.created",
+            obj=org,
+            after={"slug": slug, "name": name, "kind": kind},
+        )
+    return org
+
+
+def add_member(
+    *, organization: Organization, user: User, role: str, actor: User | None = None
+) -> Membership:
+    allowed = PROVIDER_ROLES if organization.is_provider else PROVIDER_ROLES | CLIENT_ROLES
+    if role not in allowed:
+        raise DomainError(
+            f"Role {role!r} is not available in a {organization.kind} organization.",
+            fields={"role": ["not allowed here"]},
+        )
+    with transaction.atomic():
+        membership, created = Membership.objects.update_or_create(
+            organization=organization, user=user, defaults={"role": role, "is_active": True}
+        )
+        record_event(
+            tenant=organization,
+            actor=actor,
+            action="membership.added" if created else "membership.changed",
+            obj=membership,
+            after={"user": user.username, "role": role},
+        )
+    return membership
+
+
+def issue_api_token(
+    *,
+    user: User,
+    tenant: Organization,
+    role: str,
+    name: str,
+    days: int | None = None,
+    actor: User | None = None,
+) -> tuple[ApiToken, str]:
+    """Make a token; returns it with the full secret, which is never stored or shown again."""
+    from backoffice.tenancy.selectors import access_tenant
+
+    access = access_tenant(user=user, slug=tenant.slug)
+    if role != access.role and role not in _weaker_roles(access.role):
+        raise DomainError(
+            "A token cannot carry more rights than your own role in this organization.",
+            fields={"role": ["exceeds your role"]},
+        )
+    days = days or settings.BACKOFFICE["API_TOKEN_DEFAULT_DAYS"]
+    if not 1 <= days <= 366:
+        raise DomainError("Token lifetime must be 1–366 days.", fields={"days": ["1–366"]})
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    full = f"{TOKEN_PREFIX}_{prefix}_{secret}"
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            tenant=tenant,
+            role=role,
+            name=name or "API token",
+            prefix=prefix,
+            digest=ApiToken.digest_of(full),
+            expires_at=timezone.now() + timedelta(days=days),
+        )
+        record_event(
+            tenant=tenant,
+            actor=actor or user,
+            action="api_token.issued",
+            obj=token,
+            after={"name": token.name, "role": role, "expires_at": token.expires_at.isoformat()},
+        )
+    return token, full
+
+
+def revoke_api_token(*, token_id: int, tenant: Organization, actor: User) -> ApiToken:
+    with transaction.atomic():
+        token = (
+            ApiToken.objects.select_for_update()
+            .filter(pk=token_id, tenant=tenant, user=actor)
+            .first()
+        )
+        if token is None:
+            raise NotFound("No such token.")
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            record_event(tenant=tenant, actor=actor, action="api_token.revoked", obj=token)
+    return token
+
+
+def _weaker_roles(role: str) -> frozenset[str]:
+    """Roles whose permissions are a subset of `role`'s, so a token may narrow its rights."""
+    from backoffice.tenancy.roles import ROLE_PERMISSIONS
+
+    mine = ROLE_PERMISSIONS.get(role, frozenset())
+    return frozenset(r for r, perms in ROLE_PERMISSIONS.items() if perms <= mine)
+
+
+def create_user(*, username: str, password: str, email: str = "", display_name: str = "") -> User:
+    return User.objects.create_user(
+        username=username, password=password, email=email, display_name=display_name
+    )
+
+
+__all__ = [
+    "Role",
+    "add_member",
+    "create_organization",
+    "create_user",
+    "issue_api_token",
+    "revoke_api_token",
+]

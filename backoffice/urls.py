@@ -1,0 +1,37 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from backoffice.api.api import api
+from backoffice.core import health
+from backoffice.web import views as web_views
+
+admin.site.site_header = "Backoffice administration"
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(success_url="/password/done/"),
+        name="password_change",
+    ),
+    path(
+        "password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
+    ),
+    path("", web_views.home, name="home"),
+    path("switch/", web_views.switch_tenant, name="switch_tenant"),
+    path("", include("backoffice.web.urls")),
+    path("", include("backoffice.ledger.urls")),
+    path("", include("backoffice.work.urls")),
+    path("api/<path:rest>", web_views.not_found),
+]
+
+handler400 = "backoffice.web.views.bad_request"
+handler403 = "backoffice.web.views.forbidden"
+handler404 = "backoffice.web.views.not_found"
+handler500 = "backoffice.web.views.server_error"

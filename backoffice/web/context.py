@@ -1,0 +1,30 @@
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from backoffice.tenancy.selectors import accessible_tenants
+from backoffice.web.navigation import NAV_ITEMS
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    access = getattr(request, "access", None)
+    if access is None:
+        return {}
+    slug = access.tenant.slug
+    current = request.resolver_match.view_name if request.resolver_match else ""
+    items = [
+        {
+            "label": item.label,
+            "url": reverse(item.url_name, kwargs={"tenant": slug}),
+            "active": current.split(":")[0] == item.url_name.split(":")[0]
+            and (item.url_name.split(":")[0] != "web" or current == item.url_name),
+        }
+        for item in NAV_ITEMS
+        if access.can(item.perm)
+    ]
+    return {
+        "access": access,
+        "nav_items": items,
+        "switchable_tenants": accessible_tenants(access.user),
+    }

@@ -1,0 +1,142 @@
+"""The UI shell: home, dashboard, tenant switcher, members, API tokens, audit log."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from backoffice.api.errors import error_body
+from backoffice.audit import selectors as audit_selectors
+from backoffice.core.errors import DomainError
+from backoffice.tenancy import services as tenancy_services
+from backoffice.tenancy.models import ApiToken
+from backoffice.tenancy.roles import Perm, Role
+from backoffice.tenancy.selectors import access_tenant, accessible_tenants, members_of
+from backoffice.web.access import tenant_view
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    tenants = accessible_tenants(request.user)  # type: ignore[arg-type]
+    if not tenants:
+        return render(request, "web/no_tenant.html", status=403)
+    return redirect("web:dashboard", tenant=tenants[0][0].slug)
+
+
+@login_required
+def switch_tenant(request: HttpRequest) -> HttpResponse:
+    slug = request.GET.get("to", "")
+    access_tenant(user=request.user, slug=slug)  # type: ignore[arg-type]
+    return redirect("web:dashboard", tenant=slug)
+
+
+@tenant_view(Perm.VIEW_DASHBOARD)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    access = request.access  # type: ignore[attr-defined]
+    recent = audit_selectors.events_for(access.tenant)[:8] if access.can(Perm.VIEW_AUDIT) else []
+    return render(
+        request,
+        "web/dashboard.html",
+        {"recent_events": recent, "member_count": members_of(access.tenant).count()},
+    )
+
+
+@tenant_view(Perm.VIEW_DASHBOARD)
+def members(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    rows = members_of(request.tenant)  # type: ignore[attr-defined]
+    if q:
+        rows = rows.filter(user__username__icontains=q) | rows.filter(
+            user__display_name__icontains=q
+        )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "web/members.html", {"page": page, "q": q})
+
+
+@tenant_view(Perm.MANAGE_TOKENS)
+def tokens(request: HttpRequest) -> HttpResponse:
+    access = request.access  # type: ignore[attr-defined]
+    new_secret = None
+    if request.method == "POST":
+        try:
+            _, new_secret = tenancy_services.issue_api_token(
+                user=access.user,
+                tenant=access.tenant,
+                role=request.POST.get("role") or access.role,
+                name=request.POST.get("name", "").strip()[:100],
+                days=int(request.POST.get("days") or 90),
+            )
+        except (DomainError, ValueError) as exc:
+            messages.error(request, getattr(exc, "message", "Lifetime must be a number of days."))
+    rows = ApiToken.objects.filter(user=access.user, tenant=access.tenant).order_by("-created_at")
+    return render(
+        request,
+        "web/tokens.html",
+        {"tokens": rows, "new_secret": new_secret, "roles": Role.choices},
+        status=400 if request.method == "POST" and not new_secret else 200,
+    )
+
+
+@require_POST
+@tenant_view(Perm.MANAGE_TOKENS)
+def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
+    access = request.access  # type: ignore[attr-defined]
+    tenancy_services.revoke_api_token(token_id=token_id, tenant=access.tenant, actor=access.user)
+    messages.success(request, "Token revoked.")
+    return redirect("web:tokens", tenant=access.tenant.slug)
+
+
+@tenant_view(Perm.VIEW_AUDIT)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    action = request.GET.get("action", "").strip()
+    events = audit_selectors.events_for(request.tenant, action=action)  # type: ignore[attr-defined]
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    template = "web/_audit_rows.html" if request.htmx else "web/audit.html"  # type: ignore[attr-defined]
+    return render(request, template, {"page": page, "action": action})
+
+
+@tenant_view(Perm.VIEW_AUDIT)
+def audit_event(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = audit_selectors.event_by_id(request.tenant, event_id)  # type: ignore[attr-defined]
+    return render(request, "web/audit_event.html", {"event": event})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    message = "CSRF check failed: reload the page and try again."
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("csrf_failed", message), status=403)
+    return render(request, "web/error.html", {"status": 403, "message": message}, status=403)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", "Not found."), status=404)
+    return render(request, "web/error.html", {"status": 404, "message": "Not found."}, status=404)
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = str(exception) if exception and str(exception) else "You may not open this page."
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("forbidden", message), status=403)
+    return render(request, "web/error.html", {"status": 403, "message": message}, status=403)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("bad_request", "Bad request."), status=400)
+    return render(request, "web/error.html", {"status": 400, "message": "Bad request."}, status=400)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("server_error", "Internal error."), status=500)
+    return render(
+        request, "web/error.html", {"status": 500, "message": "Internal error."}, status=500
+    )
+
+
+def tenant_url(slug: str) -> str:
+    return reverse("web:dashboard", kwargs={"tenant": slug})
