@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "backoffice.core.middleware.ViewerTimezoneMiddleware",
     "backoffice.tenancy.middleware.TenantMiddleware",
 ]
 
@@ -120,6 +121,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "backoffice.tenancy.backends.ProviderAdminBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from backoffice.api.api import api
 from backoffice.core import health
+from backoffice.web import auth_views as web_auth
 from backoffice.web import views as web_views
 
 admin.site.site_header = "Backoffice administration"
@@ -13,13 +14,9 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", web_auth.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "password/",
-        auth_views.PasswordChangeView.as_view(success_url="/password/done/"),
-        name="password_change",
-    ),
+    path("password/", web_auth.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
     ),

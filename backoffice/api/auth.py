@@ -28,7 +28,7 @@ class TokenAuth(HttpBearer):
     openapi_scheme = "bearer"
 
     def authenticate(self, request: HttpRequest, token: str) -> TenantAccess | None:
-        parts = token.split("_")
+        parts = token.split("_", 2)
         if len(parts) != 3 or parts[0] != "bo":
             raise AuthenticationError(401, "Malformed API token.")
         row = ApiToken.objects.select_related("user", "tenant").filter(prefix=parts[1]).first()

@@ -11,7 +11,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from pydantic import BaseModel
+from ninja import Status
+from pydantic_core import to_jsonable_python
 
 from backoffice.api.models import IdempotencyRecord
 from backoffice.core.errors import Conflict, DomainError
@@ -24,23 +25,22 @@ class _LostRace(Exception):
     pass
 
 
-def _jsonable(body: Any) -> Any:
-    if isinstance(body, BaseModel):
-        return body.model_dump(mode="json")
-    if isinstance(body, list):
-        return [_jsonable(b) for b in body]
-    return body
+def run_idempotent(request: HttpRequest, operation: Callable[[], tuple[int, Any]]) -> Status[Any]:
+    """Run `operation` (returning status, body) at most once per Idempotency-Key.
+
+    Returns a ninja `Status`, so an endpoint can `return run_idempotent(request, create)`.
+    """
+    status, body = _run(request, operation)
+    return Status(status, body)
 
 
-def run_idempotent(
-    request: HttpRequest, operation: Callable[[], tuple[int, Any]]
-) -> tuple[int, Any]:
-    """Run `operation` (returning status, JSON-able body) at most once per Idempotency-Key."""
+def _run(request: HttpRequest, operation: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
     access: TenantAccess = request.auth  # type: ignore[attr-defined]
     key = request.headers.get(HEADER, "").strip()
     if not key:
         with transaction.atomic():
-            return operation()
+            status, body = operation()
+        return status, to_jsonable_python(body)
     if len(key) > 200:
         raise DomainError(
             "Idempotency-Key is at most 200 characters.", fields={HEADER: ["too long"]}
@@ -67,7 +67,7 @@ def run_idempotent(
     try:
         with transaction.atomic():
             status, body = operation()
-            body = _jsonable(body)
+            body = to_jsonable_python(body)
             try:
                 with transaction.atomic():
                     IdempotencyRecord.objects.create(

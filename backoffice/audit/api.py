@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from backoffice.api.pagination import Page
@@ -56,11 +56,11 @@ def get_event(request: HttpRequest, event_id: int) -> Any:
 
 
 @router.post("/verifications", response={202: JobOut})
-def start_verification(request: HttpRequest) -> tuple[int, dict]:
+def start_verification(request: HttpRequest) -> Status[dict]:
     access: TenantAccess = request.auth  # type: ignore[attr-defined]
     access.require(Perm.VIEW_AUDIT)
     result = verify_tenant_audit_chain.enqueue(tenant_id=access.tenant.pk)
-    return 202, {"id": str(result.id), "status": str(result.status)}
+    return Status(202, {"id": str(result.id), "status": str(result.status)})
 
 
 @router.get("/verifications/{job_id}", response=JobOut)

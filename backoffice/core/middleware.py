@@ -44,3 +44,26 @@ class RequestIdMiddleware:
             tenant=getattr(tenant, "slug", None),
         )
         return response
+
+
+class ViewerTimezoneMiddleware:
+    """Times are stored in UTC and shown in the signed-in viewer's own zone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        from django.utils import timezone
+
+        user = getattr(request, "user", None)
+        name = getattr(user, "timezone", "") if user and user.is_authenticated else ""
+        try:
+            timezone.activate(ZoneInfo(name or "UTC"))
+        except (ZoneInfoNotFoundError, ValueError):
+            timezone.activate(ZoneInfo("UTC"))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

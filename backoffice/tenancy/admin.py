@@ -2,19 +2,12 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
+from backoffice.tenancy.backends import is_provider_admin
 from backoffice.tenancy.models import ApiToken, Membership, Organization, User
-from backoffice.tenancy.roles import Role
 
 
 def _is_provider_admin(request: HttpRequest) -> bool:
-    user = request.user
-    if not (user.is_active and user.is_staff):
-        return False
-    if user.is_superuser:
-        return True
-    return Membership.objects.filter(
-        user=user, is_active=True, role=Role.PROVIDER_ADMIN, organization__kind="provider"
-    ).exists()
+    return is_provider_admin(request.user)
 
 
 admin.site.has_permission = _is_provider_admin  # type: ignore[method-assign]

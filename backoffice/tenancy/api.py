@@ -1,9 +1,10 @@
 """API: who am I, my tenants, my API tokens, the tenant's members."""
 
 from datetime import datetime
+from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from backoffice.api.idempotency import run_idempotent
@@ -124,7 +125,7 @@ def list_tokens(request: HttpRequest) -> list[dict]:
 
 
 @router.post("/tokens", response={201: TokenCreatedOut})
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status[Any]:
     a = _access(request)
     a.require(Perm.MANAGE_TOKENS)
 

@@ -86,6 +86,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIEW_COMMERCE,
             Perm.MANAGE_MEMBERS,
             Perm.MANAGE_TOKENS,
+            Perm.VIEW_AUDIT,
         }
     ),
     Role.CLIENT_USER: frozenset({Perm.VIEW_DASHBOARD, Perm.VIEW_WORK, Perm.SUBMIT_WORK}),

@@ -23,6 +23,10 @@ class TenantAccess:
     role: str
 
     @property
+    def role_label(self) -> str:
+        return Role(self.role).label if self.role in Role.values else self.role
+
+    @property
     def permissions(self) -> frozenset[str]:
         return ROLE_PERMISSIONS.get(self.role, frozenset())
 

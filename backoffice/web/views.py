@@ -3,14 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from backoffice.api.errors import error_body
 from backoffice.audit import selectors as audit_selectors
-from backoffice.core.errors import DomainError
+from backoffice.core.errors import DomainError, NotFound
 from backoffice.tenancy import services as tenancy_services
 from backoffice.tenancy.models import ApiToken
 from backoffice.tenancy.roles import Perm, Role
@@ -29,7 +29,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def switch_tenant(request: HttpRequest) -> HttpResponse:
     slug = request.GET.get("to", "")
-    access_tenant(user=request.user, slug=slug)  # type: ignore[arg-type]
+    try:
+        access_tenant(user=request.user, slug=slug)  # type: ignore[arg-type]
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     return redirect("web:dashboard", tenant=slug)
 
 
@@ -111,7 +114,9 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "web/error.html", {"status": 403, "message": message}, status=403)
 
 
-def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def not_found(
+    request: HttpRequest, exception: Exception | None = None, **kwargs: object
+) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("not_found", "Not found."), status=404)
     return render(request, "web/error.html", {"status": 404, "message": "Not found."}, status=404)

@@ -1,0 +1,71 @@
+"""Settings refusal, deploy checks, the worker, and the CLI wrapper."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from backoffice.audit.tasks import verify_tenant_audit_chain
+
+
+def _settings_import(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "import django; from django.conf import settings; settings.DEBUG"],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "backoffice.settings", **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_production_refuses_insecure_defaults(tmp_path):
+    result = _settings_import(
+        {"BACKOFFICE_ENV": "production", "BACKOFFICE_DATA_DIR": str(tmp_path)}
+    )
+    assert result.returncode != 0
+    assert "Refusing to start in production" in result.stderr
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_starts_with_proper_settings(tmp_path):
+    result = _settings_import(
+        {
+            "BACKOFFICE_ENV": "production",
+            "BACKOFFICE_DATA_DIR": str(tmp_path),
+            "SECRET_KEY": "x" * 50,
+            "ALLOWED_HOSTS": "backoffice.example.com",
+        }
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_check_deploy_flags_the_development_secret():
+    with pytest.raises(SystemCheckError, match=r"backoffice\.E001"):
+        call_command("check_deploy")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_runs_a_real_task(client_a):
+    # given a verification job queued through the tasks framework
+    result = verify_tenant_audit_chain.enqueue(tenant_id=client_a.pk)
+    assert result.status == "READY"
+    # when the worker drains the queue
+    call_command("worker", "--batch", "--interval", "0")
+    # then the job ran and its result is stored
+    result.refresh()
+    assert result.status == "SUCCESSFUL"
+    assert result.return_value == {"intact": True, "broken": None}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verification_job_through_the_api(api_a, api_b):
+    started = api_a.post("/api/v1/audit/verifications")
+    assert started.status_code == 202
+    job_id = started.json()["id"]
+    assert api_b.get(f"/api/v1/audit/verifications/{job_id}").status_code == 404
+    call_command("worker", "--batch", "--interval", "0")
+    done = api_a.get(f"/api/v1/audit/verifications/{job_id}").json()
+    assert done["status"] == "SUCCESSFUL"
+    assert done["result"]["intact"] is True
