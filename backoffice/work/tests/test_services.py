@@ -243,10 +243,10 @@ def test_serialized_claims_give_every_item_exactly_once(engagement_a, engagement
     # when
     while True:
         got = [services.claim_next_item(agent=a) for a in (agent, other)]
-        got = [g for g in got if g is not None]
-        if not got:
+        ids = [g.pk for g in got if g is not None]
+        if not ids:
             break
-        claimed.extend(g.pk for g in got)
+        claimed.extend(ids)
     # then
     assert len(claimed) == 30 == len(set(claimed))
 
@@ -260,7 +260,8 @@ def test_skip_returns_the_item_to_the_queue_with_the_reason(engagement_a, agent)
     services.release_item(item=item, actor=agent, reason="unreadable scan")
     item.refresh_from_db()
     assert item.state == State.QUEUED and item.assignee is None
-    assert item.events.last().note == "skipped: unreadable scan"
+    last = item.events.last()
+    assert last is not None and last.note == "skipped: unreadable scan"
 
 
 def test_lead_assigns_and_reassigns(engagement_a, agent, agent_a_only, lead):
@@ -285,6 +286,7 @@ def test_idle_items_return_to_their_queue(engagement_a, agent):
     item = services.claim_next_item(agent=agent)
     assert item is not None
     # when the sweep runs after the idle timeout
+    assert item.last_activity_at is not None
     later = item.last_activity_at + timedelta(minutes=engagement_a.idle_timeout_minutes + 1)
     released = services.release_idle_items(now=later)
     # then
@@ -292,8 +294,8 @@ def test_idle_items_return_to_their_queue(engagement_a, agent):
     assert released == 1 and item.state == State.QUEUED and item.assignee is None
 
 
-def at(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_a_question_pauses_the_clock_and_the_answer_moves_the_due_time(engagement_a, agent, user_a):
