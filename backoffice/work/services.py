@@ -328,6 +328,8 @@ class ItemInput:
     priority: int | None = None
     skill: str = ""
     language: str = ""
+    unreadable: bool = False  # the file's row could not be read at all (already reported)
+    row: int = 0  # the row number in the source file, when it is not first_row + offset
 
 
 @dataclass
@@ -446,12 +448,20 @@ def submit_items(
             "Unknown intake mode.", fields={"mode": [f"one of {IntakeBatch.Mode.values}"]}
         )
     errors: list[RowError] = list(pre_errors)
-    bad_rows = {e.row for e in errors}
+    reported: dict[int, set[str]] = {}
+    for e in errors:
+        reported.setdefault(e.row, set()).add(e.field)
+    bad_rows = set(reported)
     seen: set[str] = set()
     valid: list[tuple[int, ItemInput]] = []
     schema = engagement.input_schema
     for offset, item in enumerate(rows):
-        row = first_row + offset
+        row = item.row or first_row + offset
+        if progress is not None and offset % 5000 == 4999:
+            progress(offset + 1)
+        if item.unreadable:
+            bad_rows.add(row)
+            continue
         row_errors = [RowError(row, "external_ref", m) for m in _ref_errors(item.external_ref)]
         if not row_errors and item.external_ref in seen:
             row_errors.append(RowError(row, "external_ref", "Duplicate in this batch."))
@@ -459,16 +469,16 @@ def submit_items(
             row_errors.append(RowError(row, "priority", "Between 0 and 9."))
         for path, messages in field_errors(schema, item.data).items():
             row_errors.extend(RowError(row, path or "data", m) for m in messages)
+        already = reported.get(row, set())
+        row_errors = [e for e in row_errors if e.field not in already]
         if row_errors or row in bad_rows:
             errors.extend(row_errors)
             bad_rows.add(row)
         else:
             seen.add(item.external_ref)
             valid.append((row, item))
-        if progress is not None and offset % 5000 == 4999:
-            progress(offset + 1)
     errors.sort(key=lambda e: e.row)
-    total = len(rows) + len({e.row for e in pre_errors} - {first_row + i for i in range(len(rows))})
+    total = len(rows)
     if errors and mode == IntakeBatch.Mode.ALL_OR_NOTHING:
         raise DomainError(
             f"{len(bad_rows)} row(s) are invalid; nothing was imported.",

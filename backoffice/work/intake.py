@@ -1,0 +1,263 @@
+"""Intake files: CSV, JSONL and XLSX into items, with a per-row validation report.
+
+A file is checked as a whole first (encoding, header, columns); a file that fails there is
+refused with one clear message and nothing is written. Then every row is converted to the
+schema's types and validated by `services.submit_items`, which writes all rows or, when
+asked, only the valid ones.
+
+Columns: `external_ref` (required), optional `priority`, `skill`, `language`, and the
+service's input fields. A column the schema does not know is an error (a typo would
+otherwise silently drop data); so is a missing column for a required field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from typing import IO, Any
+
+from backoffice.core.errors import DomainError
+from backoffice.tenancy.models import User
+from backoffice.work import services
+from backoffice.work.models import Engagement, IntakeBatch
+from backoffice.work.schema import coerce
+from backoffice.work.services import IntakeResult, ItemInput, RowError
+
+META_COLUMNS = ("external_ref", "priority", "skill", "language")
+FORMATS = ("csv", "jsonl", "xlsx")
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+
+class FileRejected(DomainError):
+    code = "file_rejected"
+
+
+def detect_format(filename: str) -> str:
+    lowered = filename.lower()
+    for fmt in FORMATS:
+        if lowered.endswith("." + fmt):
+            return fmt
+    if lowered.endswith(".json") or lowered.endswith(".ndjson"):
+        return "jsonl"
+    raise FileRejected(
+        "Unsupported file type: use .csv, .jsonl or .xlsx.",
+        fields={"file": [f"{filename!r} is not CSV, JSONL or XLSX"]},
+    )
+
+
+def _check_columns(engagement: Engagement, columns: list[str]) -> None:
+    props = engagement.input_schema.get("properties", {})
+    required = set(engagement.input_schema.get("required", []))
+    cleaned = [c.strip() for c in columns]
+    problems: list[str] = []
+    if len(set(cleaned)) != len(cleaned):
+        problems.append("Repeated column name(s).")
+    if "external_ref" not in cleaned:
+        problems.append("Missing column: external_ref.")
+    missing = sorted(required - set(cleaned))
+    if missing:
+        problems.append("Missing column(s): " + ", ".join(missing) + ".")
+    extra = [c for c in cleaned if c not in props and c not in META_COLUMNS]
+    if extra:
+        problems.append("Unknown column(s): " + ", ".join(extra) + ".")
+    if problems:
+        raise FileRejected(" ".join(problems), fields={"columns": problems})
+
+
+class Parsed:
+    """Rows converted to items, plus the problems found while converting them."""
+
+    def __init__(self, first_row: int) -> None:
+        self.rows: list[ItemInput] = []
+        self.errors: list[RowError] = []
+        self.first_row = first_row
+
+
+def _to_item(engagement: Engagement, parsed: Parsed, row_no: int, record: dict[str, Any]) -> None:
+    ref = record.pop("external_ref", None)
+    priority_raw = record.pop("priority", None)
+    skill = record.pop("skill", None) or ""
+    language = record.pop("language", None) or ""
+    data, errors = coerce(engagement.input_schema, record)
+    priority: int | None = None
+    if priority_raw not in (None, ""):
+        try:
+            priority = int(str(priority_raw).strip())
+        except ValueError:
+            errors.setdefault("priority", []).append(f"{priority_raw!r} is not a whole number.")
+    for name, messages in errors.items():
+        parsed.errors.extend(RowError(row_no, name, m) for m in messages)
+    ref_text = str(ref).strip() if ref is not None else ""
+    parsed.rows.append(
+        ItemInput(ref_text, data, priority, str(skill)[:50], str(language)[:10], row=row_no)
+    )
+
+
+def parse_csv(engagement: Engagement, raw: bytes) -> Parsed:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise FileRejected(
+            f"The file is not UTF-8 text (first bad byte on line {line}). "
+            "Save it as CSV UTF-8 and upload again.",
+            fields={"file": ["wrong encoding"]},
+        ) from exc
+    if not text.strip():
+        raise FileRejected("The file is empty.", fields={"file": ["empty file"]})
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    header = next(reader)
+    _check_columns(engagement, header)
+    columns = [c.strip() for c in header]
+    width = len(columns)
+    parsed = Parsed(first_row=2)
+    row_no = 1
+    for cells in reader:
+        row_no += 1
+        if not cells or all(not c.strip() for c in cells):
+            parsed.rows.append(ItemInput("", {}, unreadable=True, row=row_no))
+            parsed.errors.append(RowError(row_no, "", "Empty row."))
+            continue
+        if len(cells) != width:
+            parsed.rows.append(ItemInput("", {}, unreadable=True, row=row_no))
+            parsed.errors.append(
+                RowError(row_no, "", f"Expected {width} cells, found {len(cells)}.")
+            )
+            continue
+        _to_item(engagement, parsed, row_no, dict(zip(columns, cells, strict=True)))
+    if not parsed.rows:
+        raise FileRejected("The file has a header but no rows.", fields={"file": ["no rows"]})
+    return parsed
+
+
+def parse_jsonl(engagement: Engagement, raw: bytes) -> Parsed:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileRejected(
+            "The file is not UTF-8 text.", fields={"file": ["wrong encoding"]}
+        ) from exc
+    lines = text.splitlines()
+    if not any(line.strip() for line in lines):
+        raise FileRejected("The file is empty.", fields={"file": ["empty file"]})
+    parsed = Parsed(first_row=1)
+    checked = False
+    for row_no, line in enumerate(lines, start=1):
+        if not line.strip():
+            parsed.rows.append(ItemInput("", {}, unreadable=True, row=row_no))
+            parsed.errors.append(RowError(row_no, "", "Empty line."))
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            parsed.rows.append(ItemInput("", {}, unreadable=True, row=row_no))
+            parsed.errors.append(RowError(row_no, "", f"Not valid JSON: {exc.msg}."))
+            continue
+        if not isinstance(record, dict):
+            parsed.rows.append(ItemInput("", {}, unreadable=True, row=row_no))
+            parsed.errors.append(RowError(row_no, "", "Each line must be a JSON object."))
+            continue
+        if isinstance(record.get("data"), dict):
+            record = {**{k: v for k, v in record.items() if k != "data"}, **record["data"]}
+        if not checked:
+            _check_columns(engagement, list(record))
+            checked = True
+        else:
+            extra = [k for k in record if k not in engagement.input_schema.get("properties", {})]
+            extra = [k for k in extra if k not in META_COLUMNS]
+            if extra:
+                parsed.errors.append(
+                    RowError(row_no, extra[0], "Unknown field(s): " + ", ".join(extra))
+                )
+        _to_item(engagement, parsed, row_no, record)
+    return parsed
+
+
+def parse_xlsx(engagement: Engagement, raw: bytes) -> Parsed:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:
+        raise FileRejected(
+            "The file is not a readable XLSX workbook.", fields={"file": ["not XLSX"]}
+        ) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        rows: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
+        header_cells = next(rows, None)
+        if header_cells is None or all(c is None for c in header_cells):
+            raise FileRejected("The workbook is empty.", fields={"file": ["empty file"]})
+        while header_cells and header_cells[-1] is None:
+            header_cells = header_cells[:-1]
+        columns = [str(c).strip() if c is not None else "" for c in header_cells]
+        _check_columns(engagement, columns)
+        parsed = Parsed(first_row=2)
+        for row_no, cells in enumerate(rows, start=2):
+            values = list(cells[: len(columns)])
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            if any(v is not None for v in cells[len(columns) :]):
+                parsed.rows.append(ItemInput("", {}, unreadable=True, row=row_no))
+                parsed.errors.append(RowError(row_no, "", "Cells beyond the last column."))
+                continue
+            record = {c: _cell(v) for c, v in zip(columns, values, strict=False)}
+            _to_item(engagement, parsed, row_no, record)
+    finally:
+        workbook.close()
+    if not parsed.rows:
+        raise FileRejected("The workbook has a header but no rows.", fields={"file": ["no rows"]})
+    return parsed
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+PARSERS: dict[str, Callable[[Engagement, bytes], Parsed]] = {
+    "csv": parse_csv,
+    "jsonl": parse_jsonl,
+    "xlsx": parse_xlsx,
+}
+
+
+def import_file(
+    *,
+    engagement: Engagement,
+    actor: User | None,
+    filename: str,
+    content: bytes | IO[bytes],
+    mode: str = IntakeBatch.Mode.ALL_OR_NOTHING,
+    progress: Any = None,
+) -> IntakeResult:
+    """Parse and submit a file; all-or-nothing raises with the report and writes nothing."""
+    fmt = detect_format(filename)
+    raw = content if isinstance(content, bytes) else content.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise FileRejected("The file is too large.", fields={"file": ["too large"]})
+    parsed = PARSERS[fmt](engagement, raw)
+    return services.submit_items(
+        engagement=engagement,
+        actor=actor,
+        rows=parsed.rows,
+        mode=mode,
+        source=filename,
+        pre_errors=parsed.errors,
+        first_row=parsed.first_row,
+        progress=progress,
+    )
