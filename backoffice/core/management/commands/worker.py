@@ -13,12 +13,11 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=1.0)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        worker_args = [
-            "--queue-name",
-            options["queue_name"],
-            "--interval",
-            str(options["interval"]),
-        ]
-        if options["batch"]:
-            worker_args.append("--batch")
-        call_command("db_worker", *worker_args, verbosity=options["verbosity"])
+        call_command(
+            "db_worker",
+            queue_name=options["queue_name"],
+            interval=options["interval"],
+            batch=options["batch"],
+            reload=False,
+            verbosity=options["verbosity"],
+        )
