@@ -1,7 +1,11 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
+from backoffice.audit.services import record_event
+from backoffice.tenancy import services
 from backoffice.tenancy.backends import is_provider_admin
 from backoffice.tenancy.models import ApiToken, Membership, Organization, User
 
@@ -24,6 +28,31 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "slug"]
     inlines = [MembershipInline]
+
+    def save_model(self, request: HttpRequest, obj: Organization, form: Any, change: bool) -> None:
+        """New organizations go through the service, so creation is audited like any other."""
+        if change:
+            super().save_model(request, obj, form, change)
+            record_event(
+                tenant=obj,
+                actor=request.user,  # type: ignore[arg-type]
+                action="organization.changed",
+                obj=obj,
+                after={f: form.cleaned_data.get(f) for f in form.changed_data},
+            )
+            return
+        created = services.create_organization(
+            slug=obj.slug,
+            name=obj.name,
+            kind=obj.kind,
+            provider=obj.provider,
+            country=obj.country,
+            timezone_name=obj.timezone,
+            currency=obj.currency,
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        obj.pk = created.pk
+        obj.created_at = created.created_at
 
 
 @admin.register(User)

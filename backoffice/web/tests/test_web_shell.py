@@ -167,3 +167,30 @@ def test_health_and_readiness(db):
 def test_request_id_is_echoed(web_a):
     response = web_a.get("/healthz", headers={"X-Request-ID": "abcdef123456"})
     assert response["X-Request-ID"] == "abcdef123456"
+
+
+@pytest.mark.django_db
+def test_admin_creates_a_client_through_the_service(provider_admin, provider):
+    from backoffice.tenancy.models import Organization
+
+    c = Client()
+    c.force_login(provider_admin)
+    response = c.post(
+        "/admin/tenancy/organization/add/",
+        {
+            "slug": "new-client",
+            "name": "New Client",
+            "kind": "client",
+            "provider": provider.pk,
+            "country": "FR",
+            "timezone": "Europe/Paris",
+            "currency": "EUR",
+            "is_active": "on",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    org = Organization.objects.get(slug="new-client")
+    created = AuditEvent.objects.for_tenant(org).get(action="organization.created")
+    assert created.actor_id == provider_admin.pk
