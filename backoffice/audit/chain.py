@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-from datetime import datetime
 from typing import Any
 
 GENESIS = "0" * 64
@@ -15,32 +14,20 @@ def jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def event_hash(
-    *,
-    tenant_id: int,
-    seq: int,
-    at: datetime,
-    actor_id: int | None,
-    action: str,
-    object_type: str,
-    object_id: str,
-    before: Any,
-    after: Any,
-    request_id: str,
-    prev_hash: str,
-) -> str:
+def event_hash(event: Any) -> str:
+    """Hash of an `AuditEvent` (saved or not): every recorded field plus the previous hash."""
     payload = {
-        "tenant": tenant_id,
-        "seq": seq,
-        "at": at.isoformat(timespec="microseconds"),
-        "actor": actor_id,
-        "action": action,
-        "object_type": object_type,
-        "object_id": object_id,
-        "before": before,
-        "after": after,
-        "request_id": request_id,
-        "prev": prev_hash,
+        "tenant": event.tenant_id,
+        "seq": event.seq,
+        "at": event.at.isoformat(timespec="microseconds"),
+        "actor": event.actor_id,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "before": event.before,
+        "after": event.after,
+        "request_id": event.request_id,
+        "prev": event.prev_hash,
     }
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()

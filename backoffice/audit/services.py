@@ -52,8 +52,7 @@ def record_events(
         seq, prev = head.last_seq, head.last_hash
         for e in events:
             seq += 1
-            before, after = jsonable(e.before), jsonable(e.after)
-            digest = event_hash(
+            event = AuditEvent(
                 tenant_id=tenant_id,
                 seq=seq,
                 at=at,
@@ -61,28 +60,13 @@ def record_events(
                 action=e.action,
                 object_type=e.object_type,
                 object_id=e.object_id,
-                before=before,
-                after=after,
+                before=jsonable(e.before),
+                after=jsonable(e.after),
                 request_id=request_id,
                 prev_hash=prev,
             )
-            rows.append(
-                AuditEvent(
-                    tenant_id=tenant_id,
-                    seq=seq,
-                    at=at,
-                    actor_id=actor_id,
-                    action=e.action,
-                    object_type=e.object_type,
-                    object_id=e.object_id,
-                    before=before,
-                    after=after,
-                    request_id=request_id,
-                    prev_hash=prev,
-                    hash=digest,
-                )
-            )
-            prev = digest
+            event.hash = prev = event_hash(event)
+            rows.append(event)
         AuditEvent.objects.bulk_create(rows)
         AuditChainHead.objects.for_tenant(tenant_id).update(last_seq=seq, last_hash=prev)
     return rows

@@ -26,19 +26,7 @@ def verify_tenant_chain(tenant_id: int) -> BrokenLink | None:
             return BrokenLink(tenant_id, expected_seq, "missing (deleted) event")
         if e.prev_hash != prev:
             return BrokenLink(tenant_id, e.seq, "previous-hash link does not match")
-        digest = event_hash(
-            tenant_id=tenant_id,
-            seq=e.seq,
-            at=e.at,
-            actor_id=e.actor_id,
-            action=e.action,
-            object_type=e.object_type,
-            object_id=e.object_id,
-            before=e.before,
-            after=e.after,
-            request_id=e.request_id,
-            prev_hash=e.prev_hash,
-        )
+        digest = event_hash(e)
         if digest != e.hash:
             return BrokenLink(tenant_id, e.seq, "content does not match its hash (edited)")
         prev = e.hash
