@@ -15,6 +15,7 @@ from ninja.security.apikey import APIKeyCookie
 from backoffice.core.errors import NotFound
 from backoffice.tenancy.models import ApiToken
 from backoffice.tenancy.rls import set_rls_tenants
+from backoffice.tenancy.roles import roles_within
 from backoffice.tenancy.selectors import TenantAccess, access_tenant
 
 
@@ -54,16 +55,9 @@ class TokenAuth(HttpBearer):
             ) from exc
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         # The token's role narrows, never widens, what the user may do.
-        role = row.role if row.role in _roles_within(membership.role) else membership.role
+        role = row.role if row.role in roles_within(membership.role) else membership.role
         request.user = row.user
         return _activate(request, TenantAccess(user=row.user, tenant=row.tenant, role=role))
-
-
-def _roles_within(role: str) -> set[str]:
-    from backoffice.tenancy.roles import ROLE_PERMISSIONS
-
-    mine = ROLE_PERMISSIONS.get(role, frozenset())
-    return {r for r, perms in ROLE_PERMISSIONS.items() if perms <= mine}
 
 
 class SessionTenantAuth(APIKeyCookie):

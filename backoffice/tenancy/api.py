@@ -10,7 +10,7 @@ from ninja.pagination import paginate
 from backoffice.api.idempotency import run_idempotent
 from backoffice.api.pagination import Page
 from backoffice.tenancy import services
-from backoffice.tenancy.models import ApiToken
+from backoffice.tenancy.models import ApiToken, Membership
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess, accessible_tenants, members_of
 
@@ -63,6 +63,15 @@ def _access(request: HttpRequest) -> TenantAccess:
     return request.auth  # type: ignore[attr-defined,no-any-return]
 
 
+def _member_out(m: Membership) -> dict:
+    return {
+        "username": m.user.username,
+        "display_name": m.user.display_name,
+        "role": m.role,
+        "is_active": m.is_active,
+    }
+
+
 def _token_out(token: ApiToken) -> dict:
     return {
         "id": token.pk,
@@ -106,15 +115,28 @@ def my_tenants(request: HttpRequest) -> list[dict]:
 def list_members(request: HttpRequest) -> list[dict]:
     a = _access(request)
     a.require(Perm.VIEW_DASHBOARD)
-    return [
-        {
-            "username": m.user.username,
-            "display_name": m.user.display_name,
-            "role": m.role,
-            "is_active": m.is_active,
-        }
-        for m in members_of(a.tenant)
-    ]
+    return [_member_out(m) for m in members_of(a.tenant)]
+
+
+class MemberIn(Schema):
+    username: str = Field(..., min_length=1, max_length=150)
+    role: str
+
+
+@router.post("/members", response={201: MemberOut})
+def grant_member(request: HttpRequest, payload: MemberIn) -> Status[Any]:
+    a = _access(request)
+
+    def grant() -> tuple[int, dict]:
+        m = services.grant_membership(access=a, username=payload.username, role=payload.role)
+        return 201, _member_out(m)
+
+    return run_idempotent(request, grant)
+
+
+@router.delete("/members/{username}", response=MemberOut)
+def revoke_member(request: HttpRequest, username: str) -> dict:
+    return _member_out(services.revoke_membership(access=_access(request), username=username))
 
 
 @router.get("/tokens", response=list[TokenOut])

@@ -109,3 +109,9 @@ CLIENT_ROLES = frozenset({Role.CLIENT_ADMIN, Role.CLIENT_USER, Role.AUDITOR})
 
 def role_has(role: str, perm: str) -> bool:
     return perm in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def roles_within(role: str) -> frozenset[str]:
+    """Roles whose permissions are a subset of `role`'s: what a holder may hand on."""
+    mine = ROLE_PERMISSIONS.get(role, frozenset())
+    return frozenset(r for r, perms in ROLE_PERMISSIONS.items() if perms <= mine)

@@ -12,7 +12,8 @@ from django.utils import timezone
 from backoffice.audit.services import record_event
 from backoffice.core.errors import DomainError, NotFound
 from backoffice.tenancy.models import ApiToken, Membership, Organization, User
-from backoffice.tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, Role
+from backoffice.tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, Perm, Role, roles_within
+from backoffice.tenancy.selectors import TenantAccess
 
 TOKEN_PREFIX = "bo"
 
@@ -71,6 +72,57 @@ def add_member(
     return membership
 
 
+def grant_membership(*, access: TenantAccess, username: str, role: str) -> Membership:
+    """A member manager adds an existing user to their organization, or changes their role.
+
+    Nobody hands on more rights than they hold, and nobody changes their own membership.
+    """
+    access.require(Perm.MANAGE_MEMBERS)
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise DomainError("No active user has this username.", fields={"username": ["unknown"]})
+    if user.pk == access.user.pk:
+        raise DomainError("You cannot change your own membership.", fields={"username": ["you"]})
+    if role not in roles_within(access.role):
+        raise DomainError(
+            "You cannot grant a role with more rights than your own.",
+            fields={"role": ["exceeds your role"]},
+        )
+    current = Membership.objects.filter(organization=access.tenant, user=user).first()
+    if current and current.role not in roles_within(access.role):
+        raise DomainError(
+            "This member holds more rights than you; ask someone with a wider role.",
+            fields={"username": ["outranks you"]},
+        )
+    return add_member(organization=access.tenant, user=user, role=role, actor=access.user)
+
+
+def revoke_membership(*, access: TenantAccess, username: str) -> Membership:
+    access.require(Perm.MANAGE_MEMBERS)
+    with transaction.atomic():
+        membership = (
+            Membership.objects.select_for_update()
+            .filter(organization=access.tenant, user__username=username)
+            .first()
+        )
+        if membership is None:
+            raise NotFound("No such member.")
+        if membership.user_id == access.user.pk or membership.role not in roles_within(access.role):
+            raise DomainError(
+                "You cannot remove this member.", fields={"username": ["not allowed"]}, status=403
+            )
+        membership.is_active = False
+        membership.save(update_fields=["is_active"])
+        record_event(
+            tenant=access.tenant,
+            actor=access.user,
+            action="membership.revoked",
+            obj=membership,
+            after={"user": username},
+        )
+    return membership
+
+
 def issue_api_token(
     *,
     user: User,
@@ -84,7 +136,7 @@ def issue_api_token(
     from backoffice.tenancy.selectors import access_tenant
 
     access = access_tenant(user=user, slug=tenant.slug)
-    if role != access.role and role not in _weaker_roles(access.role):
+    if role not in roles_within(access.role):
         raise DomainError(
             "A token cannot carry more rights than your own role in this organization.",
             fields={"role": ["exceeds your role"]},
@@ -129,14 +181,6 @@ def revoke_api_token(*, token_id: int, tenant: Organization, actor: User) -> Api
             token.save(update_fields=["revoked_at"])
             record_event(tenant=tenant, actor=actor, action="api_token.revoked", obj=token)
     return token
-
-
-def _weaker_roles(role: str) -> frozenset[str]:
-    """Roles whose permissions are a subset of `role`'s, so a token may narrow its rights."""
-    from backoffice.tenancy.roles import ROLE_PERMISSIONS
-
-    mine = ROLE_PERMISSIONS.get(role, frozenset())
-    return frozenset(r for r, perms in ROLE_PERMISSIONS.items() if perms <= mine)
 
 
 def create_user(*, username: str, password: str, email: str = "", display_name: str = "") -> User:

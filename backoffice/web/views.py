@@ -13,7 +13,7 @@ from backoffice.audit import selectors as audit_selectors
 from backoffice.core.errors import DomainError, NotFound
 from backoffice.tenancy import services as tenancy_services
 from backoffice.tenancy.models import ApiToken
-from backoffice.tenancy.roles import Perm, Role
+from backoffice.tenancy.roles import Perm, Role, roles_within
 from backoffice.tenancy.selectors import access_tenant, accessible_tenants, members_of
 from backoffice.web.access import tenant_view
 
@@ -49,6 +49,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.VIEW_DASHBOARD)
 def members(request: HttpRequest) -> HttpResponse:
+    access = request.access  # type: ignore[attr-defined]
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("revoke"):
+                tenancy_services.revoke_membership(access=access, username=request.POST["revoke"])
+                messages.success(request, "Membership revoked.")
+            else:
+                m = tenancy_services.grant_membership(
+                    access=access,
+                    username=request.POST.get("username", "").strip(),
+                    role=request.POST.get("role", ""),
+                )
+                messages.success(request, f"{m.user.username} is now {m.get_role_display()}.")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            status = exc.status if exc.status >= 400 else 400
     q = request.GET.get("q", "").strip()
     rows = members_of(request.tenant)  # type: ignore[attr-defined]
     if q:
@@ -56,7 +73,18 @@ def members(request: HttpRequest) -> HttpResponse:
             user__display_name__icontains=q
         )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(request, "web/members.html", {"page": page, "q": q})
+    grantable = [(r, label) for r, label in Role.choices if r in roles_within(access.role)]
+    return render(
+        request,
+        "web/members.html",
+        {
+            "page": page,
+            "q": q,
+            "grantable": grantable,
+            "can_manage": access.can(Perm.MANAGE_MEMBERS),
+        },
+        status=status,
+    )
 
 
 @tenant_view(Perm.MANAGE_TOKENS)
