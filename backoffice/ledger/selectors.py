@@ -1,0 +1,401 @@
+"""Reads of the ledger, all scoped to one tenant. Reports read balance and daily rows,
+never the lines (except the general ledger, which lists them)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+
+from backoffice.core.errors import NotFound
+from backoffice.ledger.models import (
+    DEBIT_NORMAL,
+    Account,
+    AccountBalance,
+    AccountType,
+    Currency,
+    DailyBalance,
+    ExchangeRate,
+    JournalEntry,
+    JournalLine,
+    Period,
+)
+from backoffice.tenancy.models import Organization
+
+
+def accounts(tenant: Organization) -> QuerySet[Account]:
+    return Account.objects.for_tenant(tenant).order_by("code")
+
+
+def get_account(tenant: Organization, account_id: int) -> Account:
+    account = Account.objects.for_tenant(tenant).filter(pk=account_id).first()
+    if account is None:
+        raise NotFound("No such account.")
+    return account
+
+
+def get_entry(tenant: Organization, entry_id: int) -> JournalEntry:
+    entry = (
+        JournalEntry.objects.for_tenant(tenant)
+        .select_related("author", "reverses")
+        .filter(pk=entry_id)
+        .first()
+    )
+    if entry is None:
+        raise NotFound("No such journal entry.")
+    return entry
+
+
+def entry_lines(entry: JournalEntry) -> list[JournalLine]:
+    return list(entry.lines.select_related("account").order_by("line_no"))
+
+
+def entries(
+    tenant: Organization,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    account_code: str | None = None,
+    memo: str | None = None,
+) -> QuerySet[JournalEntry]:
+    qs = JournalEntry.objects.for_tenant(tenant).order_by("-date", "-id")
+    if start:
+        qs = qs.filter(date__gte=start)
+    if end:
+        qs = qs.filter(date__lte=end)
+    if memo:
+        qs = qs.filter(Q(memo__icontains=memo) | Q(source_ref__icontains=memo))
+    if account_code:
+        account = Account.objects.for_tenant(tenant).filter(code=account_code).first()
+        if account is None:
+            return qs.none()
+        line_entries = JournalLine.objects.for_tenant(tenant).filter(account_id=account.pk)
+        if start:
+            line_entries = line_entries.filter(date__gte=start)
+        if end:
+            line_entries = line_entries.filter(date__lte=end)
+        qs = qs.filter(pk__in=line_entries.values("entry_id"))
+    return qs
+
+
+def periods(tenant: Organization) -> QuerySet[Period]:
+    return Period.objects.for_tenant(tenant).select_related("fiscal_year").order_by("start")
+
+
+def balances(tenant: Organization) -> dict[tuple[int, str], int]:
+    """Current balance per (account id, currency): one row each, no line scan."""
+    return {
+        (a, c): b
+        for a, c, b in AccountBalance.objects.for_tenant(tenant).values_list(
+            "account_id", "currency", "balance"
+        )
+    }
+
+
+def balances_between(
+    tenant: Organization, *, start: date | None = None, end: date | None = None
+) -> dict[tuple[int, str], int]:
+    """Net movement per (account id, currency) with start <= date <= end, from daily rows."""
+    if start is None and end is None:
+        return balances(tenant)
+    qs = DailyBalance.objects.for_tenant(tenant)
+    if start:
+        qs = qs.filter(date__gte=start)
+    if end:
+        qs = qs.filter(date__lte=end)
+    rows = qs.values("account_id", "currency").annotate(total=Sum("delta"))
+    return {(r["account_id"], r["currency"]): r["total"] for r in rows if r["total"]}
+
+
+def balance_as_of(tenant: Organization, *, account: Account, currency: str, day: date) -> int:
+    total = (
+        DailyBalance.objects.for_tenant(tenant)
+        .filter(account_id=account.pk, currency=currency, date__lte=day)
+        .aggregate(total=Sum("delta"))["total"]
+    )
+    return int(total or 0)
+
+
+# --- currency translation -------------------------------------------------------------
+
+
+class Translator:
+    """Translate minor units into the tenant's reporting currency at the rate on a day.
+
+    Uses the latest rate on or before the day, direct (CUR/REP) or inverse (REP/CUR).
+    """
+
+    def __init__(self, tenant: Organization, day: date) -> None:
+        self.target = tenant.currency
+        self.exponents = dict(Currency.objects.values_list("code", "exponent"))
+        self.rates: dict[str, Decimal] = {}
+        rows = (
+            ExchangeRate.objects.for_tenant(tenant)
+            .filter(date__lte=day)
+            .filter(Q(quote_id=self.target) | Q(base_id=self.target))
+            .order_by("date")
+            .values_list("base_id", "quote_id", "rate")
+        )
+        for base, quote, rate in rows:
+            if quote == self.target:
+                self.rates[base] = rate
+            else:
+                self.rates[quote] = Decimal(1) / rate
+
+    def __call__(self, amount: int, currency: str) -> int | None:
+        if currency == self.target:
+            return amount
+        rate = self.rates.get(currency)
+        if rate is None:
+            return None
+        scale = Decimal(10) ** (
+            self.exponents.get(self.target, 2) - self.exponents.get(currency, 2)
+        )
+        return int((Decimal(amount) * rate * scale).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+# --- reports --------------------------------------------------------------------------
+
+
+@dataclass
+class ReportRow:
+    account_id: int
+    code: str
+    name: str
+    type: str
+    currency: str
+    debit: int
+    credit: int
+    balance: int
+    translated: int | None = None
+    depth: int = 0
+
+
+@dataclass
+class Report:
+    title: str
+    currency: str
+    rows: list[ReportRow] = field(default_factory=list)
+    totals: dict[str, Any] = field(default_factory=dict)
+    untranslated: list[str] = field(default_factory=list)
+
+
+def _account_map(tenant: Organization) -> dict[int, Account]:
+    return {a.pk: a for a in Account.objects.for_tenant(tenant)}
+
+
+def _rows(
+    tenant: Organization,
+    amounts: dict[tuple[int, str], int],
+    translate: Translator,
+    types: set[str] | None = None,
+) -> tuple[list[ReportRow], set[str]]:
+    accts = _account_map(tenant)
+    rows = []
+    missing: set[str] = set()
+    for (account_id, currency), amount in amounts.items():
+        acc = accts[account_id]
+        if types is not None and acc.type not in types:
+            continue
+        translated = translate(amount, currency)
+        if translated is None:
+            missing.add(currency)
+        rows.append(
+            ReportRow(
+                account_id=account_id,
+                code=acc.code,
+                name=acc.name,
+                type=acc.type,
+                currency=currency,
+                debit=amount if amount > 0 else 0,
+                credit=-amount if amount < 0 else 0,
+                balance=amount,
+                translated=translated,
+            )
+        )
+    rows.sort(key=lambda r: (r.code, r.currency))
+    return rows, missing
+
+
+def trial_balance(tenant: Organization, *, as_of: date | None = None) -> Report:
+    """Debit and credit balance of every account and currency as of a day (default: now)."""
+    amounts = balances_between(tenant, end=as_of) if as_of else balances(tenant)
+    translate = Translator(tenant, as_of or date.today())
+    rows, missing = _rows(tenant, amounts, translate)
+    per_currency: dict[str, dict[str, int]] = defaultdict(lambda: {"debit": 0, "credit": 0})
+    for r in rows:
+        per_currency[r.currency]["debit"] += r.debit
+        per_currency[r.currency]["credit"] += r.credit
+    return Report(
+        title="Trial balance",
+        currency=tenant.currency,
+        rows=rows,
+        totals={
+            "per_currency": dict(per_currency),
+            "translated_debit": sum(
+                r.translated for r in rows if r.translated and r.translated > 0
+            ),
+            "translated_credit": -sum(
+                r.translated for r in rows if r.translated and r.translated < 0
+            ),
+        },
+        untranslated=sorted(missing),
+    )
+
+
+def income_statement(tenant: Organization, *, start: date, end: date) -> Report:
+    """Income and expenses moved in [start, end]; net income = income - expenses."""
+    amounts = balances_between(tenant, start=start, end=end)
+    rows, missing = _rows(
+        tenant, amounts, Translator(tenant, end), {AccountType.INCOME, AccountType.EXPENSE}
+    )
+    income = -sum(r.translated or 0 for r in rows if r.type == AccountType.INCOME)
+    expense = sum(r.translated or 0 for r in rows if r.type == AccountType.EXPENSE)
+    return Report(
+        title="Income statement",
+        currency=tenant.currency,
+        rows=rows,
+        totals={"income": income, "expenses": expense, "net_income": income - expense},
+        untranslated=sorted(missing),
+    )
+
+
+def balance_sheet(tenant: Organization, *, as_of: date) -> Report:
+    """Assets = liabilities + equity, where equity includes earnings to date."""
+    amounts = balances_between(tenant, end=as_of)
+    translate = Translator(tenant, as_of)
+    rows, missing = _rows(
+        tenant, amounts, translate, {AccountType.ASSET, AccountType.LIABILITY, AccountType.EQUITY}
+    )
+    pl_rows, pl_missing = _rows(
+        tenant, amounts, translate, {AccountType.INCOME, AccountType.EXPENSE}
+    )
+    earnings = -sum(r.translated or 0 for r in pl_rows)
+    assets = sum(r.translated or 0 for r in rows if r.type == AccountType.ASSET)
+    liabilities = -sum(r.translated or 0 for r in rows if r.type == AccountType.LIABILITY)
+    equity = -sum(r.translated or 0 for r in rows if r.type == AccountType.EQUITY)
+    return Report(
+        title="Balance sheet",
+        currency=tenant.currency,
+        rows=rows,
+        totals={
+            "assets": assets,
+            "liabilities": liabilities,
+            "equity": equity,
+            "earnings": earnings,
+            "liabilities_and_equity": liabilities + equity + earnings,
+        },
+        untranslated=sorted(missing | pl_missing),
+    )
+
+
+@dataclass
+class LedgerLine:
+    entry_id: int
+    date: date
+    memo: str
+    currency: str
+    debit: int
+    credit: int
+    running: int
+
+
+def general_ledger(
+    tenant: Organization,
+    *,
+    account: Account,
+    start: date | None = None,
+    end: date | None = None,
+    limit: int = 5000,
+) -> dict[str, Any]:
+    """An account's lines in [start, end] with opening, running and closing balance."""
+    opening: dict[str, int] = defaultdict(int)
+    if start:
+        rows = (
+            DailyBalance.objects.for_tenant(tenant)
+            .filter(account_id=account.pk, date__lt=start)
+            .values("currency")
+            .annotate(total=Sum("delta"))
+        )
+        for r in rows:
+            opening[r["currency"]] = int(r["total"] or 0)
+    qs = JournalLine.objects.for_tenant(tenant).filter(account_id=account.pk)
+    if start:
+        qs = qs.filter(date__gte=start)
+    if end:
+        qs = qs.filter(date__lte=end)
+    running = dict(opening)
+    lines = []
+    for ln in qs.select_related("entry").order_by("date", "entry_id", "line_no")[:limit]:
+        running[ln.currency] = running.get(ln.currency, 0) + ln.amount
+        lines.append(
+            LedgerLine(
+                entry_id=ln.entry_id,
+                date=ln.date,
+                memo=ln.memo or ln.entry.memo,
+                currency=ln.currency,
+                debit=ln.debit,
+                credit=ln.credit,
+                running=running[ln.currency],
+            )
+        )
+    return {"account": account, "opening": dict(opening), "lines": lines, "closing": running}
+
+
+@dataclass
+class TreeNode:
+    account: Account
+    depth: int
+    own: dict[str, int]
+    total: dict[str, int]
+    children: list[TreeNode] = field(default_factory=list)
+
+
+def account_tree(tenant: Organization) -> list[TreeNode]:
+    """The chart as a forest, each node with its own and rolled-up balances per currency."""
+    bal = balances(tenant)
+    nodes: dict[int, TreeNode] = {}
+    for acc in accounts(tenant):
+        own = {c: b for (a, c), b in bal.items() if a == acc.pk and b}
+        nodes[acc.pk] = TreeNode(account=acc, depth=0, own=own, total={})
+    roots = []
+    for node in nodes.values():
+        parent = nodes.get(node.account.parent_id) if node.account.parent_id else None
+        if parent is None:
+            roots.append(node)
+        else:
+            parent.children.append(node)
+
+    def roll(node: TreeNode, depth: int) -> dict[str, int]:
+        node.depth = depth
+        total = dict(node.own)
+        for child in node.children:
+            for c, v in roll(child, depth + 1).items():
+                total[c] = total.get(c, 0) + v
+        node.total = total
+        return total
+
+    for root in roots:
+        roll(root, 0)
+    return roots
+
+
+def flatten(tree: list[TreeNode]) -> list[TreeNode]:
+    out: list[TreeNode] = []
+
+    def walk(node: TreeNode) -> None:
+        out.append(node)
+        for child in node.children:
+            walk(child)
+
+    for root in tree:
+        walk(root)
+    return out
+
+
+def is_debit_normal(type_: str) -> bool:
+    return type_ in DEBIT_NORMAL
