@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from backoffice.audit.services import record_event
 from backoffice.core.errors import DomainError, NotFound
+from backoffice.tenancy.hooks import run_organization_created
 from backoffice.tenancy.models import ApiToken, Membership, Organization, User
 from backoffice.tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, Perm, Role, roles_within
 from backoffice.tenancy.selectors import TenantAccess
@@ -46,6 +47,7 @@ def create_organization(
             obj=org,
             after={"slug": slug, "name": name, "kind": kind},
         )
+        run_organization_created(organization=org, actor=actor)
     return org
 
 

@@ -46,3 +46,13 @@ def test_token_cannot_widen_role(provider, client_a):
     make_member(client_a, user, Role.CLIENT_USER)
     with pytest.raises(DomainError):
         services.issue_api_token(user=user, tenant=client_a, role=Role.CLIENT_ADMIN, name="x")
+
+
+@pytest.mark.django_db
+def test_creation_hooks_run_in_the_creating_transaction(provider, monkeypatch):
+    from backoffice.tenancy import hooks
+
+    seen = []
+    monkeypatch.setattr(hooks, "_on_created", [lambda **kw: seen.append(kw["organization"].slug)])
+    services.create_organization(slug="hooked", name="Hooked", kind="client", provider=provider)
+    assert seen == ["hooked"]
