@@ -399,3 +399,7 @@ def flatten(tree: list[TreeNode]) -> list[TreeNode]:
 
 def is_debit_normal(type_: str) -> bool:
     return type_ in DEBIT_NORMAL
+
+
+def rates(tenant: Organization) -> QuerySet[ExchangeRate]:
+    return ExchangeRate.objects.for_tenant(tenant).order_by("-date", "base_id", "quote_id")
