@@ -1,0 +1,249 @@
+"""Reads of commerce records, always scoped to one tenant (another tenant's id is NotFound)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import F, Q, QuerySet, Sum
+
+from backoffice.commerce.models import (
+    DocKind,
+    DocStatus,
+    Document,
+    Location,
+    Party,
+    Payment,
+    Product,
+    StockMove,
+    TaxRate,
+)
+from backoffice.core.errors import NotFound
+from backoffice.ledger.models import JournalLine
+from backoffice.tenancy.models import Organization
+
+
+def parties(tenant: Organization, *, search: str = "", role: str = "") -> QuerySet[Party]:
+    qs = Party.objects.for_tenant(tenant)
+    if search:
+        qs = qs.filter(
+            Q(name__icontains=search) | Q(code__icontains=search) | Q(tax_id__icontains=search)
+        )
+    if role == "customer":
+        qs = qs.filter(is_customer=True)
+    elif role == "supplier":
+        qs = qs.filter(is_supplier=True)
+    return qs.order_by("name", "id")
+
+
+def get_party(tenant: Organization, party_id: int) -> Party:
+    found = Party.objects.for_tenant(tenant).filter(pk=party_id).first()
+    if found is None:
+        raise NotFound("No such party.")
+    return found
+
+
+def products(tenant: Organization, *, search: str = "", kind: str = "") -> QuerySet[Product]:
+    qs = Product.objects.for_tenant(tenant)
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(sku__icontains=search))
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("sku", "id")
+
+
+def get_product(tenant: Organization, product_id: int) -> Product:
+    found = Product.objects.for_tenant(tenant).filter(pk=product_id).first()
+    if found is None:
+        raise NotFound("No such product.")
+    return found
+
+
+def tax_rates(tenant: Organization) -> QuerySet[TaxRate]:
+    return TaxRate.objects.for_tenant(tenant).order_by("code")
+
+
+def locations(tenant: Organization) -> QuerySet[Location]:
+    return Location.objects.for_tenant(tenant).select_related("warehouse")
+
+
+def documents(
+    tenant: Organization,
+    *,
+    kind: str = "",
+    status: str = "",
+    party_id: int | None = None,
+    search: str = "",
+    start: date | None = None,
+    end: date | None = None,
+    open_only: bool = False,
+) -> QuerySet[Document]:
+    qs = Document.objects.for_tenant(tenant).select_related("party")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if status:
+        qs = qs.filter(status=status)
+    if party_id:
+        qs = qs.filter(party_id=party_id)
+    if search:
+        qs = qs.filter(
+            Q(number__icontains=search)
+            | Q(party__name__icontains=search)
+            | Q(reference__icontains=search)
+        )
+    if start:
+        qs = qs.filter(date__gte=start)
+    if end:
+        qs = qs.filter(date__lte=end)
+    if open_only:
+        qs = qs.filter(status=DocStatus.ISSUED, settled__lt=F("gross"))
+    return qs.order_by("-date", "-id")
+
+
+def get_document(tenant: Organization, document_id: int) -> Document:
+    found = (
+        Document.objects.for_tenant(tenant)
+        .select_related("party", "source", "journal_entry", "location")
+        .filter(pk=document_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound("No such document.")
+    return found
+
+
+def payments(
+    tenant: Organization, *, direction: str = "", party_id: int | None = None
+) -> QuerySet[Payment]:
+    qs = Payment.objects.for_tenant(tenant).select_related("party")
+    if direction:
+        qs = qs.filter(direction=direction)
+    if party_id:
+        qs = qs.filter(party_id=party_id)
+    return qs.order_by("-date", "-id")
+
+
+def get_payment(tenant: Organization, payment_id: int) -> Payment:
+    found = Payment.objects.for_tenant(tenant).select_related("party").filter(pk=payment_id).first()
+    if found is None:
+        raise NotFound("No such payment.")
+    return found
+
+
+def postings(tenant: Organization, journal_entry_id: int | None) -> list[JournalLine]:
+    """The ledger lines a document or payment posted (read through the ledger's models)."""
+    if journal_entry_id is None:
+        return []
+    return list(
+        JournalLine.objects.for_tenant(tenant)
+        .filter(entry_id=journal_entry_id)
+        .select_related("account")
+        .order_by("line_no")
+    )
+
+
+@dataclass
+class StockRow:
+    product_id: int
+    sku: str
+    name: str
+    unit: str
+    location: str
+    quantity: Decimal
+    value: int
+    reorder_level: Decimal
+
+    @property
+    def unit_cost(self) -> Decimal:
+        return (
+            (Decimal(self.value) / self.quantity).quantize(Decimal("0.01"))
+            if self.quantity
+            else Decimal(0)
+        )
+
+    @property
+    def is_low(self) -> bool:
+        return self.quantity <= self.reorder_level
+
+
+def stock_on_hand(
+    tenant: Organization,
+    *,
+    product_id: int | None = None,
+    by_location: bool = False,
+    as_of: date | None = None,
+) -> list[StockRow]:
+    """Quantity and value per product (and location): the sum of its stock moves."""
+    qs = StockMove.objects.for_tenant(tenant)
+    if product_id is not None:
+        qs = qs.filter(product_id=product_id)
+    if as_of is not None:
+        qs = qs.filter(date__lte=as_of)
+    keys = [
+        "product_id",
+        "product__sku",
+        "product__name",
+        "product__unit",
+        "product__reorder_level",
+    ]
+    if by_location:
+        keys += ["location__warehouse__code", "location__code"]
+    rows = (
+        qs.values(*keys)
+        .annotate(q=Sum("quantity"), v=Sum("value"))
+        .order_by("product__sku", *keys[5:])
+    )
+    return [
+        StockRow(
+            product_id=r["product_id"],
+            sku=r["product__sku"],
+            name=r["product__name"],
+            unit=r["product__unit"],
+            location=f"{r['location__warehouse__code']}/{r['location__code']}"
+            if by_location
+            else "",
+            quantity=r["q"] or Decimal(0),
+            value=int(r["v"] or 0),
+            reorder_level=r["product__reorder_level"],
+        )
+        for r in rows
+    ]
+
+
+def on_hand(tenant: Organization, product_id: int, location_id: int | None = None) -> Decimal:
+    qs = StockMove.objects.for_tenant(tenant).filter(product_id=product_id)
+    if location_id is not None:
+        qs = qs.filter(location_id=location_id)
+    return qs.aggregate(q=Sum("quantity"))["q"] or Decimal(0)
+
+
+def low_stock(tenant: Organization) -> list[StockRow]:
+    return [r for r in stock_on_hand(tenant) if r.is_low]
+
+
+def stock_moves(
+    tenant: Organization, *, document_id: int | None = None, product_id: int | None = None
+) -> QuerySet[StockMove]:
+    qs = StockMove.objects.for_tenant(tenant).select_related("product", "location__warehouse")
+    if document_id is not None:
+        qs = qs.filter(document_id=document_id)
+    if product_id is not None:
+        qs = qs.filter(product_id=product_id)
+    return qs.order_by("date", "id")
+
+
+def customer_credit(tenant: Organization, party_id: int) -> int:
+    """Unallocated receipts plus open credit notes of a customer (document currency units)."""
+    paid = (
+        Payment.objects.for_tenant(tenant)
+        .filter(party_id=party_id, direction="in")
+        .aggregate(s=Sum("unallocated"))["s"]
+        or 0
+    )
+    credits = (
+        Document.objects.for_tenant(tenant)
+        .filter(party_id=party_id, kind=DocKind.CREDIT_NOTE, status=DocStatus.ISSUED)
+        .aggregate(g=Sum("gross"), s=Sum("settled"))
+    )
+    return int(paid) + int((credits["g"] or 0) - (credits["s"] or 0))

@@ -1,0 +1,1618 @@
+"""Changes to commerce records. Each public function is one transaction with its audit event.
+
+Lock order (every path, so concurrent postings cannot deadlock): document counter, then
+documents by id, then products by id (stock valuation), then the ledger's own order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from stdnum import get_cc_module
+from stdnum.exceptions import ValidationError as StdnumError
+
+from backoffice.audit.services import record_event
+from backoffice.commerce import posting
+from backoffice.commerce.models import (
+    POSTED_KINDS,
+    SALES_KINDS,
+    Allocation,
+    CommerceSettings,
+    DocKind,
+    DocStatus,
+    Document,
+    DocumentCounter,
+    DocumentLine,
+    LineTax,
+    Location,
+    MoveKind,
+    Party,
+    Payment,
+    PaymentDirection,
+    PostingAccount,
+    Product,
+    ProductKind,
+    StockMove,
+    TaxRate,
+    TaxRounding,
+    ValuationMethod,
+    Warehouse,
+)
+from backoffice.commerce.tax import LineInput, compute, round_half_up
+from backoffice.core.errors import Conflict, DomainError, NotFound
+from backoffice.tenancy.models import Organization, User
+
+SERIES = {
+    DocKind.QUOTE: "QT",
+    DocKind.SALES_ORDER: "SO",
+    DocKind.DELIVERY: "DN",
+    DocKind.INVOICE: "INV",
+    DocKind.CREDIT_NOTE: "CN",
+    DocKind.PURCHASE_ORDER: "PO",
+    DocKind.GOODS_RECEIPT: "GR",
+    DocKind.BILL: "BILL",
+}
+PAYMENT_SERIES = {PaymentDirection.RECEIVED: "RCT", PaymentDirection.MADE: "PAY"}
+
+# Which document may be derived from which (create_from).
+DERIVATIONS: dict[str, set[str]] = {
+    DocKind.SALES_ORDER: {DocKind.QUOTE},
+    DocKind.DELIVERY: {DocKind.SALES_ORDER},
+    DocKind.INVOICE: {DocKind.SALES_ORDER, DocKind.DELIVERY},
+    DocKind.CREDIT_NOTE: {DocKind.INVOICE},
+    DocKind.GOODS_RECEIPT: {DocKind.PURCHASE_ORDER},
+    DocKind.BILL: {DocKind.PURCHASE_ORDER, DocKind.GOODS_RECEIPT},
+}
+EU = set(
+    [
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    ]
+)
+
+
+def _actor(actor: User | None) -> User | None:
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+# --- settings and posting rules --------------------------------------------------------------
+
+
+def get_settings(tenant: Organization) -> CommerceSettings:
+    found = CommerceSettings.objects.for_tenant(tenant).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            return CommerceSettings.objects.create(tenant=tenant)
+    except IntegrityError:
+        return CommerceSettings.objects.for_tenant(tenant).get()
+
+
+def update_settings(
+    *,
+    tenant: Organization,
+    actor: User | None,
+    valuation: str | None = None,
+    allow_negative_stock: bool | None = None,
+    tax_rounding: str | None = None,
+) -> CommerceSettings:
+    errors: dict[str, list[str]] = {}
+    if valuation is not None and valuation not in ValuationMethod.values:
+        errors["valuation"] = [f"one of {', '.join(ValuationMethod.values)}"]
+    if tax_rounding is not None and tax_rounding not in TaxRounding.values:
+        errors["tax_rounding"] = [f"one of {', '.join(TaxRounding.values)}"]
+    if errors:
+        raise DomainError("The settings are not valid.", fields=errors)
+    with transaction.atomic():
+        s = get_settings(tenant)
+        before = {
+            "valuation": s.valuation,
+            "allow_negative_stock": s.allow_negative_stock,
+            "tax_rounding": s.tax_rounding,
+        }
+        if valuation is not None:
+            s.valuation = valuation
+        if allow_negative_stock is not None:
+            s.allow_negative_stock = allow_negative_stock
+        if tax_rounding is not None:
+            s.tax_rounding = tax_rounding
+        s.save()
+        record_event(
+            tenant=tenant,
+            actor=actor,
+            action="commerce.settings_updated",
+            obj=s,
+            before=before,
+            after={
+                "valuation": s.valuation,
+                "allow_negative_stock": s.allow_negative_stock,
+                "tax_rounding": s.tax_rounding,
+            },
+        )
+    return s
+
+
+def set_posting_account(
+    *, tenant: Organization, actor: User | None, key: str, account_code: str
+) -> PostingAccount:
+    """Point a posting rule at another ledger account of the tenant."""
+    if key not in posting.DEFAULT_ACCOUNTS:
+        raise DomainError(f"Unknown posting rule {key!r}.", fields={"key": ["unknown rule"]})
+    if not posting.account_exists(tenant, account_code):
+        raise DomainError(
+            f"No active ledger account {account_code!r}.",
+            fields={"account_code": ["no such active account in the chart"]},
+        )
+    with transaction.atomic():
+        obj, _ = PostingAccount.objects.for_tenant(tenant).update_or_create(
+            tenant=tenant, key=key, defaults={"account_code": account_code}
+        )
+        record_event(
+            tenant=tenant,
+            actor=actor,
+            action="commerce.posting_rule_set",
+            obj=obj,
+            after={"key": key, "account_code": account_code},
+        )
+    return obj
+
+
+# --- parties ---------------------------------------------------------------------------------
+
+
+def validate_tax_id(tax_id: str, country: str) -> tuple[str, str]:
+    """Return (compact tax id, stdnum scheme), or raise. Unknown schemes pass unchecked."""
+    raw = tax_id.strip()
+    if not raw:
+        return "", ""
+    cc = country.strip().upper()
+    prefix = raw[:2].upper()
+    candidates: list[str] = []
+    if cc in EU or (prefix.isalpha() and (prefix in EU or prefix == "EL")):
+        candidates.append("eu.vat")
+    if cc:
+        for name in ("vat", "tin", "ein", "abn", "bn"):
+            if get_cc_module(cc.lower(), name) is not None:
+                candidates.append(f"{cc.lower()}.{name}")
+    if not candidates:
+        return raw, ""
+    problems = []
+    for scheme in candidates:
+        module = get_cc_module(*scheme.split("."))
+        if module is None:
+            continue
+        try:
+            return module.validate(raw), scheme
+        except StdnumError as exc:
+            problems.append(f"{scheme}: {exc}")
+    raise DomainError(
+        f"{raw!r} is not a valid tax id for {cc or prefix}.",
+        code="invalid_tax_id",
+        fields={"tax_id": problems},
+    )
+
+
+PARTY_FIELDS = (
+    "name",
+    "is_customer",
+    "is_supplier",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "postal_code",
+    "region",
+    "country",
+    "payment_terms_days",
+    "currency",
+    "is_active",
+)
+
+
+def _clean_party(tenant: Organization, data: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    if "name" in data and not str(data["name"]).strip():
+        errors["name"] = ["required"]
+    if "currency" in data:
+        data["currency"] = str(data["currency"] or tenant.currency).upper()
+        try:
+            posting.exponent(data["currency"])
+        except DomainError:
+            errors["currency"] = ["not an ISO 4217 code"]
+    if "country" in data:
+        data["country"] = str(data["country"] or "").upper()
+        if data["country"] and not (len(data["country"]) == 2 and data["country"].isalpha()):
+            errors["country"] = ["two letters (ISO 3166-1)"]
+    if "payment_terms_days" in data and not 0 <= int(data["payment_terms_days"]) <= 365:
+        errors["payment_terms_days"] = ["0 to 365"]
+    if errors:
+        raise DomainError("The party is not valid.", fields=errors)
+    return data
+
+
+def create_party(
+    *,
+    tenant: Organization,
+    actor: User | None,
+    code: str,
+    name: str,
+    tax_id: str = "",
+    **fields: Any,
+) -> Party:
+    unknown = set(fields) - set(PARTY_FIELDS)
+    if unknown:
+        raise DomainError("Unknown party fields.", fields={f: ["unknown"] for f in unknown})
+    code = code.strip()
+    if not code:
+        raise DomainError("The party is not valid.", fields={"code": ["required"]})
+    data = _clean_party(
+        tenant, {"name": name, "currency": fields.pop("currency", tenant.currency), **fields}
+    )
+    if not data.get("is_customer", True) and not data.get("is_supplier", False):
+        raise DomainError(
+            "A party is a customer, a supplier or both.", fields={"is_customer": ["choose one"]}
+        )
+    compact, scheme = validate_tax_id(tax_id, data.get("country", ""))
+    if Party.objects.for_tenant(tenant).filter(code=code).exists():
+        raise Conflict("A party with this code exists.", fields={"code": ["already used"]})
+    with transaction.atomic():
+        party = Party.objects.create(
+            tenant=tenant, code=code, tax_id=compact, tax_scheme=scheme, **data
+        )
+        record_event(
+            tenant=tenant,
+            actor=actor,
+            action="commerce.party_created",
+            obj=party,
+            after={"code": code, "name": party.name, "tax_id": compact},
+        )
+    return party
+
+
+def update_party(
+    *, tenant: Organization, actor: User | None, party_id: int, **fields: Any
+) -> Party:
+    unknown = set(fields) - set(PARTY_FIELDS) - {"tax_id"}
+    if unknown:
+        raise DomainError("Unknown party fields.", fields={f: ["unknown"] for f in unknown})
+    with transaction.atomic():
+        party = Party.objects.for_tenant(tenant).select_for_update().filter(pk=party_id).first()
+        if party is None:
+            raise NotFound("No such party.")
+        tax_id = fields.pop("tax_id", None)
+        data = _clean_party(tenant, dict(fields))
+        before = {k: getattr(party, k) for k in [*data, "tax_id"]}
+        for key, value in data.items():
+            setattr(party, key, value)
+        if tax_id is not None or "country" in data:
+            party.tax_id, party.tax_scheme = validate_tax_id(
+                party.tax_id if tax_id is None else tax_id, party.country
+            )
+        if not party.is_customer and not party.is_supplier:
+            raise DomainError(
+                "A party is a customer, a supplier or both.",
+                fields={"is_customer": ["choose one"]},
+            )
+        party.save()
+        record_event(
+            tenant=tenant,
+            actor=actor,
+            action="commerce.party_updated",
+            obj=party,
+            before={k: str(v) for k, v in before.items()},
+            after={k: str(getattr(party, k)) for k in before},
+        )
+    return party
+
+
+# --- taxes, products, warehouses -------------------------------------------------------------
+
+
+def create_tax_rate(
+    *,
+    tenant: Organization,
+    actor: User | None,
+    code: str,
+    name: str,
+    rate: Decimal | str,
+    sales_account: str = "",
+    purchase_account: str = "",
+) -> TaxRate:
+    try:
+        value = Decimal(str(rate))
+    except InvalidOperation:
+        value = Decimal(-1)
+    errors: dict[str, list[str]] = {}
+    if not code.strip():
+        errors["code"] = ["required"]
+    if not Decimal(0) <= value < Decimal(1000):
+        errors["rate"] = ["a percentage from 0"]
+    for field_name, acc in (
+        ("sales_account", sales_account),
+        ("purchase_account", purchase_account),
+    ):
+        if acc and not posting.account_exists(tenant, acc):
+            errors[field_name] = [f"no active ledger account {acc!r}"]
+    if errors:
+        raise DomainError("The tax rate is not valid.", fields=errors)
+    if TaxRate.objects.for_tenant(tenant).filter(code=code.strip()).exists():
+        raise Conflict("A tax rate with this code exists.", fields={"code": ["already used"]})
+    with transaction.atomic():
+        tax = TaxRate.objects.create(
+            tenant=tenant,
+            code=code.strip(),
+            name=name or code,
+            rate=value,
+            sales_account=sales_account,
+            purchase_account=purchase_account,
+        )
+        record_event(
+            tenant=tenant,
+            actor=actor,
+            action="commerce.tax_rate_created",
+            obj=tax,
+            after={"code": tax.code, "rate": str(value)},
+        )
+    return tax
+
+
+def _tax_rates(tenant: Organization, codes: Sequence[str], field_name: str) -> list[TaxRate]:
+    found = {t.code: t for t in TaxRate.objects.for_tenant(tenant).filter(code__in=list(codes))}
+    missing = [c for c in codes if c not in found or not found[c].is_active]
+    if missing:
+        raise DomainError(
+            "Unknown tax rate.", fields={field_name: [f"no active tax rate {c!r}" for c in missing]}
+        )
+    return [found[c] for c in codes]
+
+
+def create_product(
+    *,
+    tenant: Organization,
+    actor: User | None,
+    sku: str,
+    name: str,
+    kind: str = ProductKind.STOCK,
+    unit: str = "pcs",
+    sale_price: int = 0,
+    cost: int = 0,
+    prices_include_tax: bool = False,
+    sales_taxes: Sequence[str] = (),
+    purchase_taxes: Sequence[str] = (),
+    revenue_account: str = "",
+    expense_account: str = "",
+    reorder_level: Decimal | int = 0,
+) -> Product:
+    errors: dict[str, list[str]] = {}
+    if not sku.strip():
+        errors["sku"] = ["required"]
+    if not name.strip():
+        errors["name"] = ["required"]
+    if kind not in ProductKind.values:
+        errors["kind"] = [f"one of {', '.join(ProductKind.values)}"]
+    if sale_price < 0:
+        errors["sale_price"] = ["must not be negative"]
+    if cost < 0:
+        errors["cost"] = ["must not be negative"]
+    for field_name, acc in (
+        ("revenue_account", revenue_account),
+        ("expense_account", expense_account),
+    ):
+        if acc and not posting.account_exists(tenant, acc):
+            errors[field_name] = [f"no active ledger account {acc!r}"]
+    if errors:
+        raise DomainError("The product is not valid.", fields=errors)
+    sales = _tax_rates(tenant, list(sales_taxes), "sales_taxes")
+    purchases = _tax_rates(tenant, list(purchase_taxes), "purchase_taxes")
+    if Product.objects.for_tenant(tenant).filter(sku=sku.strip()).exists():
+        raise Conflict("A product with this SKU exists.", fields={"sku": ["already used"]})
+    with transaction.atomic():
+        product = Product.objects.create(
+            tenant=tenant,
+            sku=sku.strip(),
+            name=name.strip(),
+            kind=kind,
+            unit=unit,
+            sale_price=sale_price,
+            cost=cost,
+            prices_include_tax=prices_include_tax,
+            revenue_account=revenue_account,
+            expense_account=expense_account,
+            reorder_level=Decimal(reorder_level),
+        )
+        product.sales_taxes.set(sales)
+        product.purchase_taxes.set(purchases)
+        record_event(
+            tenant=tenant,
+            actor=actor,
+            action="commerce.product_created",
+            obj=product,
+            after={"sku": product.sku, "kind": kind, "sale_price": sale_price, "cost": cost},
+        )
+    return product
+
+
+def create_location(
+    *,
+    tenant: Organization,
+    actor: User | None,
+    warehouse_code: str,
+    code: str = "STOCK",
+    name: str = "",
+) -> Location:
+    """A location in a warehouse; the warehouse is created on first use."""
+    if not warehouse_code.strip() or not code.strip():
+        raise DomainError("Codes are required.", fields={"code": ["required"]})
+    with transaction.atomic():
+        wh, _ = Warehouse.objects.for_tenant(tenant).get_or_create(
+            tenant=tenant, code=warehouse_code.strip(), defaults={"name": warehouse_code}
+        )
+        if Location.objects.for_tenant(tenant).filter(warehouse=wh, code=code).exists():
+            raise Conflict("This location exists.", fields={"code": ["already used"]})
+        loc = Location.objects.create(tenant=tenant, warehouse=wh, code=code, name=name or code)
+        record_event(
+            tenant=tenant,
+            actor=actor,
+            action="commerce.location_created",
+            obj=loc,
+            after={"warehouse": wh.code, "code": code},
+        )
+    return loc
+
+
+def default_location(tenant: Organization) -> Location:
+    found = Location.objects.for_tenant(tenant).select_related("warehouse").order_by("id").first()
+    if found is not None:
+        return found
+    return create_location(tenant=tenant, actor=None, warehouse_code="MAIN", name="Main stock")
+
+
+def _location(tenant: Organization, location_id: int | None) -> Location:
+    if location_id is None:
+        return default_location(tenant)
+    loc = Location.objects.for_tenant(tenant).filter(pk=location_id).first()
+    if loc is None:
+        raise DomainError("Unknown location.", fields={"location_id": ["no such location"]})
+    return loc
+
+
+# --- numbering -------------------------------------------------------------------------------
+
+
+def next_number(tenant: Organization, series: str, year: int) -> str:
+    """The next gapless number of a series and year.
+
+    Call inside the posting transaction: the counter row stays locked until commit, so a
+    rollback gives the number back and two postings never share one.
+    """
+    qs = DocumentCounter.objects.for_tenant(tenant).select_for_update()
+    counter = qs.filter(series=series, year=year).first()
+    if counter is None:
+        try:
+            with transaction.atomic():
+                DocumentCounter.objects.create(tenant=tenant, series=series, year=year, last=0)
+        except IntegrityError:
+            pass
+        counter = qs.filter(series=series, year=year).get()
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{series}-{year}-{counter.last:05d}"
+
+
+# --- stock -----------------------------------------------------------------------------------
+
+
+def _on_hand(tenant: Organization, product: Product, location: Location | None = None) -> Decimal:
+    qs = StockMove.objects.for_tenant(tenant).filter(product=product)
+    if location is not None:
+        qs = qs.filter(location=location)
+    return qs.aggregate(q=Sum("quantity"))["q"] or Decimal(0)
+
+
+def _outgoing_value(tenant: Organization, product: Product, quantity: Decimal) -> int:
+    """Value (functional minor units, positive) of `quantity` leaving stock now."""
+    method = get_settings(tenant).valuation
+    moves = StockMove.objects.for_tenant(tenant).filter(product=product)
+    if method == ValuationMethod.FIFO:
+        return _fifo_value(moves, quantity, product)
+    agg = moves.aggregate(q=Sum("quantity"), v=Sum("value"))
+    qty, value = agg["q"] or Decimal(0), agg["v"] or 0
+    if qty <= 0:
+        return round_half_up(quantity * product.cost)
+    if quantity >= qty:
+        # The last units carry the whole remaining value, so stock value ends at zero.
+        return int(value) + round_half_up((quantity - qty) * (Decimal(value) / qty))
+    return round_half_up(quantity * Decimal(value) / qty)
+
+
+def _fifo_value(moves: Any, quantity: Decimal, product: Product) -> int:
+    """FIFO: consume incoming layers in date order, skipping what went out before."""
+    rows = list(moves.order_by("date", "id").values_list("quantity", "value"))
+    consumed = -sum((q for q, _ in rows if q < 0), Decimal(0))
+    need, total = quantity, Decimal(0)
+    for q, v in rows:
+        if q <= 0:
+            continue
+        if consumed >= q:
+            consumed -= q
+            continue
+        available = q - consumed
+        unit = Decimal(v) / q
+        consumed = Decimal(0)
+        take = min(available, need)
+        total += take * unit
+        need -= take
+        if need <= 0:
+            break
+    if need > 0:
+        total += need * product.cost
+    return round_half_up(total)
+
+
+def _lock_product(tenant: Organization, product_id: int) -> Product:
+    return Product.objects.for_tenant(tenant).select_for_update().get(pk=product_id)
+
+
+def _move(
+    *,
+    tenant: Organization,
+    product: Product,
+    location: Location,
+    kind: str,
+    day: date,
+    quantity: Decimal,
+    value: int | None = None,
+    document: Document | None = None,
+    line: DocumentLine | None = None,
+    group: str = "",
+    memo: str = "",
+) -> StockMove:
+    """Write one move. `value` is given for incoming stock; outgoing stock is valued here."""
+    if product.kind != ProductKind.STOCK:
+        raise DomainError(
+            f"{product.sku} is a service; services have no stock.",
+            fields={"product_id": ["not a stock item"]},
+        )
+    if quantity == 0:
+        raise DomainError("A stock move needs a quantity.", fields={"quantity": ["not zero"]})
+    _lock_product(tenant, product.pk)
+    if quantity < 0:
+        if not get_settings(tenant).allow_negative_stock:
+            on_hand = _on_hand(tenant, product, location)
+            if on_hand + quantity < 0:
+                raise DomainError(
+                    f"Only {on_hand.normalize():f} {product.unit} of {product.sku} at "
+                    f"{location}; cannot take {(-quantity).normalize():f}.",
+                    code="insufficient_stock",
+                    fields={"quantity": [f"{on_hand.normalize():f} on hand"]},
+                )
+        value = -_outgoing_value(tenant, product, -quantity)
+    elif value is None:
+        value = round_half_up(quantity * product.cost)
+    unit_cost = (Decimal(value) / quantity).quantize(Decimal("0.000001"))
+    return StockMove.objects.create(
+        tenant=tenant,
+        product=product,
+        location=location,
+        kind=kind,
+        date=day,
+        quantity=quantity,
+        unit_cost=abs(unit_cost),
+        value=value,
+        document=document,
+        line=line,
+        group=group,
+        memo=memo,
+    )
+
+
+def _product(tenant: Organization, product_id: int, field_name: str = "product_id") -> Product:
+    product = Product.objects.for_tenant(tenant).filter(pk=product_id).first()
+    if product is None:
+        raise DomainError("Unknown product.", fields={field_name: ["no such product"]})
+    return product
+
+
+def _qty(value: Any, field_name: str = "quantity", *, allow_negative: bool = False) -> Decimal:
+    try:
+        q = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise DomainError("Not a quantity.", fields={field_name: ["a number"]}) from exc
+    if not q.is_finite() or q == 0 or (q < 0 and not allow_negative):
+        raise DomainError(
+            "Quantities must be greater than zero." if not allow_negative else "Not zero.",
+            code="invalid_quantity",
+            fields={field_name: ["must be greater than zero" if not allow_negative else "not 0"]},
+        )
+    if q != q.quantize(Decimal("0.001")):
+        raise DomainError("At most 3 decimals.", fields={field_name: ["at most 3 decimals"]})
+    return q
+
+
+def adjust_stock(
+    *,
+    tenant: Organization,
+    actor: User | None,
+    product_id: int,
+    quantity: Decimal | int | str,
+    location_id: int | None = None,
+    unit_cost: int | None = None,
+    day: date | None = None,
+    memo: str = "",
+) -> StockMove:
+    """Count correction or opening stock: + adds at `unit_cost` (default product cost)."""
+    q = _qty(quantity, allow_negative=True)
+    with transaction.atomic():
+        product = _product(tenant, product_id)
+        loc = _location(tenant, location_id)
+        value = round_half_up(q * unit_cost) if unit_cost is not None and q > 0 else None
+        move = _move(
+            tenant=tenant,
+            product=product,
+            location=loc,
+            kind=MoveKind.ADJUSTMENT,
+            day=day or timezone.localdate(),
+            quantity=q,
+            value=value,
+            memo=memo,
+        )
+        record_event(
+            tenant=tenant,
+            actor=actor,
+            action="commerce.stock_adjusted",
+            obj=move,
+            after={
+                "product": product.sku,
+                "location": str(loc),
+                "quantity": str(q),
+                "value": move.value,
+            },
+        )
+    return move
+
+
+def transfer_stock(
+    *,
+    tenant: Organization,
+    actor: User | None,
+    product_id: int,
+    quantity: Decimal | int | str,
+    from_location_id: int,
+    to_location_id: int,
+    day: date | None = None,
+) -> tuple[StockMove, StockMove]:
+    q = _qty(quantity)
+    if from_location_id == to_location_id:
+        raise DomainError("Choose two locations.", fields={"to_location_id": ["same as from"]})
+    with transaction.atomic():
+        product = _product(tenant, product_id)
+        src, dst = _location(tenant, from_location_id), _location(tenant, to_location_id)
+        d = day or timezone.localdate()
+        group = f"T{timezone.now().timestamp():.6f}"
+        out = _move(
+            tenant=tenant,
+            product=product,
+            location=src,
+            kind=MoveKind.TRANSFER,
+            day=d,
+            quantity=-q,
+            group=group,
+        )
+        into = _move(
+            tenant=tenant,
+            product=product,
+            location=dst,
+            kind=MoveKind.TRANSFER,
+            day=d,
+            quantity=q,
+            value=-out.value,
+            group=group,
+        )
+        record_event(
+            tenant=tenant,
+            actor=actor,
+            action="commerce.stock_transferred",
+            obj=into,
+            after={"product": product.sku, "from": str(src), "to": str(dst), "quantity": str(q)},
+        )
+    return out, into
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    """One line as entered. `unit_price` in minor units of the document currency; None takes
+    the product's price (sale price on sales documents, cost on purchase documents)."""
+
+    product_id: int | None = None
+    quantity: Decimal | int | str = 1
+    unit_price: int | None = None
+    description: str = ""
+    tax_codes: Sequence[str] | None = None
+    source_line_id: int | None = None
+
+
+def _party(tenant: Organization, party_id: int, kind: str) -> Party:
+    party = Party.objects.for_tenant(tenant).filter(pk=party_id).first()
+    if party is None:
+        raise DomainError("Unknown party.", fields={"party_id": ["no such party"]})
+    if kind in SALES_KINDS and not party.is_customer:
+        raise DomainError(
+            f"{party.name} is not a customer.", fields={"party_id": ["not a customer"]}
+        )
+    if kind not in SALES_KINDS and not party.is_supplier:
+        raise DomainError(
+            f"{party.name} is not a supplier.", fields={"party_id": ["not a supplier"]}
+        )
+    return party
+
+
+@dataclass
+class _PreparedLine:
+    product: Product | None
+    quantity: Decimal
+    unit_price: int
+    description: str
+    taxes: list[TaxRate]
+    source_line_id: int | None
+
+
+def _prepare_lines(
+    tenant: Organization, kind: str, currency: str, specs: Sequence[LineSpec]
+) -> list[_PreparedLine]:
+    if not specs:
+        raise DomainError("A document needs at least one line.", fields={"lines": ["empty"]})
+    sales = kind in SALES_KINDS
+    errors: dict[str, list[str]] = {}
+    out: list[_PreparedLine] = []
+    for i, spec in enumerate(specs):
+        where = f"lines[{i}]."
+        try:
+            q = _qty(spec.quantity, f"{where}quantity")
+        except DomainError as exc:
+            errors.update(exc.fields)
+            continue
+        product = None
+        if spec.product_id is not None:
+            product = Product.objects.for_tenant(tenant).filter(pk=spec.product_id).first()
+            if product is None:
+                errors[f"{where}product_id"] = ["no such product"]
+                continue
+            if not product.is_active:
+                errors[f"{where}product_id"] = [f"{product.sku} is inactive"]
+        elif not spec.description.strip():
+            errors[f"{where}description"] = ["a line without a product needs a description"]
+        price = spec.unit_price
+        if price is None:
+            if product is None:
+                errors[f"{where}unit_price"] = ["required without a product"]
+                continue
+            if currency != tenant.currency:
+                errors[f"{where}unit_price"] = [
+                    f"required: product prices are in {tenant.currency}, the document in {currency}"
+                ]
+                continue
+            price = product.sale_price if sales else product.cost
+        if isinstance(price, bool) or not isinstance(price, int) or price < 0:
+            errors[f"{where}unit_price"] = ["a non-negative integer of minor units"]
+            continue
+        if spec.tax_codes is not None:
+            try:
+                taxes = _tax_rates(tenant, list(spec.tax_codes), f"{where}tax_codes")
+            except DomainError as exc:
+                errors.update(exc.fields)
+                continue
+        elif product is not None:
+            taxes = list(product.sales_taxes.all() if sales else product.purchase_taxes.all())
+        else:
+            taxes = []
+        out.append(
+            _PreparedLine(
+                product=product,
+                quantity=q,
+                unit_price=price,
+                description=spec.description or (product.name if product else ""),
+                taxes=taxes,
+                source_line_id=spec.source_line_id,
+            )
+        )
+    if errors:
+        raise DomainError("Some lines are not valid.", code="invalid_lines", fields=errors)
+    return out
+
+
+def _write_lines(tenant: Organization, doc: Document, lines: list[_PreparedLine]) -> None:
+    totals = compute(
+        [LineInput(ln.quantity, ln.unit_price, [(t.pk, t.rate) for t in ln.taxes]) for ln in lines],
+        prices_include_tax=doc.prices_include_tax,
+        per_document=doc.tax_rounding == TaxRounding.DOCUMENT,
+    )
+    rows = []
+    for n, (ln, lt) in enumerate(zip(lines, totals.lines, strict=True), start=1):
+        rows.append(
+            DocumentLine(
+                tenant=tenant,
+                document=doc,
+                line_no=n,
+                product=ln.product,
+                description=ln.description[:300],
+                quantity=ln.quantity,
+                unit_price=ln.unit_price,
+                net=lt.net,
+                tax=lt.tax,
+                gross=lt.gross,
+                source_line_id=ln.source_line_id,
+            )
+        )
+    DocumentLine.objects.bulk_create(rows)
+    saved = list(DocumentLine.objects.for_tenant(tenant).filter(document=doc).order_by("line_no"))
+    LineTax.objects.bulk_create(
+        [
+            LineTax(tenant=tenant, line=row, tax_rate_id=tid, amount=amount)
+            for row, lt in zip(saved, totals.lines, strict=True)
+            for tid, amount in lt.taxes.items()
+        ]
+    )
+    doc.net, doc.tax, doc.gross = totals.net, totals.tax, totals.gross
+
+
+def _rate(tenant: Organization, currency: str, day: date, rate: Decimal | str | None) -> Decimal:
+    if rate is not None:
+        try:
+            value = Decimal(str(rate))
+        except InvalidOperation:
+            value = Decimal(0)
+        if value <= 0:
+            raise DomainError("A rate is positive.", fields={"rate": ["must be > 0"]})
+        return value
+    found = posting.rate_on(tenant, currency, day)
+    if found is None:
+        raise DomainError(
+            f"No exchange rate {currency}/{tenant.currency} on or before {day}; enter one in "
+            "the ledger or give the rate.",
+            code="no_rate",
+            fields={"rate": ["no rate for the document date"]},
+        )
+    return found
+
+
+def _audit_doc(doc: Document) -> dict[str, Any]:
+    return {
+        "kind": doc.kind,
+        "status": doc.status,
+        "number": doc.number,
+        "party": doc.party_id,
+        "date": str(doc.date),
+        "currency": doc.currency,
+        "net": doc.net,
+        "tax": doc.tax,
+        "gross": doc.gross,
+    }
+
+
+def create_document(
+    *,
+    tenant: Organization,
+    actor: User | None,
+    kind: str,
+    party_id: int,
+    day: date,
+    lines: Sequence[LineSpec],
+    currency: str | None = None,
+    rate: Decimal | str | None = None,
+    location_id: int | None = None,
+    reference: str = "",
+    notes: str = "",
+    prices_include_tax: bool | None = None,
+    due_date: date | None = None,
+    source_id: int | None = None,
+) -> Document:
+    """A draft document with its lines and totals. Nothing moves or posts until issued."""
+    if kind not in DocKind.values:
+        raise DomainError("Unknown document kind.", fields={"kind": ["unknown"]})
+    party = _party(tenant, party_id, kind)
+    cur = (currency or party.currency).upper()
+    posting.exponent(cur)
+    settings_ = get_settings(tenant)
+    prepared = _prepare_lines(tenant, kind, cur, lines)
+    if prices_include_tax is None:
+        flags = {ln.product.prices_include_tax for ln in prepared if ln.product is not None}
+        prices_include_tax = flags == {True} and kind in SALES_KINDS
+    source = None
+    if source_id is not None:
+        source = Document.objects.for_tenant(tenant).filter(pk=source_id).first()
+        if source is None:
+            raise DomainError("Unknown source document.", fields={"source_id": ["not found"]})
+    if kind == DocKind.BILL and reference.strip():
+        _refuse_duplicate_bill(tenant, party, reference.strip())
+    with transaction.atomic():
+        loc = _location(tenant, location_id) if _moves_stock(kind) else None
+        doc = Document(
+            tenant=tenant,
+            kind=kind,
+            series=SERIES[DocKind(kind)],
+            party=party,
+            date=day,
+            due_date=due_date,
+            currency=cur,
+            rate=_rate(tenant, cur, day, rate),
+            location=loc,
+            source=source,
+            reference=reference.strip(),
+            notes=notes,
+            prices_include_tax=prices_include_tax,
+            tax_rounding=settings_.tax_rounding,
+            created_by=_actor(actor),
+        )
+        if kind == DocKind.CREDIT_NOTE and source is not None:
+            doc.rate = source.rate
+        doc.save()
+        _write_lines(tenant, doc, prepared)
+        doc.save(update_fields=["net", "tax", "gross"])
+        record_event(
+            tenant=tenant,
+            actor=actor,
+            action="commerce.document_created",
+            obj=doc,
+            after=_audit_doc(doc),
+        )
+    return doc
+
+
+def _refuse_duplicate_bill(tenant: Organization, party: Party, reference: str) -> None:
+    """A supplier's invoice number is recorded once (the database constraint agrees)."""
+    dup = (
+        Document.objects.for_tenant(tenant)
+        .filter(kind=DocKind.BILL, party=party, reference=reference)
+        .exclude(status=DocStatus.CANCELLED)
+        .first()
+    )
+    if dup is not None:
+        raise Conflict(
+            f"{party.name}'s invoice {reference} is already recorded as {dup}.",
+            code="duplicate_reference",
+            fields={"reference": [f"already recorded as {dup}"]},
+        )
+
+
+def _moves_stock(kind: str) -> bool:
+    return kind in {
+        DocKind.DELIVERY,
+        DocKind.GOODS_RECEIPT,
+        DocKind.INVOICE,
+        DocKind.BILL,
+        DocKind.CREDIT_NOTE,
+    }
+
+
+def _locked_document(tenant: Organization, document_id: int) -> Document:
+    doc = Document.objects.for_tenant(tenant).select_for_update().filter(pk=document_id).first()
+    if doc is None:
+        raise NotFound("No such document.")
+    return doc
+
+
+def _refuse_if_issued(doc: Document) -> None:
+    if doc.status != DocStatus.DRAFT:
+        hint = " Correct it with a credit note." if doc.kind == DocKind.INVOICE else ""
+        raise Conflict(
+            f"{doc.number} is {doc.status} and cannot be changed.{hint}",
+            code="document_immutable",
+            fields={"status": [doc.status]},
+        )
+
+
+def update_document(
+    *,
+    tenant: Organization,
+    actor: User | None,
+    document_id: int,
+    lines: Sequence[LineSpec] | None = None,
+    day: date | None = None,
+    reference: str | None = None,
+    notes: str | None = None,
+) -> Document:
+    """Edit a draft; an issued document is refused (it is corrected by a credit note)."""
+    with transaction.atomic():
+        doc = _locked_document(tenant, document_id)
+        _refuse_if_issued(doc)
+        before = _audit_doc(doc)
+        if day is not None:
+            doc.date = day
+        if reference is not None:
+            doc.reference = reference.strip()
+        if notes is not None:
+            doc.notes = notes
+        if lines is not None:
+            prepared = _prepare_lines(tenant, doc.kind, doc.currency, lines)
+            LineTax.objects.for_tenant(tenant).filter(line__document=doc).delete()
+            DocumentLine.objects.for_tenant(tenant).filter(document=doc).delete()
+            _write_lines(tenant, doc, prepared)
+        doc.save()
+        record_event(
+            tenant=tenant,
+            actor=actor,
+            action="commerce.document_updated",
+            obj=doc,
+            before=before,
+            after=_audit_doc(doc),
+        )
+    return doc
+
+
+def create_from(
+    *,
+    tenant: Organization,
+    actor: User | None,
+    source_id: int,
+    kind: str,
+    day: date | None = None,
+    quantities: dict[int, Decimal | int | str] | None = None,
+    reference: str = "",
+    location_id: int | None = None,
+) -> Document:
+    """Derive a draft from an issued document (order -> delivery -> invoice, ...).
+
+    `quantities` maps source line numbers to the quantity to take (default: what remains).
+    """
+    source = Document.objects.for_tenant(tenant).filter(pk=source_id).first()
+    if source is None:
+        raise NotFound("No such document.")
+    allowed = DERIVATIONS.get(kind, set())
+    if source.kind not in allowed:
+        raise DomainError(
+            f"A {kind} cannot be made from a {source.kind}.", fields={"kind": ["not allowed"]}
+        )
+    if source.status != DocStatus.ISSUED:
+        raise DomainError("Issue the source document first.", fields={"source_id": ["draft"]})
+    remaining = _remaining(tenant, source, kind)
+    specs = []
+    stock_only = kind in (DocKind.DELIVERY, DocKind.GOODS_RECEIPT)
+    for line in source.lines.select_related("product").order_by("line_no"):
+        if stock_only and (line.product is None or not line.product.is_stock):
+            continue
+        left = remaining[line.pk]
+        wanted = (
+            Decimal(str(quantities[line.line_no]))
+            if quantities and line.line_no in quantities
+            else (None if quantities else left)
+        )
+        if wanted is None or wanted == 0:
+            continue
+        if wanted > left:
+            raise DomainError(
+                f"Line {line.line_no}: only {left.normalize():f} left to take.",
+                code="over_source",
+                fields={f"quantities.{line.line_no}": [f"at most {left.normalize():f}"]},
+            )
+        specs.append(
+            LineSpec(
+                product_id=line.product_id,
+                quantity=wanted,
+                unit_price=line.unit_price,
+                description=line.description,
+                tax_codes=[t.code for t in line.taxes.all()],
+                source_line_id=line.pk,
+            )
+        )
+    if not specs:
+        raise DomainError(
+            "Nothing left to take from this document.", fields={"source_id": ["done"]}
+        )
+    return create_document(
+        tenant=tenant,
+        actor=actor,
+        kind=kind,
+        party_id=source.party_id,
+        day=day or source.date,
+        lines=specs,
+        currency=source.currency,
+        rate=source.rate if kind == DocKind.CREDIT_NOTE or day is None else None,
+        location_id=location_id or source.location_id,
+        reference=reference or source.reference,
+        prices_include_tax=source.prices_include_tax,
+        source_id=source.pk,
+    )
+
+
+def _remaining(tenant: Organization, source: Document, kind: str) -> dict[int, Decimal]:
+    taken = dict(
+        DocumentLine.objects.for_tenant(tenant)
+        .filter(source_line__document=source, document__kind=kind)
+        .exclude(document__status=DocStatus.CANCELLED)
+        .values("source_line_id")
+        .annotate(q=Sum("quantity"))
+        .values_list("source_line_id", "q")
+    )
+    return {
+        line.pk: line.quantity - (taken.get(line.pk) or Decimal(0)) for line in source.lines.all()
+    }
+
+
+def issue_document(*, tenant: Organization, actor: User | None, document_id: int) -> Document:
+    """Number the document, move its stock, post it to the ledger: all or nothing."""
+    with transaction.atomic():
+        peek = Document.objects.for_tenant(tenant).filter(pk=document_id).first()
+        if peek is None:
+            raise NotFound("No such document.")
+        number = next_number(tenant, peek.series, peek.date.year)
+        doc = _locked_document(tenant, document_id)
+        _refuse_if_issued(doc)
+        lines = list(doc.lines.select_related("product", "source_line").order_by("line_no"))
+        if doc.source_id is not None:
+            _check_not_over_source(tenant, doc, lines)
+        _issue_stock(tenant, doc, lines)
+        doc.number = number
+        doc.status = DocStatus.ISSUED
+        doc.issued_at = timezone.now()
+        if doc.kind in POSTED_KINDS:
+            if doc.due_date is None and doc.kind != DocKind.CREDIT_NOTE:
+                doc.due_date = doc.date + timedelta(days=doc.party.payment_terms_days)
+            doc.gross_functional = _f(tenant, doc, doc.gross)
+            doc.journal_entry = _post_document(tenant, actor, doc, lines)
+        doc.save()
+        if doc.kind == DocKind.CREDIT_NOTE and doc.source_id is not None:
+            _settle_with_credit_note(tenant, doc)
+        record_event(
+            tenant=tenant,
+            actor=actor,
+            action="commerce.document_issued",
+            obj=doc,
+            after={**_audit_doc(doc), "journal_entry": doc.journal_entry_id},
+        )
+    return doc
+
+
+def _check_not_over_source(tenant: Organization, doc: Document, lines: list[DocumentLine]) -> None:
+    source = doc.source
+    assert source is not None
+    taken = dict(
+        DocumentLine.objects.for_tenant(tenant)
+        .filter(
+            source_line__document=source, document__kind=doc.kind, document__status=DocStatus.ISSUED
+        )
+        .values("source_line_id")
+        .annotate(q=Sum("quantity"))
+        .values_list("source_line_id", "q")
+    )
+    for line in lines:
+        if line.source_line is None:
+            continue
+        left = line.source_line.quantity - (taken.get(line.source_line_id) or Decimal(0))
+        if line.quantity > left:
+            raise DomainError(
+                f"Line {line.line_no}: only {left.normalize():f} left on {source.number}.",
+                code="over_source",
+                fields={f"lines[{line.line_no - 1}].quantity": [f"at most {left.normalize():f}"]},
+            )
+
+
+def _f(tenant: Organization, doc: Document, amount: int) -> int:
+    return posting.to_functional(
+        amount, rate=doc.rate, currency=doc.currency, functional=tenant.currency
+    )
+
+
+def _issue_stock(tenant: Organization, doc: Document, lines: list[DocumentLine]) -> None:
+    """Move stock for the document's stock lines and remember each line's stock value."""
+    if not _moves_stock(doc.kind):
+        return
+    loc = doc.location or default_location(tenant)
+    stock_lines = sorted(
+        (ln for ln in lines if ln.product is not None and ln.product.is_stock),
+        key=lambda ln: ln.product_id or 0,
+    )
+    for line in stock_lines:
+        product = line.product
+        assert product is not None
+        src = line.source_line
+        if doc.kind in (DocKind.INVOICE, DocKind.BILL) and src is not None:
+            moved = _moved_value(tenant, src, line.quantity)
+            if moved is not None:
+                # Moved already by a delivery / goods receipt: take its value pro rata.
+                line.cost_value = moved
+                line.save(update_fields=["cost_value"])
+                continue
+        if doc.kind in (DocKind.DELIVERY, DocKind.INVOICE):
+            move = _move(
+                tenant=tenant,
+                product=product,
+                location=loc,
+                kind=MoveKind.DELIVERY,
+                day=doc.date,
+                quantity=-line.quantity,
+                document=doc,
+                line=line,
+            )
+            line.cost_value = -move.value
+        elif doc.kind in (DocKind.GOODS_RECEIPT, DocKind.BILL):
+            value = _f(tenant, doc, line.net)
+            _move(
+                tenant=tenant,
+                product=product,
+                location=loc,
+                kind=MoveKind.RECEIPT,
+                day=doc.date,
+                quantity=line.quantity,
+                value=value,
+                document=doc,
+                line=line,
+            )
+            line.cost_value = value
+        elif doc.kind == DocKind.CREDIT_NOTE:
+            if src is None or src.cost_value is None:
+                continue
+            value = round_half_up(Decimal(src.cost_value) * line.quantity / src.quantity)
+            _move(
+                tenant=tenant,
+                product=product,
+                location=loc,
+                kind=MoveKind.RETURN,
+                day=doc.date,
+                quantity=line.quantity,
+                value=value,
+                document=doc,
+                line=line,
+            )
+            line.cost_value = value
+        line.save(update_fields=["cost_value"])
+
+
+def _moved_value(tenant: Organization, src: DocumentLine, quantity: Decimal) -> int | None:
+    """Stock value of `quantity` of a line whose goods already moved, or None if none did.
+
+    `src` is a delivery / goods-receipt line (its own value) or an order line (the value of
+    the deliveries or receipts made from it, at their average).
+    """
+    if src.cost_value is not None:
+        return round_half_up(Decimal(src.cost_value) * quantity / src.quantity)
+    agg = (
+        DocumentLine.objects.for_tenant(tenant)
+        .filter(
+            source_line=src,
+            document__kind__in=[DocKind.DELIVERY, DocKind.GOODS_RECEIPT],
+            document__status=DocStatus.ISSUED,
+        )
+        .aggregate(q=Sum("quantity"), v=Sum("cost_value"))
+    )
+    if not agg["q"]:
+        return None
+    return round_half_up(Decimal(agg["v"] or 0) * quantity / agg["q"])
+
+
+def _post_document(
+    tenant: Organization, actor: User | None, doc: Document, lines: list[DocumentLine]
+) -> Any:
+    j = posting.Journal.new()
+    rule = posting.rules(tenant)
+    sign = -1 if doc.kind == DocKind.CREDIT_NOTE else 1
+    by_account: dict[str, int] = defaultdict(int)
+    by_tax: dict[str, int] = defaultdict(int)
+    tax_totals = _document_taxes(tenant, doc, lines)
+    cost = 0
+    if doc.kind in (DocKind.INVOICE, DocKind.CREDIT_NOTE):
+        for line in lines:
+            p = line.product
+            key = "invoice.service_revenue" if p is None or not p.is_stock else "invoice.revenue"
+            by_account[(p.revenue_account if p else "") or rule[key]] += line.net
+            if line.cost_value:
+                cost += line.cost_value
+        for tax, amount in tax_totals:
+            by_tax[tax.sales_account or rule["invoice.tax"]] += amount
+        j.debit(rule["invoice.receivable"], sign * doc.gross_functional)
+        for acc, amount in by_account.items():
+            j.credit(acc, sign * _f(tenant, doc, amount))
+        for acc, amount in by_tax.items():
+            j.credit(acc, sign * _f(tenant, doc, amount))
+        if cost:
+            j.debit(rule["invoice.cogs"], sign * cost)
+            j.credit(rule["invoice.inventory"], sign * cost)
+    else:  # bill
+        for line in lines:
+            p = line.product
+            if p is not None and p.is_stock:
+                acc = rule["bill.inventory"]
+            else:
+                acc = (p.expense_account if p else "") or rule["bill.expense"]
+            by_account[acc] += line.net
+        for tax, amount in tax_totals:
+            by_tax[tax.purchase_account or rule["bill.tax"]] += amount
+        j.credit(rule["bill.payable"], doc.gross_functional)
+        for acc, amount in by_account.items():
+            j.debit(acc, _f(tenant, doc, amount))
+        for acc, amount in by_tax.items():
+            j.debit(acc, _f(tenant, doc, amount))
+    j.balance_to(rule["rounding"])
+    return posting.post(
+        tenant=tenant,
+        actor=actor,
+        day=doc.date,
+        memo=f"{doc.get_kind_display()} {doc.number} {doc.party.name}",
+        source_ref=doc.number,
+        journal=j,
+        idempotency_key=f"commerce:document:{doc.pk}",
+    )
+
+
+def _document_taxes(
+    tenant: Organization, doc: Document, lines: list[DocumentLine]
+) -> list[tuple[TaxRate, int]]:
+    """Tax per rate as the document's rounding rule says (recomputed from the lines)."""
+    taxes = defaultdict(list)
+    for lt in (
+        LineTax.objects.for_tenant(tenant).filter(line__document=doc).select_related("tax_rate")
+    ):
+        taxes[lt.line_id].append(lt.tax_rate)
+    totals = compute(
+        [
+            LineInput(ln.quantity, ln.unit_price, [(t.pk, t.rate) for t in taxes[ln.pk]])
+            for ln in lines
+        ],
+        prices_include_tax=doc.prices_include_tax,
+        per_document=doc.tax_rounding == TaxRounding.DOCUMENT,
+    )
+    rates = {t.pk: t for ts in taxes.values() for t in ts}
+    return [(rates[tid], amount) for tid, amount in sorted(totals.taxes.items()) if amount]
+
+
+def _settle_with_credit_note(tenant: Organization, cn: Document) -> None:
+    """A credit note first pays what is open on its invoice; the rest is customer credit."""
+    invoice = _locked_document(tenant, cn.source_id or 0)
+    amount = min(cn.gross, invoice.open_amount)
+    if amount <= 0:
+        return
+    share = _functional_share(invoice, amount)
+    invoice.settled += amount
+    invoice.settled_functional += share
+    invoice.save(update_fields=["settled", "settled_functional"])
+    cn.settled += amount
+    cn.settled_functional += _f(tenant, cn, amount) if amount < cn.gross else cn.gross_functional
+    cn.save(update_fields=["settled", "settled_functional"])
+
+
+def _functional_share(doc: Document, amount: int) -> int:
+    """Functional value of settling `amount` of `doc`: the rest when it closes the document."""
+    if amount >= doc.open_amount:
+        return doc.gross_functional - doc.settled_functional
+    return round_half_up(Decimal(amount) * doc.gross_functional / doc.gross)
+
+
+def cancel_document(*, tenant: Organization, actor: User | None, document_id: int) -> Document:
+    """Cancel a draft (issued documents are corrected by a credit note instead)."""
+    with transaction.atomic():
+        doc = _locked_document(tenant, document_id)
+        _refuse_if_issued(doc)
+        doc.status = DocStatus.CANCELLED
+        doc.number = f"X{doc.pk}"
+        doc.save(update_fields=["status", "number"])
+        record_event(
+            tenant=tenant,
+            actor=actor,
+            action="commerce.document_cancelled",
+            obj=doc,
+            after=_audit_doc(doc),
+        )
+    return doc
+
+
+# --- payments --------------------------------------------------------------------------------
+
+
+def record_payment(
+    *,
+    tenant: Organization,
+    actor: User | None,
+    direction: str,
+    party_id: int,
+    day: date,
+    amount: int,
+    currency: str | None = None,
+    rate: Decimal | str | None = None,
+    allocations: Sequence[tuple[int, int]] | None = None,
+    keep_overpayment: bool = False,
+    bank_account: str = "",
+    reference: str = "",
+) -> Payment:
+    """Money in from a customer (a receipt) or out to a supplier, allocated to open items.
+
+    Without `allocations` the oldest open documents are paid first. What is left over is
+    refused unless `keep_overpayment`, when it stays on the party as credit (or advance).
+    A rate different from the documents' posts the realised exchange difference.
+    """
+    if direction not in PaymentDirection.values:
+        raise DomainError("Unknown direction.", fields={"direction": ["in or out"]})
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise DomainError(
+            "A payment is a positive amount.",
+            code="invalid_amount",
+            fields={"amount": ["a positive integer of minor units"]},
+        )
+    kind = DocKind.INVOICE if direction == PaymentDirection.RECEIVED else DocKind.BILL
+    party = _party(tenant, party_id, DocKind.INVOICE if kind == DocKind.INVOICE else DocKind.BILL)
+    cur = (currency or party.currency).upper()
+    posting.exponent(cur)
+    pay_rate = _rate(tenant, cur, day, rate)
+    rule = posting.rules(tenant)
+    bank = bank_account or rule["payment.bank"]
+    if bank_account and not posting.account_exists(tenant, bank_account):
+        raise DomainError("Unknown bank account.", fields={"bank_account": ["no such account"]})
+    with transaction.atomic():
+        number = next_number(tenant, PAYMENT_SERIES[PaymentDirection(direction)], day.year)
+        plan = _plan_allocations(tenant, party, kind, cur, amount, allocations)
+        allocated = sum(a for _, a in plan)
+        left = amount - allocated
+        if left and not keep_overpayment:
+            raise DomainError(
+                f"The payment exceeds what is open by {left} minor units; allocate less or "
+                "keep the overpayment as credit.",
+                code="overpayment",
+                fields={
+                    "amount": [f"{allocated} open, {amount} paid"],
+                    "keep_overpayment": ["set to keep the excess as credit"],
+                },
+            )
+        payment = Payment.objects.create(
+            tenant=tenant,
+            direction=direction,
+            series=PAYMENT_SERIES[PaymentDirection(direction)],
+            number=number,
+            party=party,
+            date=day,
+            currency=cur,
+            rate=pay_rate,
+            amount=amount,
+            unallocated=left,
+            bank_account=bank,
+            reference=reference,
+            created_by=_actor(actor),
+        )
+        functional = tenant.currency
+        j = posting.Journal.new()
+        bank_f = posting.to_functional(amount, rate=pay_rate, currency=cur, functional=functional)
+        rows = []
+        for doc, part in plan:
+            share = _functional_share(doc, part)
+            doc.settled += part
+            doc.settled_functional += share
+            doc.save(update_fields=["settled", "settled_functional"])
+            rows.append(
+                Allocation(
+                    tenant=tenant,
+                    payment=payment,
+                    document=doc,
+                    amount=part,
+                    amount_functional=share,
+                )
+            )
+            if direction == PaymentDirection.RECEIVED:
+                j.credit(rule["invoice.receivable"], share)
+            else:
+                j.debit(rule["bill.payable"], share)
+        Allocation.objects.bulk_create(rows)
+        if left:
+            left_f = posting.to_functional(left, rate=pay_rate, currency=cur, functional=functional)
+            if direction == PaymentDirection.RECEIVED:
+                j.credit(rule["payment.customer_credit"], left_f)
+            else:
+                j.debit(rule["payment.supplier_advance"], left_f)
+        if direction == PaymentDirection.RECEIVED:
+            j.debit(bank, bank_f)
+        else:
+            j.credit(bank, bank_f)
+        j.balance_to(rule["fx.difference"])
+        payment.journal_entry = posting.post(
+            tenant=tenant,
+            actor=actor,
+            day=day,
+            memo=f"{payment.get_direction_display()} {number} {party.name}",
+            source_ref=number,
+            journal=j,
+            idempotency_key=f"commerce:payment:{payment.pk}",
+        )
+        payment.save(update_fields=["journal_entry"])
+        record_event(
+            tenant=tenant,
+            actor=actor,
+            action="commerce.payment_recorded",
+            obj=payment,
+            after={
+                "number": number,
+                "direction": direction,
+                "party": party.pk,
+                "amount": amount,
+                "currency": cur,
+                "unallocated": left,
+                "allocations": [[d.number, a] for d, a in plan],
+            },
+        )
+    return payment
+
+
+def _plan_allocations(
+    tenant: Organization,
+    party: Party,
+    kind: str,
+    currency: str,
+    amount: int,
+    allocations: Sequence[tuple[int, int]] | None,
+) -> list[tuple[Document, int]]:
+    open_docs = (
+        Document.objects.for_tenant(tenant)
+        .select_for_update()
+        .filter(party=party, kind=kind, status=DocStatus.ISSUED, currency=currency)
+        .order_by("id")
+    )
+    if allocations is None:
+        plan = []
+        left = amount
+        for doc in sorted(
+            (d for d in open_docs if d.open_amount > 0), key=lambda d: (d.date, d.pk)
+        ):
+            if left <= 0:
+                break
+            part = min(left, doc.open_amount)
+            plan.append((doc, part))
+            left -= part
+        return plan
+    ids = [doc_id for doc_id, _ in allocations]
+    docs = {d.pk: d for d in open_docs.filter(pk__in=ids)}
+    errors: dict[str, list[str]] = {}
+    plan = []
+    for i, (doc_id, part) in enumerate(allocations):
+        doc = docs.get(doc_id)
+        if doc is None:
+            errors[f"allocations[{i}].document_id"] = [
+                f"no issued {kind} in {currency} of this party with id {doc_id}"
+            ]
+        elif isinstance(part, bool) or not isinstance(part, int) or part <= 0:
+            errors[f"allocations[{i}].amount"] = ["a positive integer of minor units"]
+        elif part > doc.open_amount:
+            errors[f"allocations[{i}].amount"] = [f"{doc.number} has {doc.open_amount} open"]
+        else:
+            plan.append((doc, part))
+    if len(set(ids)) != len(ids):
+        errors["allocations"] = ["a document appears twice"]
+    if sum(p for _, p in plan) > amount:
+        errors["allocations"] = ["allocations exceed the payment"]
+    if errors:
+        raise DomainError(
+            "The allocations are not valid.", code="invalid_allocations", fields=errors
+        )
+    return plan
