@@ -1,10 +1,390 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Work pages: the agent's next item, the lead's backlog, the client's intake and status.
 
+Views are thin: resolve objects through the scoped selectors (another tenant's id is a
+404), call a service, redirect. Domain errors come back to the page as messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from backoffice.core.errors import DomainError, Forbidden, NotFound
+from backoffice.tenancy.models import User
+from backoffice.tenancy.rls import set_rls_tenants
 from backoffice.tenancy.roles import Perm
+from backoffice.tenancy.selectors import TenantAccess
 from backoffice.web.access import tenant_view
+from backoffice.work import intake, selectors, services
+from backoffice.work.api import item_out
+from backoffice.work.models import IntakeBatch, State, WorkItem
+from backoffice.work.schema import coerce, form_fields
+
+
+def _scoped(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Run the view in one transaction where RLS shows every tenant the caller may see."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        access: TenantAccess = request.access  # type: ignore[attr-defined]
+        with transaction.atomic():
+            set_rls_tenants({access.tenant.pk, *selectors.work_tenant_ids(access)})
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _access(request: HttpRequest) -> TenantAccess:
+    return request.access  # type: ignore[attr-defined,no-any-return]
+
+
+def _url(request: HttpRequest, name: str, **kwargs: Any) -> str:
+    return reverse(f"work:{name}", kwargs={"tenant": _access(request).tenant.slug, **kwargs})
+
+
+def _fail(request: HttpRequest, exc: DomainError) -> None:
+    detail = ""
+    if exc.fields:
+        parts = []
+        for name, msgs in exc.fields.items():
+            if name == "rows":
+                continue
+            parts.append(f"{name}: {'; '.join(map(str, msgs))}")
+        detail = " — " + " · ".join(parts) if parts else ""
+    messages.error(request, exc.message + detail)
 
 
 @tenant_view(Perm.VIEW_WORK)
+@_scoped
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "work/index.html")
+    """Everyone's start page: what needs me now."""
+    access = _access(request)
+    mine = (
+        selectors.items(access, assignee=access.user, state=State.IN_PROGRESS)
+        if access.can(Perm.PROCESS_WORK)
+        else None
+    )
+    return render(
+        request,
+        "work/index.html",
+        {
+            "engagements": list(selectors.engagements(access)),
+            "mine": list(mine[:20]) if mine is not None else None,
+            "questions": list(selectors.open_questions(access)[:20]),
+            "can_process": access.can(Perm.PROCESS_WORK),
+            "can_route": access.can(Perm.ROUTE_WORK),
+            "can_submit": access.can(Perm.SUBMIT_WORK) and not access.tenant.is_provider,
+        },
+    )
+
+
+@tenant_view(Perm.VIEW_WORK)
+@_scoped
+def item_list(request: HttpRequest) -> HttpResponse:
+    access = _access(request)
+    state = request.GET.get("state") or None
+    if state not in (None, *State.values):
+        state = None
+    engagement_id = request.GET.get("engagement") or None
+    qs = selectors.items(access, state=state, engagement_id=engagement_id)
+    if request.GET.get("risk") == "1":
+        qs = qs.filter(at_risk=True)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [(item, item_out(item, now)) for item in page.object_list]
+    return render(
+        request,
+        "work/items.html",
+        {
+            "page": page,
+            "rows": rows,
+            "states": State.choices,
+            "state": state or "",
+            "engagements": list(selectors.engagements(access)),
+            "engagement_id": engagement_id or "",
+        },
+    )
+
+
+@tenant_view(Perm.PROCESS_WORK)
+def next_item(request: HttpRequest) -> HttpResponse:
+    """The agent's loop: one key (n) takes the next item."""
+    access = _access(request)
+    if request.method == "POST":
+        served = set(services.served_tenant_ids(access.user))
+        tenant_ids = [t for t in selectors.work_tenant_ids(access) if t in served]
+        queue = None
+        if request.POST.get("queue"):
+            with transaction.atomic():
+                queue = selectors.get_queue(access, request.POST["queue"])
+        item = services.claim_next_item(agent=access.user, queue=queue, tenant_ids=tenant_ids)
+        if item is None:
+            messages.info(request, "Nothing is waiting for you. Well done.")
+            return redirect(_url(request, "next"))
+        return redirect(_url(request, "item", item_id=item.pk))
+    with transaction.atomic():
+        set_rls_tenants({access.tenant.pk, *selectors.work_tenant_ids(access)})
+        queues = list(selectors.queues(access)) if access.tenant.is_provider else []
+        holding = list(selectors.items(access, assignee=access.user, state=State.IN_PROGRESS))
+    return render(request, "work/next.html", {"queues": queues, "holding": holding})
+
+
+@tenant_view(Perm.VIEW_WORK)
+@_scoped
+def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
+    access = _access(request)
+    item = selectors.get_item(access, item_id)
+    engagement = item.engagement
+    holder = item.assignee_id == access.user.pk and item.state == State.IN_PROGRESS
+    output_values = item.output or {}
+    return render(
+        request,
+        "work/item.html",
+        {
+            "item": item,
+            "info": item_out(item),
+            "engagement": engagement,
+            "holder": holder,
+            "input_fields": form_fields(engagement.input_schema, item.data),
+            "output_fields": form_fields(engagement.output_schema, output_values),
+            "events": item.events.select_related("actor"),
+            "comments": item.comments.select_related("author"),
+            "attachments": item.attachments.all(),
+            "can_route": access.can(Perm.ROUTE_WORK),
+            "can_review": access.can(Perm.REVIEW_WORK) and item.state == State.IN_REVIEW,
+            "can_answer": access.can(Perm.SUBMIT_WORK)
+            and item.tenant_id == access.tenant.pk
+            and not access.tenant.is_provider,
+            "can_cancel": item.is_open
+            and (access.can(Perm.ROUTE_WORK) or access.can(Perm.SUBMIT_WORK)),
+            "can_attach": access.can(Perm.SUBMIT_WORK) or access.can(Perm.PROCESS_WORK),
+        },
+    )
+
+
+def _output_from_post(item: WorkItem, post: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    schema = item.engagement.output_schema
+    raw: dict[str, Any] = {}
+    for f in form_fields(schema):
+        if f.widget == "checkbox":
+            raw[f.name] = "true" if post.get(f.name) else "false"
+        else:
+            raw[f.name] = post.get(f.name, "")
+    return coerce(schema, raw)
+
+
+@require_POST
+@tenant_view(Perm.VIEW_WORK)
+@_scoped
+def item_action(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Every button on the item page posts here with `action`."""
+    access = _access(request)
+    item = selectors.get_item(access, item_id)
+    action = request.POST.get("_action", "")
+    back = _url(request, "item", item_id=item.pk)
+    try:
+        with transaction.atomic():
+            back = _do(request, access, item, action) or back
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect(back)
+
+
+def _do(request: HttpRequest, access: TenantAccess, item: WorkItem, action: str) -> str | None:
+    post = request.POST
+    if action == "complete":
+        access.require(Perm.PROCESS_WORK)
+        output, errors = _output_from_post(item, post)
+        if errors:
+            raise DomainError("Some fields could not be read.", fields=errors)
+        services.complete_item(item=item, actor=access.user, output=output)
+        messages.success(request, f"{item.external_ref} submitted.")
+        return _url(request, "next")
+    if action == "skip":
+        access.require(Perm.PROCESS_WORK)
+        services.release_item(item=item, actor=access.user, reason=post.get("reason", ""))
+        messages.info(request, f"{item.external_ref} handed back.")
+        return _url(request, "next")
+    if action == "ask":
+        access.require(Perm.PROCESS_WORK)
+        services.ask_client(item=item, actor=access.user, question=post.get("body", ""))
+        messages.info(request, "Question sent; the SLA clock is paused.")
+        return _url(request, "next")
+    if action == "answer":
+        access.require(Perm.SUBMIT_WORK)
+        question = selectors.get_comment(access, item, int(post.get("question") or 0))
+        services.answer_question(question=question, actor=access.user, body=post.get("body", ""))
+        messages.success(request, "Thank you — the work continues.")
+        return None
+    if action == "comment":
+        if not (access.can(Perm.SUBMIT_WORK) or access.can(Perm.PROCESS_WORK)):
+            raise Forbidden("Your role may not comment.")
+        services.add_comment(item=item, actor=access.user, body=post.get("body", ""))
+        return None
+    if action == "assign":
+        access.require(Perm.ROUTE_WORK)
+        assignee = User.objects.filter(username=post.get("username", ""), is_active=True).first()
+        if assignee is None:
+            raise DomainError("No such person.", fields={"username": ["unknown"]})
+        services.assign_item(item=item, assignee=assignee, actor=access.user)
+        messages.success(request, f"Assigned to {assignee}.")
+        return request.POST.get("next") or None
+    if action == "review":
+        access.require(Perm.REVIEW_WORK)
+        accept = post.get("decision") == "accept"
+        services.review_item(item=item, actor=access.user, accept=accept, note=post.get("note", ""))
+        return None
+    if action == "cancel":
+        if not (access.can(Perm.ROUTE_WORK) or access.can(Perm.SUBMIT_WORK)):
+            raise Forbidden("Your role may not cancel items.")
+        services.transition_item(
+            item=item, actor=access.user, to=State.CANCELLED, note=post.get("note", "")
+        )
+        return None
+    if action == "attach":
+        if not (access.can(Perm.SUBMIT_WORK) or access.can(Perm.PROCESS_WORK)):
+            raise Forbidden("Your role may not attach files.")
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise DomainError("Choose a file.", fields={"file": ["required"]})
+        services.add_attachment(item=item, actor=access.user, upload=upload)
+        return None
+    raise DomainError("Unknown action.")
+
+
+@tenant_view(Perm.VIEW_WORK)
+@_scoped
+def attachment(request: HttpRequest, item_id: int, attachment_id: int) -> HttpResponse:
+    item = selectors.get_item(_access(request), item_id)
+    found = item.attachments.filter(pk=attachment_id).first()
+    if found is None:
+        raise NotFound("No such attachment.")
+    response = HttpResponse(found.file.read(), content_type=found.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{found.name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@tenant_view(Perm.ROUTE_WORK)
+@_scoped
+def backlog(request: HttpRequest) -> HttpResponse:
+    """The team lead's board: open work per engagement, at-risk items to reassign."""
+    access = _access(request)
+    risky = (
+        selectors.items(access, open=True)
+        .filter(at_risk=True)
+        .exclude(state=State.WAITING_ON_CLIENT)
+        .order_by("sla_due_at")[:50]
+    )
+    now = timezone.now()
+    return render(
+        request,
+        "work/backlog.html",
+        {
+            "rows": selectors.backlog(access),
+            "risky": [(i, item_out(i, now)) for i in risky],
+        },
+    )
+
+
+@tenant_view(Perm.SUBMIT_WORK)
+@_scoped
+def submit(request: HttpRequest, engagement_id: int) -> HttpResponse:
+    """The client sends one item (schema-rendered form) or a file of items."""
+    access = _access(request)
+    engagement = selectors.get_engagement(access, engagement_id)
+    if engagement.tenant_id != access.tenant.pk:
+        raise NotFound("No such engagement.")
+    values: dict[str, Any] = {}
+    report: list[dict[str, Any]] = []
+    if request.method == "POST":
+        try:
+            with transaction.atomic():
+                if request.POST.get("_intake") == "file":
+                    return _upload(request, access, engagement, report)
+                return _submit_one(request, access, engagement, values)
+        except DomainError as exc:
+            _fail(request, exc)
+            rows = exc.fields.get("rows") if exc.fields else None
+            report = list(rows or [])
+    return render(
+        request,
+        "work/submit.html",
+        {
+            "engagement": engagement,
+            "fields": form_fields(engagement.input_schema, values),
+            "external_ref": request.POST.get("external_ref", ""),
+            "report": report,
+            "modes": IntakeBatch.Mode.choices,
+        },
+    )
+
+
+def _submit_one(
+    request: HttpRequest, access: TenantAccess, engagement: Any, values: dict[str, Any]
+) -> HttpResponse:
+    raw: dict[str, Any] = {}
+    for f in form_fields(engagement.input_schema):
+        raw[f.name] = (
+            ("true" if request.POST.get(f.name) else "")
+            if f.widget == "checkbox"
+            else request.POST.get(f.name, "")
+        )
+    data, errors = coerce(engagement.input_schema, raw)
+    values.update(data)
+    if errors:
+        raise DomainError("Some fields could not be read.", fields=errors)
+    item, created = services.submit_item(
+        engagement=engagement,
+        actor=access.user,
+        external_ref=request.POST.get("external_ref", "").strip(),
+        data=data,
+    )
+    if created:
+        messages.success(request, f"{item.external_ref} received.")
+    else:
+        messages.info(request, f"{item.external_ref} was already received.")
+    return redirect(_url(request, "item", item_id=item.pk))
+
+
+def _upload(
+    request: HttpRequest, access: TenantAccess, engagement: Any, report: list[dict[str, Any]]
+) -> HttpResponse:
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise DomainError("Choose a file to upload.", fields={"file": ["required"]})
+    result = intake.import_file(
+        engagement=engagement,
+        actor=access.user,
+        filename=upload.name or "upload",
+        content=upload.read(),
+        mode=request.POST.get("mode", IntakeBatch.Mode.ALL_OR_NOTHING),
+    )
+    messages.success(
+        request,
+        f"{upload.name}: {result.created} new, {result.existing} already received, "
+        f"{result.rejected} rejected.",
+    )
+    if result.errors:
+        report.extend(e.as_dict() for e in result.errors[:500])
+        return render(
+            request,
+            "work/submit.html",
+            {
+                "engagement": engagement,
+                "fields": form_fields(engagement.input_schema),
+                "report": report,
+                "modes": IntakeBatch.Mode.choices,
+            },
+        )
+    return redirect(_url(request, "items") + f"?engagement={engagement.pk}")
