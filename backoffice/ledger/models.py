@@ -85,6 +85,9 @@ class Account(TenantOwned):
 class JournalEntry(TenantOwned):
     """A posted, immutable journal entry. Corrections are reversing entries."""
 
+    tenant = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     date = models.DateField()
     memo = models.CharField(max_length=500, blank=True)
     source_ref = models.CharField(
@@ -95,11 +98,21 @@ class JournalEntry(TenantOwned):
         max_length=64, blank=True, help_text="SHA-256 of the content; tells a retry from reuse."
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     posted_at = models.DateTimeField()
     reverses = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
+        db_index=False,
     )
 
     class Meta:

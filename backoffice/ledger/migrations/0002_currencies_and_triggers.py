@@ -47,27 +47,35 @@ DROP FUNCTION IF EXISTS ledger_refuse_change();
 """
 
 REFERENCES_SQL = """
-CREATE OR REPLACE FUNCTION ledger_check_new_lines() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION ledger_check_new_lines() RETURNS trigger LANGUAGE plpgsql
+SET enable_mergejoin = off AS $$
+DECLARE
+  ids bigint[];
+  bad_entries bigint;
 BEGIN
-  IF EXISTS (
-    SELECT 1 FROM new_lines n
-    LEFT JOIN ledger_journalentry e
+  SELECT array_agg(entry_id), count(*) FILTER (WHERE tenants > 1 OR dates > 1) INTO ids, bad_entries
+    FROM (SELECT entry_id, count(DISTINCT tenant_id) AS tenants, count(DISTINCT date) AS dates
+          FROM new_lines GROUP BY entry_id) s;
+  IF ids IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF bad_entries > 0 OR (
+    SELECT count(*) FROM ledger_journalentry e
+    JOIN (SELECT DISTINCT ON (entry_id) entry_id, tenant_id, date FROM new_lines) n
       ON e.id = n.entry_id AND e.tenant_id = n.tenant_id AND e.date = n.date
-    WHERE e.id IS NULL
-  ) THEN
+  ) <> cardinality(ids) THEN
     RAISE EXCEPTION 'ledger: a line refers to a missing entry, or one of another tenant or date'
       USING ERRCODE = 'foreign_key_violation';
   END IF;
   IF EXISTS (
-    SELECT 1 FROM new_lines n
-    LEFT JOIN ledger_account a ON a.id = n.account_id AND a.tenant_id = n.tenant_id
-    WHERE a.id IS NULL
+    SELECT 1 FROM (SELECT account_id, tenant_id FROM new_lines GROUP BY 1, 2) n
+    WHERE NOT EXISTS (
+      SELECT 1 FROM ledger_account a WHERE a.id = n.account_id AND a.tenant_id = n.tenant_id)
   ) THEN
     RAISE EXCEPTION 'ledger: a line refers to a missing account, or one of another tenant'
       USING ERRCODE = 'foreign_key_violation';
   END IF;
-  INSERT INTO ledger_entry_check (entry_ids)
-    SELECT array_agg(DISTINCT entry_id) FROM new_lines HAVING count(*) > 0;
+  INSERT INTO ledger_entry_check (entry_ids) VALUES (ids);
   RETURN NULL;
 END $$;
 CREATE TRIGGER ledger_journalline_references AFTER INSERT ON ledger_journalline
