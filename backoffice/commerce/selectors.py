@@ -131,7 +131,7 @@ def get_payment(tenant: Organization, payment_id: int) -> Payment:
     return found
 
 
-def postings(tenant: Organization, journal_entry_id: int | None) -> list[JournalLine]:
+def postings(tenant: Organization | int, journal_entry_id: int | None) -> list[JournalLine]:
     """The ledger lines a document or payment posted (read through the ledger's models)."""
     if journal_entry_id is None:
         return []
@@ -211,7 +211,7 @@ def stock_on_hand(
     ]
 
 
-def on_hand(tenant: Organization, product_id: int, location_id: int | None = None) -> Decimal:
+def on_hand(tenant: Organization | int, product_id: int, location_id: int | None = None) -> Decimal:
     qs = StockMove.objects.for_tenant(tenant).filter(product_id=product_id)
     if location_id is not None:
         qs = qs.filter(location_id=location_id)
@@ -223,7 +223,7 @@ def low_stock(tenant: Organization) -> list[StockRow]:
 
 
 def stock_moves(
-    tenant: Organization, *, document_id: int | None = None, product_id: int | None = None
+    tenant: Organization | int, *, document_id: int | None = None, product_id: int | None = None
 ) -> QuerySet[StockMove]:
     qs = StockMove.objects.for_tenant(tenant).select_related("product", "location__warehouse")
     if document_id is not None:

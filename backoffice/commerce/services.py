@@ -7,7 +7,7 @@ documents by id, then products by id (stock valuation), then the ledger's own or
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -1084,7 +1084,7 @@ def create_from(
     source_id: int,
     kind: str,
     day: date | None = None,
-    quantities: dict[int, Decimal | int | str] | None = None,
+    quantities: Mapping[int, Decimal | int | str] | None = None,
     reference: str = "",
     location_id: int | None = None,
 ) -> Document:

@@ -1,0 +1,113 @@
+"""Valuation, transfers and tax rounding, with small hand-worked numbers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from backoffice.commerce import selectors, services
+from backoffice.commerce.models import DocKind
+from backoffice.commerce.tax import LineInput, compute
+from backoffice.commerce.tests.factories import customer, doc, issue, stock_item
+
+D = Decimal
+
+
+def test_tax_per_line_and_per_document_rounding_differ_by_the_rounding_of_each_line():
+    # given: three lines of 0.10 at 19 % -> 0.019 tax each
+    lines = [LineInput(D(1), 10, [(1, D(19))]) for _ in range(3)]
+    # when
+    per_line = compute(lines, prices_include_tax=False, per_document=False)
+    per_doc = compute(lines, prices_include_tax=False, per_document=True)
+    # then: per line each 1.9 cents rounds to 2 (6); per document 5.7 rounds to 6 ... and
+    assert (per_line.net, per_line.tax, per_line.gross) == (30, 6, 36)
+    assert (per_doc.net, per_doc.tax, per_doc.gross) == (30, 6, 36)
+    # with 0.13 at 7 % (0.91 cents each): per line 1+1+1 = 3, per document round(2.73) = 3
+    # and with 0.07 at 7 % (0.49 each): per line 0+0+0 = 0, per document round(1.47) = 1
+    small = [LineInput(D(1), 7, [(1, D(7))]) for _ in range(3)]
+    assert compute(small, prices_include_tax=False, per_document=False).tax == 0
+    assert compute(small, prices_include_tax=False, per_document=True).tax == 1
+
+
+def test_prices_including_tax_keep_the_gross_and_split_several_taxes():
+    # given: 119.00 including 19 % VAT, and 110.00 including 7 % + 3 % (two taxes on one line)
+    one = compute(
+        [LineInput(D(1), 11900, [(1, D(19))])], prices_include_tax=True, per_document=False
+    )
+    two = compute(
+        [LineInput(D(1), 11000, [(1, D(7)), (2, D(3))])],
+        prices_include_tax=True,
+        per_document=False,
+    )
+    # then: 100.00 + 19.00; 100.00 + 7.00 + 3.00
+    assert (one.net, one.tax, one.gross) == (10000, 1900, 11900)
+    assert (two.net, two.gross, two.taxes) == (10000, 11000, {1: 700, 2: 300})
+
+
+@pytest.mark.django_db
+def test_fifo_values_deliveries_from_the_oldest_layer(books):
+    # given: FIFO; 10 in at 10.00, then 10 in at 13.00
+    services.update_settings(tenant=books, actor=None, valuation="fifo")
+    w = stock_item(books, "W", sale_price=2000, cost=1000)
+    services.adjust_stock(tenant=books, actor=None, product_id=w.pk, quantity=10, unit_cost=1000)
+    services.adjust_stock(tenant=books, actor=None, product_id=w.pk, quantity=10, unit_cost=1300)
+    c = customer(books)
+    # when: 12 are sold, then 5 more
+    first = issue(books, doc(books, DocKind.DELIVERY, c, "2026-01-05", (w, 12)))
+    second = issue(books, doc(books, DocKind.DELIVERY, c, "2026-01-06", (w, 5)))
+    # then: 10 x 10.00 + 2 x 13.00 = 126.00; then 5 x 13.00 = 65.00; 3 left worth 39.00
+    assert first.lines.get().cost_value == 12600
+    assert second.lines.get().cost_value == 6500
+    [row] = selectors.stock_on_hand(books)
+    assert (row.quantity, row.value) == (3, 3900)
+
+
+@pytest.mark.django_db
+def test_moving_average_and_transfer_between_locations(books):
+    # given: 10 in at 10.00 and 10 in at 13.00 -> average 11.50
+    w = stock_item(books, "W", cost=1000)
+    main = services.default_location(books)
+    shelf = services.create_location(tenant=books, actor=None, warehouse_code="MAIN", code="SHELF")
+    services.adjust_stock(tenant=books, actor=None, product_id=w.pk, quantity=10, unit_cost=1000)
+    services.adjust_stock(tenant=books, actor=None, product_id=w.pk, quantity=10, unit_cost=1300)
+    # when: 4 move to the shelf
+    out, into = services.transfer_stock(
+        tenant=books,
+        actor=None,
+        product_id=w.pk,
+        quantity=4,
+        from_location_id=main.pk,
+        to_location_id=shelf.pk,
+    )
+    # then: 46.00 moves with them; total value unchanged
+    assert (out.value, into.value) == (-4600, 4600)
+    rows = {
+        r.location: (r.quantity, r.value) for r in selectors.stock_on_hand(books, by_location=True)
+    }
+    assert rows == {"MAIN/STOCK": (16, 23000 - 4600), "MAIN/SHELF": (4, 4600)}
+    # and taking more than the shelf holds is refused
+    with pytest.raises(services.DomainError):
+        services.transfer_stock(
+            tenant=books,
+            actor=None,
+            product_id=w.pk,
+            quantity=5,
+            from_location_id=shelf.pk,
+            to_location_id=main.pk,
+        )
+
+
+@pytest.mark.django_db
+def test_numbers_are_gapless_per_series_and_year(books):
+    c = customer(books)
+    a = issue(books, doc(books, DocKind.INVOICE, c, "2026-12-31", (None, 1, 100, [])))
+    b = issue(books, doc(books, DocKind.INVOICE, c, "2027-01-01", (None, 1, 100, [])))
+    q = issue(books, doc(books, DocKind.QUOTE, c, "2027-01-02", (None, 1, 100, [])))
+    e = issue(books, doc(books, DocKind.INVOICE, c, "2027-01-03", (None, 1, 100, [])))
+    assert [a.number, b.number, q.number, e.number] == [
+        "INV-2026-00001",
+        "INV-2027-00001",
+        "QT-2027-00001",
+        "INV-2027-00002",
+    ]
