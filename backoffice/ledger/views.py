@@ -1,10 +1,378 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Ledger pages: chart of accounts, journal entries, reports with CSV/XLSX export, periods.
 
+Views are thin: objects come through the tenant-scoped selectors (another tenant's id is a
+404), changes go through the services, domain errors come back to the page as messages.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from datetime import date
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from backoffice.core.errors import DomainError
+from backoffice.ledger import selectors, services
+from backoffice.ledger.money import exponent, format_minor, parse_major
+from backoffice.tenancy.rls import set_rls_tenants
 from backoffice.tenancy.roles import Perm
+from backoffice.tenancy.selectors import TenantAccess
 from backoffice.web.access import tenant_view
+
+REPORTS = {
+    "trial-balance": "Trial balance",
+    "income-statement": "Income statement",
+    "balance-sheet": "Balance sheet",
+}
+
+
+def _scoped(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """One transaction per page, with the RLS tenant set inside it (transaction-local)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with transaction.atomic():
+            set_rls_tenants([_access(request).tenant.pk])
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _access(request: HttpRequest) -> TenantAccess:
+    return request.access  # type: ignore[attr-defined,no-any-return]
+
+
+def _url(request: HttpRequest, name: str, **kwargs: Any) -> str:
+    return reverse(f"ledger:{name}", kwargs={"tenant": _access(request).tenant.slug, **kwargs})
+
+
+def _date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _fail(request: HttpRequest, exc: DomainError) -> None:
+    detail = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.fields.items())
+    messages.error(request, f"{exc.message} {detail}".strip())
+
+
+def _export(name: str, header: Sequence[str], rows: list[list[Any]], fmt: str) -> HttpResponse:
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        assert ws is not None
+        ws.title = name[:31]
+        ws.append(list(header))
+        for row in rows:
+            ws.append(row)
+        buf = io.BytesIO()
+        wb.save(buf)
+        response = HttpResponse(
+            buf.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
+
+
+def _major(amount: int | None, currency: str) -> str:
+    return "" if amount is None else format_minor(amount, currency).replace(",", "")
+
+
+# --- chart of accounts ----------------------------------------------------------------
 
 
 @tenant_view(Perm.VIEW_LEDGER)
+@_scoped
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "ledger/index.html")
+    tree = selectors.flatten(selectors.account_tree(_access(request).tenant))
+    return render(request, "ledger/index.html", {"nodes": tree, "reports": REPORTS})
+
+
+@tenant_view(Perm.VIEW_LEDGER)
+@_scoped
+def account(request: HttpRequest, account_id: int) -> HttpResponse:
+    tenant = _access(request).tenant
+    acc = selectors.get_account(tenant, account_id)
+    start, end = _date(request.GET.get("start")), _date(request.GET.get("end"))
+    gl = selectors.general_ledger(tenant, account=acc, start=start, end=end)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        rows = [
+            [
+                x.date.isoformat(),
+                x.entry_id,
+                x.memo,
+                x.currency,
+                _major(x.debit, x.currency),
+                _major(x.credit, x.currency),
+                _major(x.running, x.currency),
+            ]
+            for x in gl["lines"]
+        ]
+        header = ["date", "entry", "memo", "currency", "debit", "credit", "balance"]
+        return _export(f"ledger-{acc.code}", header, rows, fmt)
+    return render(
+        request,
+        "ledger/account.html",
+        {"account": acc, "gl": gl, "start": start, "end": end},
+    )
+
+
+# --- entries --------------------------------------------------------------------------
+
+
+@tenant_view(Perm.VIEW_LEDGER)
+@_scoped
+def entries(request: HttpRequest) -> HttpResponse:
+    tenant = _access(request).tenant
+    f = {
+        "start": request.GET.get("start", ""),
+        "end": request.GET.get("end", ""),
+        "account": request.GET.get("account", ""),
+        "memo": request.GET.get("memo", ""),
+    }
+    qs = selectors.entries(
+        tenant,
+        start=_date(f["start"]),
+        end=_date(f["end"]),
+        account_code=f["account"] or None,
+        memo=f["memo"] or None,
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = "&".join(f"{k}={v}" for k, v in f.items() if v)
+    return render(
+        request,
+        "ledger/entries.html",
+        {"page": page, "f": f, "query": query, "accounts": selectors.accounts(tenant)},
+    )
+
+
+@tenant_view(Perm.VIEW_LEDGER)
+@_scoped
+def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = selectors.get_entry(_access(request).tenant, entry_id)
+    lines = selectors.entry_lines(entry)
+    return render(
+        request,
+        "ledger/entry.html",
+        {"entry": entry, "lines": lines, "reversal": entry.reversal},
+    )
+
+
+@require_POST
+@tenant_view(Perm.POST_LEDGER)
+def entry_reverse(request: HttpRequest, entry_id: int) -> HttpResponse:
+    a = _access(request)
+    with transaction.atomic():
+        set_rls_tenants([a.tenant.pk])
+        selectors.get_entry(a.tenant, entry_id)
+        try:
+            rev = services.reverse_entry(
+                tenant=a.tenant,
+                actor=a.user,
+                entry_id=entry_id,
+                date=_date(request.POST.get("date")),
+            )
+        except DomainError as exc:
+            _fail(request, exc)
+            return redirect(_url(request, "entry", entry_id=entry_id))
+    messages.success(request, f"Entry {entry_id} reversed by entry {rev.pk}.")
+    return redirect(_url(request, "entry", entry_id=rev.pk))
+
+
+FORM_ROWS = 6
+
+
+@tenant_view(Perm.POST_LEDGER)
+def entry_new(request: HttpRequest) -> HttpResponse:
+    """The entry form. Amounts are typed in major units (12.50) and posted as minor units."""
+    a = _access(request)
+    with transaction.atomic():
+        set_rls_tenants([a.tenant.pk])
+        accts = list(selectors.accounts(a.tenant).filter(is_active=True))
+        values: dict[str, Any] = {"date": date.today().isoformat(), "rows": []}
+        if request.method == "POST":
+            entry, values, errors = _read_entry_form(request, a, accts)
+            if entry is not None and not errors:
+                try:
+                    je = services.post_journal_entry(tenant=a.tenant, actor=a.user, entry=entry)
+                except DomainError as exc:
+                    _fail(request, exc)
+                else:
+                    messages.success(request, f"Entry {je.pk} posted.")
+                    return redirect(_url(request, "entry", entry_id=je.pk))
+            for e in errors:
+                messages.error(request, e)
+    rows = values["rows"] + [{}] * max(0, FORM_ROWS - len(values["rows"]))
+    return render(
+        request,
+        "ledger/entry_form.html",
+        {
+            "accounts": accts,
+            "values": values,
+            "rows": rows,
+            "currency": a.tenant.currency,
+            "decimals": exponent(a.tenant.currency),
+        },
+    )
+
+
+def _read_entry_form(
+    request: HttpRequest, a: TenantAccess, accts: list[Any]
+) -> tuple[services.EntryIn | None, dict[str, Any], list[str]]:
+    post = request.POST
+    by_code = {x.code: x for x in accts}
+    values: dict[str, Any] = {
+        "date": post.get("date", ""),
+        "memo": post.get("memo", ""),
+        "source_ref": post.get("source_ref", ""),
+        "rows": [],
+    }
+    errors: list[str] = []
+    lines = []
+    for i, (code, debit, credit, memo) in enumerate(
+        zip(
+            post.getlist("account"),
+            post.getlist("debit"),
+            post.getlist("credit"),
+            post.getlist("line_memo"),
+            strict=False,
+        ),
+        start=1,
+    ):
+        values["rows"].append({"account": code, "debit": debit, "credit": credit, "memo": memo})
+        if not code and not debit and not credit:
+            continue
+        acc = by_code.get(code)
+        currency = (acc.currency_id if acc else None) or a.tenant.currency
+        try:
+            d = parse_major(debit, currency) or 0
+            c = parse_major(credit, currency) or 0
+        except ValueError as exc:
+            errors.append(f"Line {i}: {exc}.")
+            continue
+        lines.append(services.LineIn(account=code, amount=d - c, currency=currency, memo=memo))
+    day = _date(values["date"])
+    if day is None:
+        errors.append("Date: a date (YYYY-MM-DD) is required.")
+        return None, values, errors
+    entry = services.EntryIn(
+        date=day,
+        lines=lines,
+        memo=values["memo"],
+        source_ref=values["source_ref"],
+        idempotency_key=post.get("idempotency_key") or None,
+    )
+    return entry, values, errors
+
+
+# --- reports --------------------------------------------------------------------------
+
+
+@tenant_view(Perm.VIEW_LEDGER)
+@_scoped
+def report(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in REPORTS:
+        raise Http404("No such report.")
+    tenant = _access(request).tenant
+    today = date.today()
+    as_of = _date(request.GET.get("as_of"))
+    start = _date(request.GET.get("start")) or date(today.year, 1, 1)
+    end = _date(request.GET.get("end")) or today
+    if kind == "trial-balance":
+        rep = selectors.trial_balance(tenant, as_of=as_of)
+    elif kind == "income-statement":
+        rep = selectors.income_statement(tenant, start=start, end=end)
+    else:
+        rep = selectors.balance_sheet(tenant, as_of=as_of or today)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        header = ["code", "account", "type", "currency", "debit", "credit", "balance"]
+        header.append(f"balance_{rep.currency}")
+        rows = [
+            [
+                r.code,
+                r.name,
+                r.type,
+                r.currency,
+                _major(r.debit, r.currency),
+                _major(r.credit, r.currency),
+                _major(r.balance, r.currency),
+                _major(r.translated, rep.currency),
+            ]
+            for r in rep.rows
+        ]
+        return _export(kind, header, rows, fmt)
+    return render(
+        request,
+        "ledger/report.html",
+        {
+            "kind": kind,
+            "report": rep,
+            "reports": REPORTS,
+            "as_of": as_of,
+            "start": start,
+            "end": end,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+# --- periods --------------------------------------------------------------------------
+
+
+@tenant_view(Perm.VIEW_LEDGER)
+@_scoped
+def periods(request: HttpRequest) -> HttpResponse:
+    a = _access(request)
+    if request.method == "POST":
+        a.require(Perm.LOCK_PERIODS)
+        try:
+            services.create_fiscal_year(
+                tenant=a.tenant, actor=a.user, year=int(request.POST.get("year") or 0)
+            )
+        except (DomainError, ValueError) as exc:
+            messages.error(request, getattr(exc, "message", str(exc)))
+        return redirect(_url(request, "periods"))
+    return render(
+        request,
+        "ledger/periods.html",
+        {"periods": selectors.periods(a.tenant), "can_lock": a.can(Perm.LOCK_PERIODS)},
+    )
+
+
+@require_POST
+@tenant_view(Perm.LOCK_PERIODS)
+@_scoped
+def period_lock(request: HttpRequest, period_id: int, action: str) -> HttpResponse:
+    if action not in ("lock", "unlock"):
+        raise Http404("No such action.")
+    a = _access(request)
+    p = services.set_period_lock(
+        tenant=a.tenant, actor=a.user, period_id=period_id, locked=action == "lock"
+    )
+    messages.success(request, f"Period {p.name} {'locked' if p.is_locked else 'unlocked'}.")
+    return redirect(_url(request, "periods"))
