@@ -192,3 +192,16 @@ def test_openapi_schema_and_docs(db):
     docs = Client().get("/api/v1/docs")
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
+
+
+@pytest.mark.django_db
+def test_multipart_without_boundary_is_400(api_a):
+    # an upload endpoint: the body is parsed as multipart before the view runs
+    response = api_a.generic(
+        "POST",
+        "/api/v1/work/items/1/attachments",
+        data=b"--x--",
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "malformed_body"
