@@ -113,7 +113,7 @@ def seed(ctx: DemoContext) -> None:
 def _set_in_flight(ctx: DemoContext, engagements: list[Any]) -> None:
     """In every engagement agents finish some items, ask a question, keep some in hand."""
     agents = [ctx.users[u] for u in ("agent1", "agent2") if u in ctx.users]
-    outputs = {
+    outputs: dict[str, dict[str, Any]] = {
         "claim-intake": {"decision": "approve", "approved_amount": 450},
         "invoice-capture": {
             "invoice_number": "R-2026-118",
