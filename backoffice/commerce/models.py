@@ -201,6 +201,20 @@ POSTED_KINDS = frozenset({DocKind.INVOICE, DocKind.CREDIT_NOTE, DocKind.BILL})
 OPEN_ITEM_KINDS = POSTED_KINDS
 
 
+# Which document may be derived from which (services.create_from), and the reverse view.
+DERIVATIONS: dict[str, set[str]] = {
+    DocKind.SALES_ORDER: {DocKind.QUOTE},
+    DocKind.DELIVERY: {DocKind.SALES_ORDER},
+    DocKind.INVOICE: {DocKind.SALES_ORDER, DocKind.DELIVERY},
+    DocKind.CREDIT_NOTE: {DocKind.INVOICE},
+    DocKind.GOODS_RECEIPT: {DocKind.PURCHASE_ORDER},
+    DocKind.BILL: {DocKind.PURCHASE_ORDER, DocKind.GOODS_RECEIPT},
+}
+DERIVABLE: dict[str, list[str]] = {
+    src: [k for k, sources in DERIVATIONS.items() if src in sources] for src in DocKind.values
+}
+
+
 class DocStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     ISSUED = "issued", "Issued"

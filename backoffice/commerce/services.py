@@ -22,6 +22,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from backoffice.audit.services import record_event
 from backoffice.commerce import posting
 from backoffice.commerce.models import (
+    DERIVATIONS,
     POSTED_KINDS,
     SALES_KINDS,
     Allocation,
@@ -62,15 +63,6 @@ SERIES = {
 }
 PAYMENT_SERIES = {PaymentDirection.RECEIVED: "RCT", PaymentDirection.MADE: "PAY"}
 
-# Which document may be derived from which (create_from).
-DERIVATIONS: dict[str, set[str]] = {
-    DocKind.SALES_ORDER: {DocKind.QUOTE},
-    DocKind.DELIVERY: {DocKind.SALES_ORDER},
-    DocKind.INVOICE: {DocKind.SALES_ORDER, DocKind.DELIVERY},
-    DocKind.CREDIT_NOTE: {DocKind.INVOICE},
-    DocKind.GOODS_RECEIPT: {DocKind.PURCHASE_ORDER},
-    DocKind.BILL: {DocKind.PURCHASE_ORDER, DocKind.GOODS_RECEIPT},
-}
 EU = set(
     [
         "AT",

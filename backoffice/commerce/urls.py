@@ -4,4 +4,24 @@ from backoffice.commerce import views
 
 app_name = "commerce"
 
-urlpatterns = [path("t/<slug:tenant>/commerce/", views.index, name="index")]
+P = "t/<slug:tenant>/commerce/"
+
+urlpatterns = [
+    path(P, views.index, name="index"),
+    path(f"{P}parties/", views.parties, name="parties"),
+    path(f"{P}parties/<int:party_id>/", views.party, name="party"),
+    path(f"{P}products/", views.products, name="products"),
+    path(f"{P}stock/", views.stock, name="stock"),
+    path(f"{P}documents/", views.documents, name="documents"),
+    path(f"{P}documents/new/", views.document_new, name="document_new"),
+    path(f"{P}documents/<int:document_id>/", views.document, name="document"),
+    path(
+        f"{P}documents/<int:document_id>/<slug:action>/",
+        views.document_action,
+        name="document_action",
+    ),
+    path(f"{P}payments/", views.payments, name="payments"),
+    path(f"{P}payments/<int:payment_id>/", views.payment, name="payment"),
+    path(f"{P}reports/<slug:kind>/", views.report, name="report"),
+    path(f"{P}settings/", views.settings_page, name="settings"),
+]

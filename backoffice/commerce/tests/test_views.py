@@ -1,0 +1,109 @@
+"""Commerce pages render for the tenant's own data and 404 for another tenant's."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from backoffice.commerce import services
+from backoffice.commerce.models import DocKind, Document
+from backoffice.commerce.tests.factories import customer, doc, issue, stock_item
+
+pytestmark = pytest.mark.django_db
+
+
+def _u(path: str, tenant: str = "client-a") -> str:
+    return f"/t/{tenant}/commerce/{path}"
+
+
+def test_a_bookkeeper_drafts_issues_and_is_paid_through_the_pages(fin_web_a, books):
+    # given
+    services.create_tax_rate(tenant=books, actor=None, code="VAT19", name="Std", rate="19")
+    c = customer(books)
+    w = stock_item(books, "WIDGET", sale_price=1000, cost=400, sales_taxes=["VAT19"])
+    services.adjust_stock(tenant=books, actor=None, product_id=w.pk, quantity=10)
+    # when: the form is posted with one product line and one free line
+    r = fin_web_a.post(
+        _u("documents/new/"),
+        {
+            "kind": "invoice",
+            "party": c.pk,
+            "date": "2026-06-01",
+            "product": [w.pk, ""],
+            "description": ["", "Delivery fee"],
+            "quantity": ["3", "1"],
+            "unit_price": ["", "5.00"],
+            "tax": ["", "-"],
+        },
+    )
+    # then: a draft of 3 x 10.00 + 19 % and 5.00 untaxed
+    d = Document.objects.for_tenant(books).get()
+    assert r.status_code == 302 and r.url.endswith(f"/documents/{d.pk}/")
+    assert (d.net, d.tax, d.gross, d.status) == (3500, 570, 4070, "draft")
+    # when: issued and paid from the detail page
+    fin_web_a.post(_u(f"documents/{d.pk}/issue/"))
+    fin_web_a.post(_u(f"documents/{d.pk}/pay/"), {"amount": "40.70", "date": "2026-06-05"})
+    d.refresh_from_db()
+    assert d.number == "INV-2026-00001" and d.open_amount == 0
+    page = fin_web_a.get(_u(f"documents/{d.pk}/")).content.decode()
+    assert "INV-2026-00001" in page and "Postings" in page and "RCT-2026-00001" in page
+    # and every list and report renders, CSV included
+    for path in [
+        "",
+        "parties/",
+        "products/",
+        "stock/",
+        "documents/",
+        "payments/",
+        "settings/",
+        "documents/new/?kind=bill",
+        "reports/receivables/",
+        "reports/payables/",
+        "reports/valuation/",
+        "reports/sales/?group=product",
+        "reports/purchases/",
+        f"reports/statement/?party={c.pk}",
+        f"parties/{c.pk}/",
+    ]:
+        assert fin_web_a.get(_u(path)).status_code == 200, path
+    csv = fin_web_a.get(_u("reports/sales/?format=csv&start=2026-01-01&end=2026-12-31"))
+    assert csv["Content-Type"].startswith("text/csv")
+    assert "2026-06,35.00,5.70,40.70" in csv.content.decode()
+
+
+def test_another_tenants_objects_are_404_on_every_page(fin_web_a, books, books_b):
+    # given: client B's party, document and payment
+    c = customer(books_b, "B-C")
+    p = stock_item(books_b, "B-W", sale_price=100)
+    services.adjust_stock(tenant=books_b, actor=None, product_id=p.pk, quantity=5)
+    inv = issue(books_b, doc(books_b, DocKind.INVOICE, c, "2026-01-05", (p, 1)))
+    draft = doc(books_b, DocKind.INVOICE, c, "2026-01-05", (p, 1))
+    pay = services.record_payment(
+        tenant=books_b, actor=None, direction="in", party_id=c.pk, day=date(2026, 1, 6), amount=50
+    )
+    # when / then: A's user asks for them by id, under A's slug
+    for path in [
+        f"parties/{c.pk}/",
+        f"documents/{inv.pk}/",
+        f"payments/{pay.pk}/",
+        f"reports/statement/?party={c.pk}",
+    ]:
+        assert fin_web_a.get(_u(path)).status_code == 404, path
+    for action in ["issue", "cancel", "derive", "pay"]:
+        assert fin_web_a.post(_u(f"documents/{draft.pk}/{action}/")).status_code == 404
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+    # and under B's slug they are 404 too (not a member)
+    assert fin_web_a.get(_u(f"documents/{inv.pk}/", "client-b")).status_code == 404
+    # and A's lists do not show them
+    for path in ["parties/", "products/", "documents/", "payments/", "stock/"]:
+        assert "B-" not in fin_web_a.get(_u(path)).content.decode(), path
+
+
+def test_readers_cannot_change_anything(web_a, books):
+    c = customer(books)
+    d = doc(books, DocKind.INVOICE, c, "2026-01-05", (None, 1, 100, []))
+    assert web_a.get(_u("documents/")).status_code == 200
+    assert web_a.post(_u(f"documents/{d.pk}/issue/")).status_code == 403
+    assert web_a.get(_u("documents/new/")).status_code == 403
