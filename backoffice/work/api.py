@@ -345,7 +345,7 @@ def _intake_out(result: services.IntakeResult) -> dict[str, Any]:
         "existing": result.existing,
         "rejected": result.rejected,
         "errors": [e.as_dict() for e in result.errors[: services.REPORT_CAP]],
-        "item_ids": [i.pk for i in result.items[:10_000]],
+        "item_ids": result.item_ids[:10_000],
     }
 
 

@@ -8,7 +8,10 @@ the agent's form all name the field that is wrong.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -55,6 +58,124 @@ def field_errors(schema: dict[str, Any], data: Any) -> FieldErrors:
             message = "Unknown field(s): " + message.split("(")[-1].rstrip(")")
         errors.setdefault(".".join(path), []).append(message)
     return errors
+
+
+_SIMPLE_TYPES = {"string", "number", "integer", "boolean"}
+_PROP_KEYS = {
+    "type",
+    "title",
+    "description",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "minLength",
+    "maxLength",
+    "enum",
+    "format",
+    "pattern",
+}
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@lru_cache(maxsize=512)
+def _fast(schema_json: str) -> Callable[[Any], bool] | None:
+    """A quick sufficient check for flat schemas: True means valid for certain.
+
+    Intake validates every row; jsonschema's general machinery costs tens of µs a row.
+    For the common flat schema (scalars with bounds, enums, dates) this closure answers
+    "valid" in a few µs. Anything it is unsure about returns False and the full validator
+    decides (and words the messages), so it can never accept what jsonschema refuses.
+    """
+    schema = json.loads(schema_json)
+    if set(schema) - {
+        "type",
+        "properties",
+        "required",
+        "additionalProperties",
+        "title",
+        "description",
+        "$schema",
+    }:
+        return None
+    if schema.get("type", "object") != "object":
+        return None
+    props: dict[str, Any] = schema.get("properties", {})
+    checks: list[tuple[str, Callable[[Any], bool]]] = []
+    for name, prop in props.items():
+        if set(prop) - _PROP_KEYS or prop.get("type") not in _SIMPLE_TYPES:
+            return None
+        if prop.get("format") not in (None, "date"):
+            return None
+        checks.append((name, _scalar_check(prop)))
+    required = tuple(schema.get("required", ()))
+    closed = schema.get("additionalProperties", True) is False
+    known = frozenset(props)
+
+    def check(data: Any) -> bool:
+        if type(data) is not dict:
+            return False
+        for name in required:
+            if name not in data:
+                return False
+        if closed and not known.issuperset(data):
+            return False
+        return all(ok(data[name]) for name, ok in checks if name in data)
+
+    return check
+
+
+def _scalar_check(prop: dict[str, Any]) -> Callable[[Any], bool]:
+    kind = prop["type"]
+    lo, hi = prop.get("minimum"), prop.get("maximum")
+    xlo = prop.get("exclusiveMinimum")
+    min_len, max_len = prop.get("minLength"), prop.get("maxLength")
+    enum = (
+        frozenset(prop["enum"])
+        if "enum" in prop and all(isinstance(e, str) for e in prop["enum"])
+        else None
+    )
+    if "enum" in prop and enum is None:
+        return lambda v: False
+    pattern = re.compile(prop["pattern"]) if "pattern" in prop else None
+    is_date = prop.get("format") == "date"
+
+    def ok(v: Any) -> bool:
+        t = type(v)
+        if kind == "string":
+            if t is not str:
+                return False
+            if min_len is not None and len(v) < min_len:
+                return False
+            if max_len is not None and len(v) > max_len:
+                return False
+            if pattern is not None and not pattern.search(v):
+                return False
+            if is_date and not _is_date(v):
+                return False
+        elif kind == "boolean":
+            return t is bool
+        else:
+            if t is not int and (kind == "integer" or t is not float):
+                return False
+            if lo is not None and v < lo:
+                return False
+            if hi is not None and v > hi:
+                return False
+            if xlo is not None and v <= xlo:
+                return False
+        return enum is None or v in enum
+
+    return ok
+
+
+def _is_date(v: str) -> bool:
+    if not _DATE.match(v):
+        return False
+    try:
+        date.fromisoformat(v)
+    except ValueError:
+        return False
+    return True
 
 
 def validate(schema: dict[str, Any], data: Any, *, what: str = "data") -> None:
@@ -149,3 +270,8 @@ def coerce(schema: dict[str, Any], raw: dict[str, Any]) -> tuple[dict[str, Any],
         except ValueError:
             errors.setdefault(name, []).append(f"{text!r} is not a valid {kind}.")
     return out, errors
+
+
+def fast_check(schema: dict[str, Any]) -> Callable[[Any], bool] | None:
+    """The fast sufficient check for `schema`, or None when it has none."""
+    return _fast(json.dumps(schema, sort_keys=True))

@@ -35,6 +35,9 @@ def test_a_good_csv_becomes_items_with_typed_data(engagement_a):
     assert result.created == 2
     item = WorkItem.objects.for_tenant(engagement_a.tenant).get(external_ref="R1")
     assert item.data == {"name": "Alpha", "amount": 10.5, "pages": 2}
+    assert item.state == "queued" and item.sla_due_at > item.received_at
+    event = item.events.get()
+    assert (event.from_state, event.to_state, event.at) == ("new", "queued", item.received_at)
 
 
 def test_uploading_the_same_file_twice_creates_nothing_new(engagement_a):

@@ -1,0 +1,116 @@
+"""The bulk-intake write path: items and their intake events without the ORM's per-row cost.
+
+Django's `bulk_create` spends ~100 µs a row building model instances and SQL. Intake of
+hundreds of thousands of rows instead streams tuples: PostgreSQL gets `COPY … FROM STDIN`
+(ids drawn from the table's sequence first, so events can point at their items); SQLite
+gets `executemany` with ids numbered after the current maximum, which is safe because the
+IMMEDIATE transaction holds SQLite's single write lock. Values are adapted by the
+connection's own operations, so they are stored exactly as the ORM would store them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection
+
+from backoffice.work.models import State
+
+if TYPE_CHECKING:
+    from backoffice.work.services import ItemInput
+
+ITEM_COLUMNS = (
+    "id",
+    "tenant_id",
+    "engagement_id",
+    "batch_id",
+    "external_ref",
+    "data",
+    "state",
+    "priority",
+    "skill",
+    "language",
+    "received_at",
+    "sla_due_at",
+    "paused_seconds",
+    "at_risk",
+    "breached",
+    "created_by_id",
+)
+EVENT_COLUMNS = ("tenant_id", "item_id", "actor_id", "at", "from_state", "to_state", "note")
+
+
+def insert_items(
+    *,
+    tenant_id: int,
+    engagement_id: int,
+    batch_id: int | None,
+    actor_id: int | None,
+    rows: Sequence[ItemInput],
+    priorities: Sequence[int],
+    now: datetime,
+    due: datetime,
+) -> list[int]:
+    """Insert queued items plus one new→queued event each; returns the new item ids."""
+    if not rows:
+        return []
+    ops = connection.ops
+    at = ops.adapt_datetimefield_value(now)
+    due_value = ops.adapt_datetimefield_value(due)
+    with connection.cursor() as cursor:
+        ids = _new_ids(cursor, len(rows))
+        items = [
+            (
+                pk,
+                tenant_id,
+                engagement_id,
+                batch_id,
+                row.external_ref,
+                json.dumps(row.data, ensure_ascii=False),
+                State.QUEUED.value,
+                priority,
+                row.skill,
+                row.language,
+                at,
+                due_value,
+                0,
+                False,
+                False,
+                actor_id,
+            )
+            for pk, row, priority in zip(ids, rows, priorities, strict=True)
+        ]
+        events = [
+            (tenant_id, pk, actor_id, at, State.NEW.value, State.QUEUED.value, "submitted")
+            for pk in ids
+        ]
+        _write(cursor, "work_workitem", ITEM_COLUMNS, items)
+        _write(cursor, "work_workitemevent", EVENT_COLUMNS, events)
+    return ids
+
+
+def _new_ids(cursor: Any, n: int) -> list[int]:
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('work_workitem', 'id')) "
+            "FROM generate_series(1, %s)",
+            [n],
+        )
+        return [r[0] for r in cursor.fetchall()]
+    cursor.execute("SELECT COALESCE(MAX(id), 0) FROM work_workitem")
+    start = int(cursor.fetchone()[0]) + 1
+    return list(range(start, start + n))
+
+
+def _write(cursor: Any, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    names = ", ".join(columns)
+    if connection.vendor == "postgresql":
+        with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join(["%s"] * len(columns))
+    cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
