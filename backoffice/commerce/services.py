@@ -536,9 +536,11 @@ def _on_hand(tenant: Organization, product: Product, location: Location | None =
     return qs.aggregate(q=Sum("quantity"))["q"] or Decimal(0)
 
 
-def _outgoing_value(tenant: Organization, product: Product, quantity: Decimal) -> int:
+def _outgoing_value(
+    tenant: Organization, product: Product, quantity: Decimal, cfg: CommerceSettings
+) -> int:
     """Value (functional minor units, positive) of `quantity` leaving stock now."""
-    method = get_settings(tenant).valuation
+    method = cfg.valuation
     moves = StockMove.objects.for_tenant(tenant).filter(product=product)
     if method == ValuationMethod.FIFO:
         return _fifo_value(moves, quantity, product)
@@ -593,6 +595,8 @@ def _move(
     line: DocumentLine | None = None,
     group: str = "",
     memo: str = "",
+    cfg: CommerceSettings | None = None,
+    locked: bool = False,
 ) -> StockMove:
     """Write one move. `value` is given for incoming stock; outgoing stock is valued here."""
     if product.kind != ProductKind.STOCK:
@@ -602,9 +606,11 @@ def _move(
         )
     if quantity == 0:
         raise DomainError("A stock move needs a quantity.", fields={"quantity": ["not zero"]})
-    _lock_product(tenant, product.pk)
+    cfg = cfg or get_settings(tenant)
+    if not locked:
+        _lock_product(tenant, product.pk)
     if quantity < 0:
-        if not get_settings(tenant).allow_negative_stock:
+        if not cfg.allow_negative_stock:
             on_hand = _on_hand(tenant, product, location)
             if on_hand + quantity < 0:
                 raise DomainError(
@@ -613,7 +619,7 @@ def _move(
                     code="insufficient_stock",
                     fields={"quantity": [f"{on_hand.normalize():f} on hand"]},
                 )
-        value = -_outgoing_value(tenant, product, -quantity)
+        value = -_outgoing_value(tenant, product, -quantity, cfg)
     elif value is None:
         value = round_half_up(quantity * product.cost)
     unit_cost = (Decimal(value) / quantity).quantize(Decimal("0.000001"))
@@ -794,6 +800,13 @@ def _prepare_lines(
     sales = kind in SALES_KINDS
     errors: dict[str, list[str]] = {}
     out: list[_PreparedLine] = []
+    ids = {spec.product_id for spec in specs if spec.product_id is not None}
+    known = {
+        p.pk: p
+        for p in Product.objects.for_tenant(tenant)
+        .filter(pk__in=ids)
+        .prefetch_related("sales_taxes" if sales else "purchase_taxes")
+    }
     for i, spec in enumerate(specs):
         where = f"lines[{i}]."
         try:
@@ -803,7 +816,7 @@ def _prepare_lines(
             continue
         product = None
         if spec.product_id is not None:
-            product = Product.objects.for_tenant(tenant).filter(pk=spec.product_id).first()
+            product = known.get(spec.product_id)
             if product is None:
                 errors[f"{where}product_id"] = ["no such product"]
                 continue
@@ -1231,6 +1244,12 @@ def _issue_stock(tenant: Organization, doc: Document, lines: list[DocumentLine])
         (ln for ln in lines if ln.product is not None and ln.product.is_stock),
         key=lambda ln: ln.product_id or 0,
     )
+    cfg = get_settings(tenant)
+    ids = sorted({ln.product_id for ln in stock_lines if ln.product_id is not None})
+    if ids:
+        list(
+            Product.objects.for_tenant(tenant).select_for_update().filter(pk__in=ids).order_by("pk")
+        )
     for line in stock_lines:
         product = line.product
         assert product is not None
@@ -1252,6 +1271,8 @@ def _issue_stock(tenant: Organization, doc: Document, lines: list[DocumentLine])
                 quantity=-line.quantity,
                 document=doc,
                 line=line,
+                cfg=cfg,
+                locked=True,
             )
             line.cost_value = -move.value
         elif doc.kind in (DocKind.GOODS_RECEIPT, DocKind.BILL):
@@ -1266,6 +1287,8 @@ def _issue_stock(tenant: Organization, doc: Document, lines: list[DocumentLine])
                 value=value,
                 document=doc,
                 line=line,
+                cfg=cfg,
+                locked=True,
             )
             line.cost_value = value
         elif doc.kind == DocKind.CREDIT_NOTE:
@@ -1282,6 +1305,8 @@ def _issue_stock(tenant: Organization, doc: Document, lines: list[DocumentLine])
                 value=value,
                 document=doc,
                 line=line,
+                cfg=cfg,
+                locked=True,
             )
             line.cost_value = value
         line.save(update_fields=["cost_value"])

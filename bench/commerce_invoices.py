@@ -1,0 +1,184 @@
+"""Invoice throughput: create and issue (number, move stock, post to the ledger) five-line
+invoices one by one through the commerce service layer.
+
+    .venv/bin/python bench/commerce_invoices.py --db postgres --invoices 10000
+    .venv/bin/python bench/commerce_invoices.py --db sqlite --invoices 10000
+
+Each invoice has 3 stock lines (moving-average valuation, COGS posted) and 2 service
+lines, two tax rates, one customer out of 50. Timed: create_document + issue_document per
+invoice (two transactions each, as the API does them). At the end the receivable balance
+is checked against the sum of invoice totals and stock against the sum of moves.
+PostgreSQL: creates and drops `bo_bench_commerce` on $BENCH_PG. SQLite: a temporary file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+PG_DB = "bo_bench_commerce"
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def setup_django(db: str) -> None:
+    if db == "postgres":
+        _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+        _pg_admin(f"CREATE DATABASE {PG_DB}")
+        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{PG_DB}"
+    else:
+        os.environ.pop("DATABASE_URL", None)
+        os.environ["BACKOFFICE_DATA_DIR"] = tempfile.mkdtemp(prefix="bo_bench_commerce_")
+    # The private settings add the app until the project registers it (then a no-op).
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.commerce.tests.settings_commerce")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def teardown(db: str) -> None:
+    if db == "postgres" and not os.environ.get("BENCH_KEEP_DB"):
+        from django.db import connections
+
+        connections.close_all()
+        _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+
+
+def run(args: argparse.Namespace) -> None:
+    from django.db import connection, transaction
+    from django.db.models import Sum
+
+    from backoffice.commerce import services
+    from backoffice.commerce.models import Document, StockMove
+    from backoffice.ledger.models import Account, AccountBalance
+    from backoffice.ledger.services import apply_chart_template
+    from backoffice.tenancy import services as tenancy
+    from backoffice.tenancy.rls import set_rls_bypass
+
+    with transaction.atomic():
+        set_rls_bypass()
+        provider = tenancy.create_organization(slug="bench-p", name="Bench", kind="provider")
+        t = tenancy.create_organization(
+            slug="bench-c",
+            name="Bench client",
+            kind="client",
+            provider=provider,
+            currency="EUR",
+        )
+        apply_chart_template(tenant=t, template="general")
+        services.create_tax_rate(tenant=t, actor=None, code="VAT19", name="Std", rate="19")
+        services.create_tax_rate(tenant=t, actor=None, code="VAT7", name="Red", rate="7")
+        customers = [
+            services.create_party(tenant=t, actor=None, code=f"C{i:03d}", name=f"Customer {i}")
+            for i in range(50)
+        ]
+        stock = [
+            services.create_product(
+                tenant=t,
+                actor=None,
+                sku=f"S{i}",
+                name=f"Stock {i}",
+                sale_price=1000 + i * 37,
+                cost=600 + i * 11,
+                sales_taxes=["VAT19" if i % 2 else "VAT7"],
+            )
+            for i in range(20)
+        ]
+        svc = [
+            services.create_product(
+                tenant=t,
+                actor=None,
+                sku=f"V{i}",
+                name=f"Service {i}",
+                kind="service",
+                sale_price=5000 + i * 100,
+                sales_taxes=["VAT19"],
+            )
+            for i in range(5)
+        ]
+        for p in stock:
+            services.adjust_stock(
+                tenant=t, actor=None, product_id=p.pk, quantity=10**6, day=date(2026, 1, 1)
+            )
+    specs = []
+    for n in range(args.invoices):
+        lines = [
+            services.LineSpec(product_id=stock[(n + k) % 20].pk, quantity=1 + (n + k) % 4)
+            for k in range(3)
+        ] + [services.LineSpec(product_id=svc[(n + k) % 5].pk, quantity=1) for k in range(2)]
+        specs.append((customers[n % 50].pk, date(2026, 1, 2) + timedelta(days=n % 300), lines))
+    latencies = []
+    start = time.perf_counter()
+    for party_id, day, lines in specs:
+        t0 = time.perf_counter()
+        with transaction.atomic():
+            set_rls_bypass()
+            d = services.create_document(
+                tenant=t, actor=None, kind="invoice", party_id=party_id, day=day, lines=lines
+            )
+        with transaction.atomic():
+            set_rls_bypass()
+            services.issue_document(tenant=t, actor=None, document_id=d.pk)
+        latencies.append(time.perf_counter() - t0)
+    elapsed = time.perf_counter() - start
+    with transaction.atomic():
+        set_rls_bypass()
+        gross = Document.objects.for_tenant(t).filter(kind="invoice").aggregate(s=Sum("gross"))["s"]
+        ar = Account.objects.for_tenant(t).get(code="1200")
+        ar_balance = AccountBalance.objects.for_tenant(t).get(account=ar).balance
+        inv_acc = Account.objects.for_tenant(t).get(code="1300")
+        inv_balance = AccountBalance.objects.for_tenant(t).get(account=inv_acc).balance
+        moves_value = StockMove.objects.for_tenant(t).aggregate(s=Sum("value"))["s"]
+        opening = (
+            StockMove.objects.for_tenant(t).filter(kind="adjustment").aggregate(s=Sum("value"))["s"]
+        )
+    ok = gross == ar_balance and inv_balance == moves_value - opening
+    lat = sorted(latencies)
+    print(f"machine: {platform.node()} {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"database: {connection.vendor}")
+    print(f"invoices: {args.invoices} x 5 lines (3 stock, 2 service), 2 tax rates")
+    print(f"elapsed: {elapsed:.1f} s  ->  {args.invoices / elapsed:.1f} invoices/s")
+    print(
+        f"latency per invoice (create + issue): p50 {statistics.median(lat) * 1000:.1f} ms, "
+        f"p99 {lat[int(len(lat) * 0.99) - 1] * 1000:.1f} ms"
+    )
+    print(
+        f"check: receivable {ar_balance} == invoice totals {gross}; inventory account "
+        f"{inv_balance} == stock moves (less opening) {moves_value - opening}: "
+        f"{'OK' if ok else 'MISMATCH'}"
+    )
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
+    p.add_argument("--invoices", type=int, default=10_000)
+    args = p.parse_args()
+    setup_django(args.db)
+    try:
+        run(args)
+    finally:
+        teardown(args.db)
+
+
+if __name__ == "__main__":
+    main()
