@@ -588,6 +588,32 @@ def reverse_entry(
         ) from exc
 
 
+def validate_entries(
+    *, tenant: Organization, entries: Sequence[EntryIn], limit: int = MAX_BULK_ERRORS
+) -> dict[str, list[str]]:
+    """Field errors of a batch, keyed `entries[i].…`, without writing (for importers)."""
+    return _validate_batch(_Context(tenant), entries, limit)[0]
+
+
+def _validate_batch(
+    ctx: _Context, entries: Sequence[EntryIn], limit: int = MAX_BULK_ERRORS
+) -> tuple[dict[str, list[str]], dict[str, int]]:
+    errors: dict[str, list[str]] = {}
+    keys: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        found = _validate(ctx, entry, prefix=f"entries[{i}].")
+        if entry.idempotency_key:
+            if entry.idempotency_key in keys:
+                found[f"entries[{i}].idempotency_key"] = [
+                    f"repeats entries[{keys[entry.idempotency_key]}]"
+                ]
+            keys[entry.idempotency_key] = i
+        errors.update(found)
+        if len(errors) >= limit:
+            break
+    return errors, keys
+
+
 def bulk_post_entries(
     *, tenant: Organization, actor: User | None, entries: Sequence[EntryIn]
 ) -> BulkResult:
@@ -600,19 +626,7 @@ def bulk_post_entries(
     Entries whose idempotency key is already posted with the same content are skipped.
     """
     ctx = _Context(tenant)
-    errors: dict[str, list[str]] = {}
-    keys: dict[str, int] = {}
-    for i, entry in enumerate(entries):
-        found = _validate(ctx, entry, prefix=f"entries[{i}].")
-        if entry.idempotency_key:
-            if entry.idempotency_key in keys:
-                found[f"entries[{i}].idempotency_key"] = [
-                    f"repeats entries[{keys[entry.idempotency_key]}]"
-                ]
-            keys[entry.idempotency_key] = i
-        errors.update(found)
-        if len(errors) >= MAX_BULK_ERRORS:
-            break
+    errors, keys = _validate_batch(ctx, entries)
     if errors:
         raise DomainError(
             f"{len(errors)} problem(s) in the batch; nothing was posted.",

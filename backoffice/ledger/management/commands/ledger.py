@@ -1,0 +1,94 @@
+"""`backoffice ledger import FILE --tenant SLUG`: post a CSV or JSONL file, all or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from backoffice.core.errors import DomainError
+from backoffice.ledger.importer import locate, parse_file
+from backoffice.ledger.services import bulk_post_entries, validate_entries
+from backoffice.tenancy.models import Organization, User
+from backoffice.tenancy.rls import set_rls_tenants
+
+CHUNK = 5000
+
+
+class Command(BaseCommand):
+    help = "Ledger tools. `ledger import FILE --tenant SLUG` posts a CSV or JSONL file."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        imp = sub.add_parser("import", help="post journal entries from CSV or JSONL")
+        imp.add_argument("file", type=Path)
+        imp.add_argument("--tenant", required=True, help="organization slug")
+        imp.add_argument("--user", help="username recorded as author (default: none)")
+        imp.add_argument("--dry-run", action="store_true", help="validate only")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from rich.console import Console
+        from rich.progress import Progress
+        from rich.table import Table
+
+        console = Console(file=self.stdout._out, stderr=False)  # type: ignore[attr-defined,arg-type]
+        path: Path = options["file"]
+        if not path.exists():
+            raise CommandError(f"{path}: no such file")
+        tenant = Organization.objects.filter(slug=options["tenant"]).first()
+        if tenant is None:
+            raise CommandError(f"no organization {options['tenant']!r}")
+        actor = None
+        if options.get("user"):
+            actor = User.objects.filter(username=options["user"]).first()
+            if actor is None:
+                raise CommandError(f"no user {options['user']!r}")
+        parsed = parse_file(path, default_currency=tenant.currency)
+        errors = list(parsed.errors)
+        with transaction.atomic():
+            set_rls_tenants([tenant.pk])
+            if not errors:
+                with Progress(console=console, transient=True) as progress:
+                    task = progress.add_task("validating", total=len(parsed.entries))
+                    for start in range(0, len(parsed.entries), CHUNK):
+                        chunk = parsed.entries[start : start + CHUNK]
+                        found = validate_entries(tenant=tenant, entries=chunk, limit=10_000)
+                        shifted = {_shift(k, start): v for k, v in found.items()}
+                        errors.extend(locate(parsed, shifted))
+                        progress.advance(task, len(chunk))
+            if errors:
+                table = Table("row", "column", "message", title=f"{path.name}: nothing posted")
+                for e in sorted(errors, key=lambda e: (e.row, e.column))[:500]:
+                    table.add_row(str(e.row), e.column, e.message)
+                console.print(table)
+                raise CommandError(f"{len(errors)} error(s); nothing was posted")
+            if options["dry_run"]:
+                console.print(f"{len(parsed.entries)} entries valid (dry run, nothing posted)")
+                return
+            created = duplicates = lines = 0
+            with Progress(console=console) as progress:
+                task = progress.add_task("posting", total=len(parsed.entries))
+                for start in range(0, len(parsed.entries), CHUNK):
+                    chunk = parsed.entries[start : start + CHUNK]
+                    try:
+                        r = bulk_post_entries(tenant=tenant, actor=actor, entries=chunk)
+                    except DomainError as exc:
+                        raise CommandError(f"{exc.message} {exc.fields}") from exc
+                    created, duplicates, lines = (
+                        created + r.created,
+                        duplicates + r.duplicates,
+                        lines + r.lines,
+                    )
+                    progress.advance(task, len(chunk))
+        console.print(
+            f"posted {created} entries ({lines} lines); {duplicates} already posted, skipped"
+        )
+
+
+def _shift(key: str, offset: int) -> str:
+    if not key.startswith("entries["):
+        return key
+    index, rest = key[len("entries[") :].split("]", 1)
+    return f"entries[{int(index) + offset}]{rest}"
