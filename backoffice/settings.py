@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "backoffice.web",
     "backoffice.ledger",
     "backoffice.work",
+    "backoffice.commerce",
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("backoffice.web.urls")),
     path("", include("backoffice.ledger.urls")),
     path("", include("backoffice.work.urls")),
+    path("", include("backoffice.commerce.urls")),
     path("api/<path:rest>", web_views.not_found),
 ]
 

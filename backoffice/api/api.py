@@ -24,6 +24,7 @@ install_error_handlers(api)
 
 def _mount() -> None:
     from backoffice.audit.api import router as audit_router
+    from backoffice.commerce.api import router as commerce_router
     from backoffice.ledger.api import router as ledger_router
     from backoffice.tenancy.api import router as tenancy_router
     from backoffice.work.api import router as work_router
@@ -32,6 +33,7 @@ def _mount() -> None:
     api.add_router("/audit", audit_router)
     api.add_router("/ledger", ledger_router)
     api.add_router("/work", work_router)
+    api.add_router("/commerce", commerce_router)
 
 
 _mount()

@@ -16,6 +16,7 @@ NAV_ITEMS = [
     NavItem("Dashboard", "web:dashboard", Perm.VIEW_DASHBOARD),
     NavItem("Work", "work:index", Perm.VIEW_WORK),
     NavItem("Ledger", "ledger:index", Perm.VIEW_LEDGER),
+    NavItem("Commerce", "commerce:index", Perm.VIEW_COMMERCE),
     NavItem("Members", "web:members", Perm.VIEW_DASHBOARD),
     NavItem("API tokens", "web:tokens", Perm.MANAGE_TOKENS),
     NavItem("Audit log", "web:audit", Perm.VIEW_AUDIT),
