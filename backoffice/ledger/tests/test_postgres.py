@@ -1,0 +1,123 @@
+"""PostgreSQL-only guarantees: concurrency without lost updates, and the database guards."""
+
+import threading
+
+import pytest
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+
+from backoffice.ledger import selectors
+from backoffice.ledger.models import Account, JournalEntry
+from backoffice.ledger.services import post_journal_entry
+from backoffice.ledger.tests.factories import entry, with_chart
+from backoffice.tenancy.rls import set_rls_bypass
+
+pg_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL-only behaviour")
+
+
+@pg_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_lose_no_update(client_a):
+    # given
+    with_chart(client_a)
+    writers, per_writer = 6, 15
+    errors: list[BaseException] = []
+    start = threading.Barrier(writers)
+
+    def work(n: int) -> None:
+        try:
+            start.wait()
+            for i in range(per_writer):
+                with transaction.atomic():
+                    set_rls_bypass()
+                    post_journal_entry(
+                        tenant=client_a,
+                        actor=None,
+                        entry=entry(
+                            "2026-03-02",
+                            ("1120", 100 + n),
+                            ("6100", 1),
+                            ("4100", -(101 + n)),
+                            memo=f"w{n}-{i}",
+                        ),
+                    )
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    # when
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(writers)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    # then
+    assert errors == []
+    bal = selectors.balances(client_a)
+    acct = {a.code: a.pk for a in Account.objects.for_tenant(client_a)}
+    expected_bank = per_writer * sum(100 + n for n in range(writers))
+    assert bal[(acct["1120"], "EUR")] == expected_bank
+    assert bal[(acct["6100"], "EUR")] == writers * per_writer
+    assert bal[(acct["4100"], "EUR")] == -(expected_bank + writers * per_writer)
+    assert JournalEntry.objects.for_tenant(client_a).count() == writers * per_writer
+
+
+@pg_only
+@pytest.mark.django_db
+def test_deferred_trigger_refuses_unbalanced_raw_insert(client_a):
+    # given
+    with_chart(client_a)
+    bank = Account.objects.for_tenant(client_a).get(code="1120")
+    je = post_journal_entry(
+        tenant=client_a, actor=None, entry=entry("2026-03-02", ("1120", 5), ("4100", -5))
+    )
+    # when / then: a line written behind the service's back breaks the balance at commit
+    with (
+        pytest.raises(IntegrityError, match="does not balance"),
+        transaction.atomic(),
+        connection.cursor() as cur,
+    ):
+        cur.execute(
+            "INSERT INTO ledger_journalline (tenant_id, entry_id, line_no, account_id, "
+            "currency, amount, date, memo) VALUES (%s, %s, 9, %s, 'EUR', 7, %s, '')",
+            [client_a.pk, je.pk, bank.pk, je.date],
+        )
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@pg_only
+@pytest.mark.django_db
+def test_line_must_reference_own_tenant_account(client_a, client_b):
+    # given
+    with_chart(client_a)
+    with_chart(client_b)
+    foreign = Account.objects.for_tenant(client_b).get(code="1120")
+    je = post_journal_entry(
+        tenant=client_a, actor=None, entry=entry("2026-03-02", ("1120", 5), ("4100", -5))
+    )
+    # when / then
+    with (
+        pytest.raises(DatabaseError, match="another tenant"),
+        transaction.atomic(),
+        connection.cursor() as cur,
+    ):
+        cur.execute(
+            "INSERT INTO ledger_journalline (tenant_id, entry_id, line_no, account_id, "
+            "currency, amount, date, memo) VALUES (%s, %s, 9, %s, 'EUR', 7, %s, '')",
+            [client_a.pk, je.pk, foreign.pk, je.date],
+        )
+
+
+@pg_only
+@pytest.mark.django_db
+def test_posted_rows_cannot_be_deleted(client_a):
+    with_chart(client_a)
+    je = post_journal_entry(
+        tenant=client_a, actor=None, entry=entry("2026-03-02", ("1120", 5), ("4100", -5))
+    )
+    with (
+        pytest.raises(DatabaseError, match="immutable"),
+        transaction.atomic(),
+        connection.cursor() as cur,
+    ):
+        cur.execute("DELETE FROM ledger_journalentry WHERE id = %s", [je.pk])
