@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-PG_DB = "bo_bench_ledger"
+PG_DB = os.environ.get("BENCH_DB", "bo_bench_ledger")
 
 
 def _pg_admin(sql: str) -> None:
