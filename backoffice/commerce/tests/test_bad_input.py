@@ -173,3 +173,31 @@ def test_unknown_posting_account_rolls_everything_back(books):
     draft.refresh_from_db()
     assert draft.status == "draft"
     assert _counts(books) == before
+
+
+def test_postgres_refuses_any_write_to_an_issued_document(books):
+    # given
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the guard is a PostgreSQL trigger")
+    c = customer(books)
+    inv = issue(books, doc(books, DocKind.INVOICE, c, "2026-01-05", (None, 1, 10000, [])))
+    # when / then: a raw update of the total or a line, or a delete, is refused
+    for sql in [
+        f"UPDATE commerce_document SET gross = 1 WHERE id = {inv.pk}",
+        f"UPDATE commerce_documentline SET unit_price = 1 WHERE document_id = {inv.pk}",
+        f"DELETE FROM commerce_document WHERE id = {inv.pk}",
+    ]:
+        with (
+            pytest.raises(DatabaseError, match=r"immutable|cannot be deleted"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
+    # and settling it is still allowed
+    services.record_payment(
+        tenant=books, actor=None, direction="in", party_id=c.pk, day=date(2026, 1, 9), amount=4000
+    )
+    inv.refresh_from_db()
+    assert inv.settled == 4000
