@@ -77,8 +77,14 @@ class _AccountInfo:
 # --- currencies -----------------------------------------------------------------------
 
 
+_EXPONENTS: dict[str, int] = {}
+
+
 def currency_exponents() -> dict[str, int]:
-    return dict(Currency.objects.values_list("code", "exponent"))
+    """ISO 4217 reference data: read once per process (it changes with a migration only)."""
+    if not _EXPONENTS:
+        _EXPONENTS.update(Currency.objects.values_list("code", "exponent"))
+    return _EXPONENTS
 
 
 # --- chart of accounts ----------------------------------------------------------------
@@ -268,20 +274,27 @@ def _is_descendant(tenant: Organization, candidate_id: int, ancestor_id: int) ->
 class _Context:
     """What validation needs about a tenant, read once per call (or once per bulk)."""
 
-    def __init__(self, tenant: Organization) -> None:
+    def __init__(
+        self, tenant: Organization, codes: set[str] | None = None, *, periods: bool = True
+    ) -> None:
         self.tenant = tenant
+        accounts = Account.objects.for_tenant(tenant)
+        if codes is not None:
+            accounts = accounts.filter(code__in=codes)
         self.accounts: dict[str, _AccountInfo] = {
             code: _AccountInfo(pk, code, cur, active)
-            for pk, code, cur, active in Account.objects.for_tenant(tenant).values_list(
+            for pk, code, cur, active in accounts.values_list(
                 "id", "code", "currency_id", "is_active"
             )
         }
         self.exponents = currency_exponents()
-        self.locked: list[tuple[date, date, str]] = list(
-            Period.objects.for_tenant(tenant)
-            .filter(is_locked=True)
-            .values_list("start", "end", "name")
-        )
+        self.locked: list[tuple[date, date, str]] = []
+        if periods:  # single postings learn about locks from _guard_period, under the lock
+            self.locked = list(
+                Period.objects.for_tenant(tenant)
+                .filter(is_locked=True)
+                .values_list("start", "end", "name")
+            )
 
     def locked_period(self, d: date) -> str | None:
         for start, end, name in self.locked:
@@ -449,7 +462,9 @@ def _guard_period(tenant: Organization, first: date, last: date | None = None) -
     for name, is_locked in rows:
         if is_locked:
             raise DomainError(
-                f"Period {name} is locked.", code="period_locked", fields={"date": ["locked"]}
+                f"Period {name} is locked.",
+                code="period_locked",
+                fields={"date": [f"period {name} is locked"]},
             )
 
 
@@ -469,7 +484,7 @@ def post_journal_entry(
         found = _existing_for_key(tenant, entry.idempotency_key, digest)
         if found is not None:
             return found
-    ctx = _Context(tenant)
+    ctx = _Context(tenant, codes={ln.account for ln in entry.lines}, periods=False)
     errors = _validate(ctx, entry)
     if errors:
         raise DomainError("The journal entry is not valid.", code="invalid_entry", fields=errors)
