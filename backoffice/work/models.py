@@ -255,8 +255,15 @@ class WorkItem(TenantOwned):
     """One unit of client work moving through the state machine under an SLA clock."""
 
     engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="items")
+    # Single-column FK indexes are left out where a tenant-led index covers the reads or
+    # the referenced row is practically never deleted: each index costs every intake row.
     batch = models.ForeignKey(
-        IntakeBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        IntakeBatch,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     external_ref = models.CharField(max_length=200)
     data = models.JSONField(default=dict)
@@ -271,6 +278,7 @@ class WorkItem(TenantOwned):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     received_at = models.DateTimeField()
     sla_due_at = models.DateTimeField()
@@ -282,7 +290,11 @@ class WorkItem(TenantOwned):
     last_activity_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
@@ -333,7 +345,11 @@ class WorkItemEvent(TenantOwned):
 
     item = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     at = models.DateTimeField()
     from_state = models.CharField(max_length=20)

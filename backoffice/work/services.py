@@ -684,6 +684,11 @@ def transition_item(*, item: WorkItem, actor: User | None, to: str, note: str = 
         item = _lock(item)
         if item.state == State.WAITING_ON_CLIENT and to != State.CANCELLED:
             raise Conflict("The item waits for the client's answer.", code="waiting_on_client")
+        held_by_other = item.assignee_id is not None and (
+            actor is None or item.assignee_id != actor.pk
+        )
+        if item.state == State.IN_PROGRESS and to != State.CANCELLED and held_by_other:
+            raise Conflict("Another agent holds this item.", code="held_by_other")
         if to == State.IN_PROGRESS:
             if actor is None:
                 raise DomainError("Someone must hold an item in progress.")

@@ -392,3 +392,12 @@ def test_service_type_templates_are_valid(provider):
 def test_events_are_tenant_scoped(engagement_a):
     item = submit(engagement_a, "E")
     assert WorkItemEvent.objects.for_tenant(engagement_a.tenant).filter(item=item).count() == 1
+
+
+def test_only_the_holder_moves_an_item_in_progress(engagement_a, agent, agent_a_only):
+    submit(engagement_a, "H")
+    item = services.claim_next_item(agent=agent)
+    assert item is not None
+    with pytest.raises(Conflict):
+        services.transition_item(item=item, actor=agent_a_only, to=State.QUEUED)
+    services.transition_item(item=item, actor=agent, to=State.QUEUED, note="later")
