@@ -401,3 +401,18 @@ def test_only_the_holder_moves_an_item_in_progress(engagement_a, agent, agent_a_
     with pytest.raises(Conflict):
         services.transition_item(item=item, actor=agent_a_only, to=State.QUEUED)
     services.transition_item(item=item, actor=agent, to=State.QUEUED, note="later")
+
+
+def test_the_scheduled_sweep_task_and_command(engagement_a, capsys):
+    from django.core.management import call_command
+
+    from backoffice.work.tasks import sweep_sla
+
+    with mock.patch("django.utils.timezone.now", return_value=at(2026, 6, 1, 7)):
+        item = submit(engagement_a, "T")
+    with mock.patch("django.utils.timezone.now", return_value=at(2026, 6, 3, 7)):
+        result = sweep_sla.call()
+        call_command("work", "sweep")
+    item.refresh_from_db()
+    assert result["breached"] == 1 and item.breached
+    assert "breached: 0" in capsys.readouterr().out
