@@ -83,10 +83,19 @@ class Account(TenantOwned):
 
 
 class JournalEntry(TenantOwned):
-    """A posted, immutable journal entry. Corrections are reversing entries."""
+    """A posted, immutable journal entry. Corrections are reversing entries.
+
+    Like the lines, its references are checked on PostgreSQL by one set-based statement
+    trigger (tenant, author, and a reversed entry of the same tenant) instead of per-row
+    deferred foreign-key triggers (migration 0004).
+    """
 
     tenant = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
+        "tenancy.Organization",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     date = models.DateField()
     memo = models.CharField(max_length=500, blank=True)
@@ -104,6 +113,7 @@ class JournalEntry(TenantOwned):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     posted_at = models.DateTimeField()
     reverses = models.ForeignKey(
@@ -113,6 +123,7 @@ class JournalEntry(TenantOwned):
         on_delete=models.PROTECT,
         related_name="reversed_by",
         db_index=False,
+        db_constraint=False,
     )
 
     class Meta:
