@@ -70,3 +70,25 @@ def test_jsonl_import(tmp_path, books_a):
     call_command("ledger", "import", str(f), "--tenant", "client-a")
     # then
     assert JournalEntry.objects.for_tenant(books_a).get().idempotency_key == "j1"
+
+
+def test_rates_import(tmp_path, books_a):
+    # given
+    f = tmp_path / "rates.csv"
+    f.write_text("date,base,quote,rate\n2026-03-01,USD,EUR,0.92\n2026-03-02,GBP,EUR,1.17\n")
+    # when
+    call_command("ledger", "rates", str(f), "--tenant", "client-a")
+    # then
+    from backoffice.ledger.selectors import rates
+
+    assert rates(books_a).count() == 2
+
+
+def test_rates_import_refuses_bad_row(tmp_path, books_a):
+    f = tmp_path / "rates.csv"
+    f.write_text("date,base,quote,rate\n2026-03-01,USD,EUR,0.92\n2026-03-02,GBP,EUR,-1\n")
+    with pytest.raises(CommandError, match="row 3"):
+        call_command("ledger", "rates", str(f), "--tenant", "client-a")
+    from backoffice.ledger.selectors import rates
+
+    assert rates(books_a).count() == 0

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from backoffice.core.errors import DomainError
 from backoffice.ledger.importer import locate, parse_file
-from backoffice.ledger.services import bulk_post_entries, validate_entries
+from backoffice.ledger.services import bulk_post_entries, set_exchange_rate, validate_entries
 from backoffice.tenancy.models import Organization, User
 from backoffice.tenancy.rls import set_rls_tenants
 
@@ -18,7 +18,10 @@ CHUNK = 5000
 
 
 class Command(BaseCommand):
-    help = "Ledger tools. `ledger import FILE --tenant SLUG` posts a CSV or JSONL file."
+    help = (
+        "Ledger tools. `ledger import FILE --tenant SLUG` posts a CSV or JSONL file; "
+        "`ledger rates FILE --tenant SLUG` imports exchange rates."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -27,8 +30,46 @@ class Command(BaseCommand):
         imp.add_argument("--tenant", required=True, help="organization slug")
         imp.add_argument("--user", help="username recorded as author (default: none)")
         imp.add_argument("--dry-run", action="store_true", help="validate only")
+        rates = sub.add_parser("rates", help="import exchange rates: CSV date,base,quote,rate")
+        rates.add_argument("file", type=Path)
+        rates.add_argument("--tenant", required=True, help="organization slug")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "rates":
+            self.import_rates(options["file"], options["tenant"])
+            return
+        self.import_entries(**options)
+
+    def import_rates(self, path: Path, slug: str) -> None:
+        """All or nothing: every row is validated by the service; the first error stops."""
+        import csv
+        from datetime import date
+        from decimal import Decimal, InvalidOperation
+
+        tenant = Organization.objects.filter(slug=slug).first()
+        if tenant is None:
+            raise CommandError(f"no organization {slug!r}")
+        count = 0
+        with path.open(encoding="utf-8", newline="") as f, transaction.atomic():
+            set_rls_tenants([tenant.pk])
+            for n, row in enumerate(csv.DictReader(f), start=2):
+                try:
+                    set_exchange_rate(
+                        tenant=tenant,
+                        actor=None,
+                        day=date.fromisoformat(row["date"].strip()),
+                        base=row["base"].strip(),
+                        quote=row["quote"].strip(),
+                        rate=Decimal(row["rate"].strip()),
+                    )
+                except (KeyError, ValueError, InvalidOperation) as exc:
+                    raise CommandError(f"row {n}: {exc!r}; nothing imported") from exc
+                except DomainError as exc:
+                    raise CommandError(f"row {n}: {exc.message} {exc.fields}") from exc
+                count += 1
+        self.stdout.write(f"{count} rate(s) imported")
+
+    def import_entries(self, **options: Any) -> None:
         from rich.console import Console
         from rich.progress import Progress
         from rich.table import Table
