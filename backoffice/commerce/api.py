@@ -8,13 +8,13 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from backoffice.api.idempotency import run_idempotent
 from backoffice.api.pagination import Page
-from backoffice.commerce import posting, reports, selectors, services
+from backoffice.commerce import pdf, posting, reports, selectors, services, ubl
 from backoffice.commerce.models import Document, Party, Payment, Product
 from backoffice.core.errors import NotFound
 from backoffice.tenancy.roles import Perm
@@ -722,6 +722,26 @@ def issue_document(request: HttpRequest, document_id: int) -> dict:
     return _doc_out(services.issue_document(tenant=a.tenant, actor=a.user, document_id=document_id))
 
 
+@router.get("/documents/{document_id}/ubl", response={200: None})
+def document_ubl(request: HttpRequest, document_id: int) -> HttpResponse:
+    """The issued invoice or credit note as UBL 2.1 XML (Peppol BIS Billing 3.0 shape)."""
+    a = _access(request, Perm.VIEW_COMMERCE)
+    d = selectors.get_document(a.tenant, document_id)
+    response = HttpResponse(ubl.export(a.tenant, d), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{d.number}.xml"'
+    return response
+
+
+@router.get("/documents/{document_id}/pdf", response={200: None})
+def document_pdf(request: HttpRequest, document_id: int) -> HttpResponse:
+    """The document as PDF (invoice, credit note, order, ...), with the tenant's details."""
+    a = _access(request, Perm.VIEW_COMMERCE)
+    d = selectors.get_document(a.tenant, document_id)
+    response = HttpResponse(pdf.document_pdf(a.tenant, d), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{d.number or d.pk}.pdf"'
+    return response
+
+
 @router.post("/documents/{document_id}/cancel", response=DocumentOut)
 def cancel_document(request: HttpRequest, document_id: int) -> dict:
     a = _access(request, Perm.MANAGE_COMMERCE)
@@ -770,6 +790,16 @@ def list_payments(request: HttpRequest, direction: str = "", party_id: int | Non
 def get_payment(request: HttpRequest, payment_id: int) -> dict:
     a = _access(request, Perm.VIEW_COMMERCE)
     return _payment_out(selectors.get_payment(a.tenant, payment_id))
+
+
+@router.get("/payments/{payment_id}/pdf", response={200: None})
+def payment_pdf(request: HttpRequest, payment_id: int) -> HttpResponse:
+    """The receipt (money in) or payment advice (money out) as PDF."""
+    a = _access(request, Perm.VIEW_COMMERCE)
+    p = selectors.get_payment(a.tenant, payment_id)
+    response = HttpResponse(pdf.receipt_pdf(a.tenant, p), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{p.number}.pdf"'
+    return response
 
 
 @router.post("/payments", response={201: PaymentOut})

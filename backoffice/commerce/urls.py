@@ -16,6 +16,12 @@ urlpatterns = [
     path(f"{P}documents/new/", views.document_new, name="document_new"),
     path(f"{P}documents/<int:document_id>/", views.document, name="document"),
     path(
+        f"{P}documents/<int:document_id>/file.<slug:fmt>",
+        views.document_file,
+        name="document_file",
+    ),
+    path(f"{P}payments/<int:payment_id>/receipt.pdf", views.payment_pdf, name="payment_pdf"),
+    path(
         f"{P}documents/<int:document_id>/<slug:action>/",
         views.document_action,
         name="document_action",

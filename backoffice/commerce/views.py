@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from backoffice.commerce import posting, reports, selectors, services
+from backoffice.commerce import pdf, posting, reports, selectors, services, ubl
 from backoffice.commerce.models import DERIVABLE, DocKind, DocStatus, ProductKind
 from backoffice.core.errors import DomainError
 from backoffice.ledger.money import format_minor, parse_major
@@ -618,3 +618,34 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "rules": [(k, rules[k], d) for k, (_, d) in posting.DEFAULT_ACCOUNTS.items()],
         },
     )
+
+
+@tenant_view(Perm.VIEW_COMMERCE)
+@_scoped
+def document_file(request: HttpRequest, document_id: int, fmt: str) -> HttpResponse:
+    """PDF of any document, UBL 2.1 XML of an issued invoice or credit note."""
+    tenant = _access(request).tenant
+    d = selectors.get_document(tenant, document_id)
+    try:
+        if fmt == "pdf":
+            response = HttpResponse(pdf.document_pdf(tenant, d), content_type="application/pdf")
+            response["Content-Disposition"] = f'inline; filename="{d.number or d.pk}.pdf"'
+            return response
+        if fmt == "xml":
+            response = HttpResponse(ubl.export(tenant, d), content_type="application/xml")
+            response["Content-Disposition"] = f'attachment; filename="{d.number}.xml"'
+            return response
+    except DomainError as exc:
+        _fail(request, exc)
+        return redirect(_url(request, "document", document_id=d.pk))
+    raise Http404("No such format.")
+
+
+@tenant_view(Perm.VIEW_COMMERCE)
+@_scoped
+def payment_pdf(request: HttpRequest, payment_id: int) -> HttpResponse:
+    tenant = _access(request).tenant
+    p = selectors.get_payment(tenant, payment_id)
+    response = HttpResponse(pdf.receipt_pdf(tenant, p), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{p.number}.pdf"'
+    return response
