@@ -21,7 +21,6 @@ from django.utils import timezone
 from backoffice.audit.services import PendingEvent, record_event, record_events
 from backoffice.core.errors import Conflict, DomainError, Forbidden, NotFound
 from backoffice.tenancy.models import Organization, User
-from backoffice.tenancy.rls import set_rls_tenants
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import accessible_tenants
 from backoffice.work import bulk, catalog
@@ -759,13 +758,12 @@ def claim_next_item(
     if queue is not None:
         filters = {k: v for k, v in queue.filters().items() if not k.startswith("engagement")}
     with transaction.atomic():
-        set_rls_tenants(tenant_ids)
-        _fast_commit()
+        if connection.vendor == "postgresql":
+            return _claim_postgres(agent, tenant_ids, engagement_ids, filters)
         item = (
             WorkItem.objects.for_tenants(tenant_ids)
             .filter(engagement_id__in=engagement_ids, state__in=CLAIMABLE_STATES, **filters)
             .order_by("-priority", "sla_due_at", "id")
-            .select_for_update(skip_locked=True, of=("self",))
             .first()
         )
         if item is None:
@@ -782,17 +780,69 @@ def claim_next_item(
         )
 
 
-def _fast_commit() -> None:
-    """PostgreSQL: this transaction's commit need not wait for its WAL flush.
+_QUEUE_SQL = {
+    "skill": "skill = %s",
+    "language": "language = %s",
+    "priority__gte": "priority >= %s",
+}
+_CLAIM_SQL = """
+WITH picked AS (
+    SELECT id, state FROM work_workitem
+    WHERE tenant_id = ANY(%s) AND engagement_id = ANY(%s) AND state IN ('queued', 'rework')
+    {extra}
+    ORDER BY priority DESC, sla_due_at, id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+), moved AS (
+    UPDATE work_workitem AS w
+    SET state = 'in_progress', assignee_id = %s, claimed_at = %s, last_activity_at = %s
+    FROM picked WHERE w.id = picked.id
+    RETURNING w.*, picked.state AS claimed_from
+), logged AS (
+    INSERT INTO work_workitemevent (tenant_id, item_id, actor_id, at, from_state, to_state, note)
+    SELECT tenant_id, id, %s, %s, claimed_from, 'in_progress', '' FROM moved
+)
+SELECT * FROM moved
+"""
 
-    A claim holds the tenant's audit-chain lock until commit; waiting for the disk there
-    serialises every agent of that client behind fsync. With asynchronous commit a crash
-    can lose the last few hundred milliseconds of claims — item, event and audit record
-    together, never one without the others — and those items simply stay queued.
+
+def _claim_postgres(
+    agent: User, tenant_ids: list[int], engagement_ids: list[int], filters: dict[str, Any]
+) -> WorkItem | None:
+    """One round trip: pick (SKIP LOCKED), move and log the claim; then the audit event.
+
+    Same effect as `_move(item, IN_PROGRESS)`, without the ORM's read-modify-write: the
+    transition is legal by construction (only queued and rework rows are picked).
+
+    The first statement sets the RLS tenants (as `rls.set_rls_tenants` does) and turns
+    off the wait for the WAL flush at commit, for this transaction only. A claim holds the
+    client's audit-chain lock until commit; waiting for the disk there would serialise
+    every agent of that client behind fsync. A crash can lose the last few hundred
+    milliseconds of claims — item, event and audit record together, never one without
+    the others — and those items are simply still queued.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('app.tenant_ids', %s, true), "
+            "set_config('synchronous_commit', 'off', true)",
+            [",".join(str(int(t)) for t in tenant_ids)],
+        )
+    extra = "".join(f" AND {_QUEUE_SQL[k]}" for k in filters)
+    now = timezone.now()
+    params = [tenant_ids, engagement_ids, *filters.values(), agent.pk, now, now, agent.pk, now]
+    found = list(WorkItem.objects.raw(_CLAIM_SQL.format(extra=extra), params))
+    if not found:
+        return None
+    item = found[0]
+    record_event(
+        tenant=item.tenant_id,
+        actor=agent,
+        action="work.item_claimed",
+        obj=item,
+        before={"state": item.claimed_from},  # type: ignore[attr-defined]
+        after={"state": State.IN_PROGRESS},
+    )
+    return item
 
 
 def assign_item(*, item: WorkItem, assignee: User, actor: User, note: str = "") -> WorkItem:
