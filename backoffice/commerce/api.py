@@ -9,12 +9,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from backoffice.api.idempotency import run_idempotent
 from backoffice.api.pagination import Page
-from backoffice.commerce import pdf, posting, reports, selectors, services, ubl
+from backoffice.commerce import imports, pdf, posting, reports, selectors, services, ubl
 from backoffice.commerce.models import Document, Party, Payment, Product
 from backoffice.core.errors import NotFound
 from backoffice.tenancy.roles import Perm
@@ -468,6 +469,37 @@ def _specs(lines: list[LineIn]) -> list[services.LineSpec]:
 def list_parties(request: HttpRequest, search: str = "", role: str = "") -> Any:
     a = _access(request, Perm.VIEW_COMMERCE)
     return selectors.parties(a.tenant, search=search, role=role)
+
+
+class ImportRowOut(Schema):
+    row: int
+    code: str
+    ok: bool
+    errors: dict[str, list[str]]
+
+
+class ImportOut(Schema):
+    ok: bool
+    created: int
+    rows: list[ImportRowOut]
+
+
+@router.post("/parties/import", response={200: ImportOut, 201: ImportOut})
+def import_parties(request: HttpRequest, file: File[UploadedFile]) -> Status:
+    """CSV of parties: all rows valid and created (201), or none and a row report (200)."""
+    a = _access(request, Perm.MANAGE_COMMERCE)
+
+    def run() -> tuple[int, dict]:
+        text = file.read().decode("utf-8-sig", errors="replace")
+        report = imports.import_parties(tenant=a.tenant, actor=a.user, text=text)
+        body = {
+            "ok": report.ok,
+            "created": report.created,
+            "rows": [r.__dict__ for r in report.rows],
+        }
+        return (201 if report.ok else 200), body
+
+    return run_idempotent(request, run)
 
 
 @router.get("/parties/{party_id}", response=PartyOut)

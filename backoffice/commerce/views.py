@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from backoffice.commerce import pdf, posting, reports, selectors, services, ubl
+from backoffice.commerce import imports, pdf, posting, reports, selectors, services, ubl
 from backoffice.commerce.models import DERIVABLE, DocKind, DocStatus, ProductKind
 from backoffice.core.errors import DomainError
 from backoffice.ledger.money import format_minor, parse_major
@@ -107,6 +107,24 @@ def index(request: HttpRequest) -> HttpResponse:
 @_scoped
 def parties(request: HttpRequest) -> HttpResponse:
     tenant = _access(request).tenant
+    if request.method == "POST" and "file" in request.FILES:
+        _access(request).require(Perm.MANAGE_COMMERCE)
+        upload = request.FILES.get("file")
+        text = upload.read().decode("utf-8-sig", errors="replace") if upload else ""
+        try:
+            report = imports.import_parties(tenant=tenant, actor=_access(request).user, text=text)
+        except DomainError as exc:
+            _fail(request, exc)
+        else:
+            if report.ok:
+                messages.success(request, f"{report.created} parties imported.")
+            else:
+                bad = [r for r in report.rows if not r.ok]
+                messages.error(request, f"Nothing imported: {len(bad)} row(s) need fixing.")
+                for r in bad[:20]:
+                    detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in r.errors.items())
+                    messages.error(request, f"Row {r.row} ({r.code or 'no code'}): {detail}")
+        return redirect(_url(request, "parties"))
     if request.method == "POST":
         _access(request).require(Perm.MANAGE_COMMERCE)
         p = request.POST
