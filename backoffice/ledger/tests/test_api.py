@@ -172,3 +172,21 @@ def test_isolation_periods(fin_a, fin_b):
     # then
     assert res.status_code == 404
     assert fin_a.get(f"{API}/periods").json() == []
+
+
+def test_bulk_errors_name_the_entry_and_line_and_write_nothing(fin_a):
+    # given
+    bad_line = {"account": "9999", "amount": 5}
+    bulk = {"entries": [SALE, {**SALE, "lines": [bad_line, {"account": "4100", "amount": -5}]}]}
+    # when
+    res = _post(fin_a, "/entries/bulk", bulk)
+    # then
+    assert res.status_code == 400
+    assert "unknown account" in res.json()["error"]["fields"]["entries[1].lines[0].account"][0]
+    assert fin_a.get(f"{API}/entries").json()["count"] == 0
+
+
+def test_malformed_entry_is_refused(fin_a):
+    res = _post(fin_a, "/entries", {"date": "not-a-date", "lines": "nope"})
+    assert res.status_code in (400, 422)
+    assert fin_a.get(f"{API}/entries").json()["count"] == 0
