@@ -9,6 +9,7 @@ from django.core.exceptions import (
     RequestDataTooBig,
     SuspiciousOperation,
 )
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
@@ -100,6 +101,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(SuspiciousOperation)
     def suspicious(request: HttpRequest, exc: Exception) -> HttpResponse:
         return error_response(400, "Bad request.")
+
+    @api.exception_handler(DataError)
+    def data_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        """Backstop: the database refused a value (e.g. a NUL character); nothing was written."""
+        log.warning("api.data_error", error=repr(exc))
+        return error_response(400, "A value was refused by the database.", code="invalid_data")
 
     @api.exception_handler(Exception)
     def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:

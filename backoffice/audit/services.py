@@ -45,7 +45,8 @@ def record_events(
     tenant_id = tenant if isinstance(tenant, int) else tenant.pk
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     request_id = request_id_var.get()
-    with transaction.atomic():
+    # No savepoint: the events belong to the caller's transaction and fail with it.
+    with transaction.atomic(savepoint=False):
         head = _lock_head(tenant_id)
         at = timezone.now()
         rows = []

@@ -317,6 +317,9 @@ def _validate(ctx: _Context, entry: EntryIn, prefix: str = "") -> dict[str, list
         errors[f"{prefix}source_ref"].append("at most 200 characters")
     if entry.idempotency_key is not None and not 0 < len(entry.idempotency_key) <= 200:
         errors[f"{prefix}idempotency_key"].append("1 to 200 characters")
+    for name in ("memo", "source_ref", "idempotency_key"):
+        if "\x00" in (getattr(entry, name) or ""):
+            errors[f"{prefix}{name}"].append("must not contain NUL characters")
     if len(entry.lines) < 2:
         errors[f"{prefix}lines"].append("an entry needs at least two lines")
     if len(entry.lines) > MAX_LINES:
@@ -346,6 +349,8 @@ def _validate(ctx: _Context, entry: EntryIn, prefix: str = "") -> dict[str, list
             errors[f"{where}amount"].append("too large")
         if len(line.memo) > 200:
             errors[f"{where}memo"].append("at most 200 characters")
+        if "\x00" in line.memo:
+            errors[f"{where}memo"].append("must not contain NUL characters")
         totals[currency] += line.amount
     for currency, total in sorted(totals.items()):
         if total != 0:

@@ -53,7 +53,12 @@ def entries(draw, key=None):
         usd = draw(st.integers(1, 10**7))
         lines += [LineIn("1130", usd, "USD"), LineIn("4900", -usd, "USD")]
     day = DAY0 + timedelta(days=draw(st.integers(0, 300)))
-    return EntryIn(date=day, lines=lines, memo=draw(st.text(max_size=20)), idempotency_key=key)
+    return EntryIn(
+        date=day,
+        lines=lines,
+        memo=draw(st.text(st.characters(exclude_characters="\x00"), max_size=20)),
+        idempotency_key=key,
+    )
 
 
 operations = st.lists(

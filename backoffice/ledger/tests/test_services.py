@@ -178,3 +178,15 @@ def test_postgres_refuses_update_of_posted_line(client_a):
     with pytest.raises(DatabaseError), transaction.atomic():
         je.lines.update(amount=2)
     assert connection.vendor == "postgresql"
+
+
+def test_nul_characters_are_refused_with_field_message(client_a):
+    # given text no PostgreSQL text column can hold (hypothesis found it)
+    with_chart(client_a)
+    bad = entry("2026-01-05", ("1120", 100), ("4100", -100))
+    bad = type(bad)(date=bad.date, lines=bad.lines, memo="a\x00b")
+    # when / then: a field-level refusal on every database, nothing written
+    with pytest.raises(DomainError) as exc:
+        post_journal_entry(tenant=client_a, actor=None, entry=bad)
+    assert exc.value.fields["memo"] == ["must not contain NUL characters"]
+    assert not JournalEntry.objects.for_tenant(client_a).exists()
