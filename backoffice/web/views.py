@@ -1,5 +1,7 @@
 """The UI shell: home, dashboard, tenant switcher, members, API tokens, audit log."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,7 +16,12 @@ from backoffice.core.errors import DomainError, NotFound
 from backoffice.tenancy import services as tenancy_services
 from backoffice.tenancy.models import ApiToken
 from backoffice.tenancy.roles import Perm, Role, roles_within
-from backoffice.tenancy.selectors import access_tenant, accessible_tenants, members_of
+from backoffice.tenancy.selectors import (
+    TenantAccess,
+    access_tenant,
+    accessible_tenants,
+    members_of,
+)
 from backoffice.web.access import tenant_view
 
 
@@ -43,8 +50,48 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/dashboard.html",
-        {"recent_events": recent, "member_count": members_of(access.tenant).count()},
+        {
+            "recent_events": recent,
+            "member_count": members_of(access.tenant).count(),
+            "work": _work_summary(access) if access.can(Perm.VIEW_WORK) else None,
+            "money": _open_items(access) if access.can(Perm.VIEW_COMMERCE) else None,
+        },
     )
+
+
+WORK_BARS = [
+    ("queued", "Queued"),
+    ("in_progress", "In progress"),
+    ("waiting", "Waiting on client"),
+    ("in_review", "In review"),
+    ("at_risk", "SLA at risk"),
+    ("breached", "SLA breached"),
+]
+
+
+def _work_summary(access: TenantAccess) -> dict[str, Any]:
+    """Open work across the engagements this person sees, as bars to glance at."""
+    from backoffice.work import selectors as work_selectors
+
+    rows = work_selectors.backlog(access)
+    totals = {key: sum(r[key] for r in rows) for key, _ in WORK_BARS}
+    top = max(totals.values(), default=0) or 1
+    return {
+        "open": sum(r["open"] for r in rows),
+        "bars": [
+            {"key": k, "label": label, "count": totals[k], "pct": round(100 * totals[k] / top)}
+            for k, label in WORK_BARS
+        ],
+    }
+
+
+def _open_items(access: TenantAccess) -> dict[str, int]:
+    from backoffice.commerce.reports import open_items_total
+
+    return {
+        "receivable": open_items_total(access.tenant, side="receivable"),
+        "payable": open_items_total(access.tenant, side="payable"),
+    }
 
 
 @tenant_view(Perm.VIEW_DASHBOARD)

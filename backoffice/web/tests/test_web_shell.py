@@ -194,3 +194,18 @@ def test_admin_creates_a_client_through_the_service(provider_admin, provider):
     org = Organization.objects.get(slug="new-client")
     created = AuditEvent.objects.for_tenant(org).get(action="organization.created")
     assert created.actor_id == provider_admin.pk
+
+
+@pytest.mark.django_db
+def test_dashboard_shows_only_what_the_role_may_see(provider, client_a):
+    finance = UserFactory.create(username="fin")
+    make_member(client_a, finance, Role.FINANCE)
+    agent = UserFactory.create(username="agent")
+    make_member(client_a, agent, Role.AGENT)
+    pages = {}
+    for user in (finance, agent):
+        c = Client()
+        c.force_login(user)
+        pages[user.username] = c.get(f"/t/{client_a.slug}/").content.decode()
+    assert "Open receivables" in pages["fin"] and 'id="work-summary"' not in pages["fin"]
+    assert 'id="work-summary"' in pages["agent"] and "Open receivables" not in pages["agent"]
