@@ -14,20 +14,19 @@ from backoffice.commerce.tests.factories import customer, doc, issue, stock_item
 D = Decimal
 
 
-def test_tax_per_line_and_per_document_rounding_differ_by_the_rounding_of_each_line():
-    # given: three lines of 0.10 at 19 % -> 0.019 tax each
-    lines = [LineInput(D(1), 10, [(1, D(19))]) for _ in range(3)]
+def test_tax_per_line_and_per_document_rounding():
+    # given: three lines of 0.07 at 7 %: 0.49 cents of tax each
+    lines = [LineInput(D(1), 7, [(1, D(7))]) for _ in range(3)]
     # when
     per_line = compute(lines, prices_include_tax=False, per_document=False)
     per_doc = compute(lines, prices_include_tax=False, per_document=True)
-    # then: per line each 1.9 cents rounds to 2 (6); per document 5.7 rounds to 6 ... and
-    assert (per_line.net, per_line.tax, per_line.gross) == (30, 6, 36)
-    assert (per_doc.net, per_doc.tax, per_doc.gross) == (30, 6, 36)
-    # with 0.13 at 7 % (0.91 cents each): per line 1+1+1 = 3, per document round(2.73) = 3
-    # and with 0.07 at 7 % (0.49 each): per line 0+0+0 = 0, per document round(1.47) = 1
-    small = [LineInput(D(1), 7, [(1, D(7))]) for _ in range(3)]
-    assert compute(small, prices_include_tax=False, per_document=False).tax == 0
-    assert compute(small, prices_include_tax=False, per_document=True).tax == 1
+    # then: per line each 0.49 rounds to 0 (total 0); per document 1.47 rounds once to 1
+    assert (per_line.net, per_line.tax, per_line.gross) == (21, 0, 21)
+    assert (per_doc.net, per_doc.tax, per_doc.gross) == (21, 1, 22)
+    # and where the roundings agree (0.10 at 19 %: 1.9 -> 2 per line, 5.7 -> 6), so do totals
+    tens = [LineInput(D(1), 10, [(1, D(19))]) for _ in range(3)]
+    assert compute(tens, prices_include_tax=False, per_document=False).tax == 6
+    assert compute(tens, prices_include_tax=False, per_document=True).tax == 6
 
 
 def test_prices_including_tax_keep_the_gross_and_split_several_taxes():
@@ -111,3 +110,29 @@ def test_numbers_are_gapless_per_series_and_year(books):
         "QT-2027-00001",
         "INV-2027-00002",
     ]
+
+
+@pytest.mark.django_db
+def test_per_document_rounding_posts_the_difference_to_the_rounding_account(books):
+    # given: per-document rounding; three lines of 0.08 including 7 % VAT
+    from backoffice.commerce.tests.factories import ledger_balances
+
+    services.update_settings(tenant=books, actor=None, tax_rounding="document")
+    services.create_tax_rate(tenant=books, actor=None, code="VAT7", name="Red", rate="7")
+    c = customer(books)
+    # when
+    inv = issue(
+        books,
+        doc(
+            books,
+            DocKind.INVOICE,
+            c,
+            "2026-01-05",
+            *[(None, 1, 8, ["VAT7"]) for _ in range(3)],
+            prices_include_tax=True,
+        ),
+    )
+    # then: tax is 3 x 0.5234 = 1.5701 -> 2 cents, net 24 - 2 = 22; the lines' own nets are
+    # 7 + 7 + 7 = 21 (each 8 - 1), so 1 cent of revenue sits on the rounding account
+    assert (inv.net, inv.tax, inv.gross) == (22, 2, 24)
+    assert ledger_balances(books) == {"1200": 24, "4200": -21, "2200": -2, "7900": -1}
