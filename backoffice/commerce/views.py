@@ -7,8 +7,7 @@ changes go through the services, domain errors come back to the page as messages
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date
 from functools import wraps
 from typing import Any
@@ -29,6 +28,7 @@ from backoffice.tenancy.rls import set_rls_tenants
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
 from backoffice.web.access import tenant_view
+from backoffice.web.exports import EXPORT_FORMATS, tabular_response
 
 
 def _scoped(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -61,15 +61,6 @@ def _date(value: str | None) -> date | None:
 def _fail(request: HttpRequest, exc: DomainError) -> None:
     detail = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.fields.items())
     messages.error(request, f"{exc.message} {detail}".strip())
-
-
-def _csv(name: str, header: Sequence[str], rows: list[list[Any]]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
 
 
 def _major(amount: int, currency: str) -> str:
@@ -225,14 +216,15 @@ def stock(request: HttpRequest) -> HttpResponse:
     tenant = _access(request).tenant
     as_of = _date(request.GET.get("as_of"))
     rows = selectors.stock_on_hand(tenant, by_location=True, as_of=as_of)
-    if request.GET.get("format") == "csv":
-        return _csv(
+    if request.GET.get("format") in EXPORT_FORMATS:
+        return tabular_response(
             "stock",
             ["sku", "name", "location", "quantity", "unit", "value"],
             [
                 [r.sku, r.name, r.location, r.quantity, r.unit, _major(r.value, tenant.currency)]
                 for r in rows
             ],
+            request.GET["format"],
         )
     return render(
         request,
@@ -271,8 +263,8 @@ def documents(request: HttpRequest) -> HttpResponse:
         end=_date(f["end"]),
         open_only=bool(f["open"]),
     )
-    if g.get("format") == "csv":
-        return _csv(
+    if g.get("format") in EXPORT_FORMATS:
+        return tabular_response(
             "documents",
             [
                 "kind",
@@ -301,6 +293,7 @@ def documents(request: HttpRequest) -> HttpResponse:
                 ]
                 for d in qs
             ],
+            g["format"],
         )
     query = "&".join(f"{k}={v}" for k, v in f.items() if v)
     return render(
@@ -580,8 +573,8 @@ def report(request: HttpRequest, kind: str) -> HttpResponse:
                         _major(ln.balance, p.currency),
                     ]
                 )
-    if g.get("format") == "csv":
-        return _csv(f"commerce-{kind}-{end}", header, rows)
+    if g.get("format") in EXPORT_FORMATS:
+        return tabular_response(f"commerce-{kind}-{end}", header, rows, g["format"])
     query = request.GET.copy()
     query["format"] = "csv"
     return render(
@@ -597,6 +590,7 @@ def report(request: HttpRequest, kind: str) -> HttpResponse:
             "end": end,
             "group": group,
             "csv_query": query.urlencode(),
+            "xlsx_query": query.urlencode().replace("format=csv", "format=xlsx"),
             **extra,
         },
     )

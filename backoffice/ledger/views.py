@@ -6,8 +6,6 @@ Views are thin: objects come through the tenant-scoped selectors (another tenant
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Sequence
 from datetime import date
 from functools import wraps
@@ -28,6 +26,7 @@ from backoffice.tenancy.rls import set_rls_tenants
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
 from backoffice.web.access import tenant_view
+from backoffice.web.exports import tabular_response
 
 REPORTS = {
     "trial-balance": "Trial balance",
@@ -71,30 +70,7 @@ def _fail(request: HttpRequest, exc: DomainError) -> None:
 
 
 def _export(name: str, header: Sequence[str], rows: list[list[Any]], fmt: str) -> HttpResponse:
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook()
-        ws = wb.active
-        assert ws is not None
-        ws.title = name[:31]
-        ws.append(list(header))
-        for row in rows:
-            ws.append(row)
-        buf = io.BytesIO()
-        wb.save(buf)
-        response = HttpResponse(
-            buf.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-        return response
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
+    return tabular_response(name, header, rows, fmt)
 
 
 def _major(amount: int | None, currency: str) -> str:

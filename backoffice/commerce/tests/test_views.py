@@ -70,6 +70,16 @@ def test_a_bookkeeper_drafts_issues_and_is_paid_through_the_pages(fin_web_a, boo
     csv = fin_web_a.get(_u("reports/sales/?format=csv&start=2026-01-01&end=2026-12-31"))
     assert csv["Content-Type"].startswith("text/csv")
     assert "2026-06,35.00,5.70,40.70" in csv.content.decode()
+    xlsx = fin_web_a.get(_u("reports/sales/?format=xlsx&start=2026-01-01&end=2026-12-31"))
+    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(BytesIO(xlsx.content)).active
+    assert ["2026-06", "35.00", "5.70", "40.70"] in [
+        [str(c) for c in row] for row in sheet.iter_rows(values_only=True)
+    ]
 
 
 def test_another_tenants_objects_are_404_on_every_page(fin_web_a, books, books_b):
