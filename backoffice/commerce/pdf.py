@@ -6,6 +6,7 @@ libraries (Pango) are missing; then only the PDF endpoints fail, with a clear er
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -25,8 +26,20 @@ def _render(template: str, context: dict[str, Any]) -> bytes:
             code="pdf_unavailable",
             status=503,
         ) from exc
+    tenant = context["t"]
+    context["logo_uri"] = _logo_uri(tenant)
     html = render_to_string(template, context)
     return bytes(HTML(string=html).write_pdf())
+
+
+def _logo_uri(tenant: Organization) -> str:
+    """A file URI WeasyPrint can read, for tenants whose logo is in local storage."""
+    if not tenant.logo:
+        return ""
+    try:
+        return Path(tenant.logo.path).as_uri()
+    except (NotImplementedError, ValueError):
+        return tenant.logo.url
 
 
 def document_pdf(tenant: Organization, doc: Document) -> bytes:

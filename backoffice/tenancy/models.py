@@ -27,6 +27,11 @@ class Organization(models.Model):
     country = models.CharField(max_length=2, default="US", help_text="ISO 3166-1 alpha-2")
     timezone = models.CharField(max_length=64, default="UTC", help_text="IANA time zone")
     currency = models.CharField(max_length=3, default="USD", help_text="Reporting currency")
+    legal_name = models.CharField(max_length=200, blank=True)
+    address = models.TextField(blank=True, help_text="Postal address printed on documents")
+    tax_id = models.CharField(max_length=50, blank=True, help_text="VAT or tax number")
+    email = models.EmailField(blank=True)
+    logo = models.FileField(upload_to="logos/", blank=True, help_text="PNG or SVG for documents")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
