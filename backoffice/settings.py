@@ -187,6 +187,10 @@ LOGGING = {
 BACKOFFICE = {
     "API_TOKEN_DEFAULT_DAYS": env.int("API_TOKEN_DEFAULT_DAYS", default=90),
     "MAX_UPLOAD_BYTES": env.int("MAX_UPLOAD_BYTES", default=20 * 1024 * 1024),
+    # Enqueued by `backoffice worker`: task path -> every N seconds.
+    "PERIODIC_TASKS": {
+        "backoffice.work.tasks.sweep_sla": env.int("SLA_SWEEP_SECONDS", default=300),
+    },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 CSRF_FAILURE_VIEW = "backoffice.web.views.csrf_failure"

@@ -69,3 +69,40 @@ def test_verification_job_through_the_api(api_a, api_b):
     done = api_a.get(f"/api/v1/audit/verifications/{job_id}").json()
     assert done["status"] == "SUCCESSFUL"
     assert done["result"]["intact"] is True
+
+
+def test_scheduler_enqueues_each_periodic_task_when_due(settings, monkeypatch):
+    from backoffice.core import scheduler
+
+    settings.BACKOFFICE = {**settings.BACKOFFICE, "PERIODIC_TASKS": {"a.task": 60, "b.task": 300}}
+    enqueued: list[str] = []
+
+    class FakeTask:
+        def __init__(self, path: str) -> None:
+            self.path = path
+
+        def enqueue(self) -> None:
+            enqueued.append(self.path)
+
+    monkeypatch.setattr(scheduler, "import_string", FakeTask)
+    last: dict[str, float] = {}
+    assert scheduler.enqueue_due(last, now=1000.0) == ["a.task", "b.task"]
+    assert scheduler.enqueue_due(last, now=1030.0) == []
+    assert scheduler.enqueue_due(last, now=1060.0) == ["a.task"]
+    assert scheduler.enqueue_due(last, now=1300.0) == ["a.task", "b.task"]
+    assert enqueued == ["a.task", "b.task", "a.task", "a.task", "b.task"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sla_sweep_is_a_real_periodic_task(client_a):
+    from backoffice.core import scheduler
+
+    # the configured sweep imports and enqueues; the worker runs it
+    assert scheduler.enqueue_due({}, now=0.0) == ["backoffice.work.tasks.sweep_sla"]
+    call_command("worker", "--batch", "--interval", "0")
+    from django_tasks_db.models import DBTaskResult
+
+    from backoffice.work.tasks import sweep_sla
+
+    row = DBTaskResult.objects.get(task_path=sweep_sla.module_path)
+    assert row.status == "SUCCESSFUL"
