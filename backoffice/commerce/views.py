@@ -7,9 +7,7 @@ changes go through the services, domain errors come back to the page as messages
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -24,23 +22,15 @@ from backoffice.commerce import imports, pdf, posting, reports, selectors, servi
 from backoffice.commerce.models import DERIVABLE, DocKind, DocStatus, ProductKind
 from backoffice.core.errors import DomainError
 from backoffice.ledger.money import format_minor, parse_major
-from backoffice.tenancy.rls import set_rls_tenants
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
-from backoffice.web.access import tenant_view
+from backoffice.web.access import (
+    date_or_none,
+    flash_domain_error,
+    tenant_transaction,
+    tenant_view,
+)
 from backoffice.web.exports import EXPORT_FORMATS, tabular_response
-
-
-def _scoped(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """One transaction per page, with the RLS tenant set inside it (transaction-local)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        with transaction.atomic():
-            set_rls_tenants([_access(request).tenant.pk])
-            return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _access(request: HttpRequest) -> TenantAccess:
@@ -49,18 +39,6 @@ def _access(request: HttpRequest) -> TenantAccess:
 
 def _url(request: HttpRequest, name: str, **kwargs: Any) -> str:
     return reverse(f"commerce:{name}", kwargs={"tenant": _access(request).tenant.slug, **kwargs})
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _fail(request: HttpRequest, exc: DomainError) -> None:
-    detail = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.fields.items())
-    messages.error(request, f"{exc.message} {detail}".strip())
 
 
 def _major(amount: int, currency: str) -> str:
@@ -75,7 +53,7 @@ def _page(request: HttpRequest, items: Any, size: int = 50) -> Any:
 
 
 @tenant_view(Perm.VIEW_COMMERCE)
-@_scoped
+@tenant_transaction
 def index(request: HttpRequest) -> HttpResponse:
     tenant = _access(request).tenant
     return render(
@@ -95,7 +73,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view(Perm.VIEW_COMMERCE)
-@_scoped
+@tenant_transaction
 def parties(request: HttpRequest) -> HttpResponse:
     tenant = _access(request).tenant
     if request.method == "POST" and "file" in request.FILES:
@@ -105,7 +83,7 @@ def parties(request: HttpRequest) -> HttpResponse:
         try:
             report = imports.import_parties(tenant=tenant, actor=_access(request).user, text=text)
         except DomainError as exc:
-            _fail(request, exc)
+            flash_domain_error(request, exc)
         else:
             if report.ok:
                 messages.success(request, f"{report.created} parties imported.")
@@ -140,7 +118,7 @@ def parties(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Party created.")
             return redirect(_url(request, "parties"))
         except DomainError as exc:
-            _fail(request, exc)
+            flash_domain_error(request, exc)
     q, role = request.GET.get("q", ""), request.GET.get("role", "")
     qs = selectors.parties(tenant, search=q, role=role)
     return render(
@@ -149,7 +127,7 @@ def parties(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view(Perm.VIEW_COMMERCE)
-@_scoped
+@tenant_transaction
 def party(request: HttpRequest, party_id: int) -> HttpResponse:
     tenant = _access(request).tenant
     p = selectors.get_party(tenant, party_id)
@@ -166,7 +144,7 @@ def party(request: HttpRequest, party_id: int) -> HttpResponse:
 
 
 @tenant_view(Perm.VIEW_COMMERCE)
-@_scoped
+@tenant_transaction
 def products(request: HttpRequest) -> HttpResponse:
     tenant = _access(request).tenant
     if request.method == "POST":
@@ -192,7 +170,7 @@ def products(request: HttpRequest) -> HttpResponse:
         except ValueError as exc:
             messages.error(request, f"Price: {exc}")
         except DomainError as exc:
-            _fail(request, exc)
+            flash_domain_error(request, exc)
     q, kind = request.GET.get("q", ""), request.GET.get("kind", "")
     qs = selectors.products(tenant, search=q, kind=kind).prefetch_related("sales_taxes")
     stock = {r.product_id: r for r in selectors.stock_on_hand(tenant)}
@@ -211,10 +189,10 @@ def products(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view(Perm.VIEW_COMMERCE)
-@_scoped
+@tenant_transaction
 def stock(request: HttpRequest) -> HttpResponse:
     tenant = _access(request).tenant
-    as_of = _date(request.GET.get("as_of"))
+    as_of = date_or_none(request.GET.get("as_of"))
     rows = selectors.stock_on_hand(tenant, by_location=True, as_of=as_of)
     if request.GET.get("format") in EXPORT_FORMATS:
         return tabular_response(
@@ -242,7 +220,7 @@ def stock(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view(Perm.VIEW_COMMERCE)
-@_scoped
+@tenant_transaction
 def documents(request: HttpRequest) -> HttpResponse:
     tenant = _access(request).tenant
     g = request.GET
@@ -259,8 +237,8 @@ def documents(request: HttpRequest) -> HttpResponse:
         kind=f["kind"],
         status=f["status"],
         search=f["q"],
-        start=_date(f["start"]),
-        end=_date(f["end"]),
+        start=date_or_none(f["start"]),
+        end=date_or_none(f["end"]),
         open_only=bool(f["open"]),
     )
     if g.get("format") in EXPORT_FORMATS:
@@ -339,7 +317,7 @@ def _lines_from_post(request: HttpRequest, currency: str) -> list[services.LineS
 
 
 @tenant_view(Perm.MANAGE_COMMERCE)
-@_scoped
+@tenant_transaction
 def document_new(request: HttpRequest) -> HttpResponse:
     """A draft with its lines; the totals update live in the page, the server decides."""
     tenant = _access(request).tenant
@@ -359,7 +337,7 @@ def document_new(request: HttpRequest) -> HttpResponse:
                     actor=_access(request).user,
                     kind=kind,
                     party_id=party_id,
-                    day=_date(request.POST.get("date")) or date.today(),
+                    day=date_or_none(request.POST.get("date")) or date.today(),
                     lines=_lines_from_post(request, cur),
                     currency=currency,
                     reference=request.POST.get("reference", ""),
@@ -369,7 +347,7 @@ def document_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Draft saved. Check it, then issue it.")
             return redirect(_url(request, "document", document_id=d.pk))
         except DomainError as exc:
-            _fail(request, exc)
+            flash_domain_error(request, exc)
     sales = kind in {
         DocKind.QUOTE,
         DocKind.SALES_ORDER,
@@ -398,7 +376,7 @@ def document_new(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view(Perm.VIEW_COMMERCE)
-@_scoped
+@tenant_transaction
 def document(request: HttpRequest, document_id: int) -> HttpResponse:
     tenant = _access(request).tenant
     d = selectors.get_document(tenant, document_id)
@@ -423,7 +401,7 @@ def document(request: HttpRequest, document_id: int) -> HttpResponse:
 
 @require_POST
 @tenant_view(Perm.MANAGE_COMMERCE)
-@_scoped
+@tenant_transaction
 def document_action(request: HttpRequest, document_id: int, action: str) -> HttpResponse:
     tenant, actor = _access(request).tenant, _access(request).user
     selectors.get_document(tenant, document_id)
@@ -442,7 +420,7 @@ def document_action(request: HttpRequest, document_id: int, action: str) -> Http
                     actor=actor,
                     source_id=document_id,
                     kind=request.POST.get("kind", ""),
-                    day=_date(request.POST.get("date")),
+                    day=date_or_none(request.POST.get("date")),
                 )
                 target = d.pk
                 messages.success(request, f"Draft {d.get_kind_display().lower()} created.")
@@ -454,7 +432,7 @@ def document_action(request: HttpRequest, document_id: int, action: str) -> Http
                     actor=actor,
                     direction="in" if d.kind == DocKind.INVOICE else "out",
                     party_id=d.party_id,
-                    day=_date(request.POST.get("date")) or date.today(),
+                    day=date_or_none(request.POST.get("date")) or date.today(),
                     amount=amount,
                     currency=d.currency,
                     allocations=[(d.pk, min(amount, d.open_amount))] if amount > 0 else [],
@@ -466,12 +444,12 @@ def document_action(request: HttpRequest, document_id: int, action: str) -> Http
     except ValueError as exc:
         messages.error(request, f"Amount: {exc}")
     except DomainError as exc:
-        _fail(request, exc)
+        flash_domain_error(request, exc)
     return redirect(_url(request, "document", document_id=target))
 
 
 @tenant_view(Perm.VIEW_COMMERCE)
-@_scoped
+@tenant_transaction
 def payments(request: HttpRequest) -> HttpResponse:
     tenant = _access(request).tenant
     direction = request.GET.get("direction", "")
@@ -482,7 +460,7 @@ def payments(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view(Perm.VIEW_COMMERCE)
-@_scoped
+@tenant_transaction
 def payment(request: HttpRequest, payment_id: int) -> HttpResponse:
     tenant = _access(request).tenant
     p = selectors.get_payment(tenant, payment_id)
@@ -510,7 +488,7 @@ REPORTS = {
 
 
 @tenant_view(Perm.VIEW_COMMERCE)
-@_scoped
+@tenant_transaction
 def report(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in REPORTS:
         raise Http404("No such report.")
@@ -518,8 +496,8 @@ def report(request: HttpRequest, kind: str) -> HttpResponse:
     cur = tenant.currency
     g = request.GET
     today = date.today()
-    start = _date(g.get("start")) or today.replace(month=1, day=1)
-    end = _date(g.get("end")) or today
+    start = date_or_none(g.get("start")) or today.replace(month=1, day=1)
+    end = date_or_none(g.get("end")) or today
     group = g.get("group", "month")
     header: list[str] = []
     rows: list[list[Any]] = []
@@ -597,7 +575,7 @@ def report(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @tenant_view(Perm.VIEW_COMMERCE)
-@_scoped
+@tenant_transaction
 def settings_page(request: HttpRequest) -> HttpResponse:
     tenant = _access(request).tenant
     if request.method == "POST":
@@ -620,7 +598,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Settings saved.")
             return redirect(_url(request, "settings"))
         except DomainError as exc:
-            _fail(request, exc)
+            flash_domain_error(request, exc)
     rules = posting.rules(tenant)
     return render(
         request,
@@ -633,7 +611,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view(Perm.VIEW_COMMERCE)
-@_scoped
+@tenant_transaction
 def document_file(request: HttpRequest, document_id: int, fmt: str) -> HttpResponse:
     """PDF of any document, UBL 2.1 XML of an issued invoice or credit note."""
     tenant = _access(request).tenant
@@ -648,13 +626,13 @@ def document_file(request: HttpRequest, document_id: int, fmt: str) -> HttpRespo
             response["Content-Disposition"] = f'attachment; filename="{d.number}.xml"'
             return response
     except DomainError as exc:
-        _fail(request, exc)
+        flash_domain_error(request, exc)
         return redirect(_url(request, "document", document_id=d.pk))
     raise Http404("No such format.")
 
 
 @tenant_view(Perm.VIEW_COMMERCE)
-@_scoped
+@tenant_transaction
 def payment_pdf(request: HttpRequest, payment_id: int) -> HttpResponse:
     tenant = _access(request).tenant
     p = selectors.get_payment(tenant, payment_id)

@@ -6,9 +6,8 @@ Views are thin: objects come through the tenant-scoped selectors (another tenant
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -25,7 +24,12 @@ from backoffice.ledger.money import exponent, format_minor, parse_major
 from backoffice.tenancy.rls import set_rls_tenants
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
-from backoffice.web.access import tenant_view
+from backoffice.web.access import (
+    date_or_none,
+    flash_domain_error,
+    tenant_transaction,
+    tenant_view,
+)
 from backoffice.web.exports import tabular_response
 
 REPORTS = {
@@ -35,38 +39,12 @@ REPORTS = {
 }
 
 
-def _scoped(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """One transaction per page, with the RLS tenant set inside it (transaction-local)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        with transaction.atomic():
-            set_rls_tenants([_access(request).tenant.pk])
-            return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _access(request: HttpRequest) -> TenantAccess:
     return request.access  # type: ignore[attr-defined,no-any-return]
 
 
 def _url(request: HttpRequest, name: str, **kwargs: Any) -> str:
     return reverse(f"ledger:{name}", kwargs={"tenant": _access(request).tenant.slug, **kwargs})
-
-
-def _date(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _fail(request: HttpRequest, exc: DomainError) -> None:
-    detail = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.fields.items())
-    messages.error(request, f"{exc.message} {detail}".strip())
 
 
 def _export(name: str, header: Sequence[str], rows: list[list[Any]], fmt: str) -> HttpResponse:
@@ -81,18 +59,18 @@ def _major(amount: int | None, currency: str) -> str:
 
 
 @tenant_view(Perm.VIEW_LEDGER)
-@_scoped
+@tenant_transaction
 def index(request: HttpRequest) -> HttpResponse:
     tree = selectors.flatten(selectors.account_tree(_access(request).tenant))
     return render(request, "ledger/index.html", {"nodes": tree, "reports": REPORTS})
 
 
 @tenant_view(Perm.VIEW_LEDGER)
-@_scoped
+@tenant_transaction
 def account(request: HttpRequest, account_id: int) -> HttpResponse:
     tenant = _access(request).tenant
     acc = selectors.get_account(tenant, account_id)
-    start, end = _date(request.GET.get("start")), _date(request.GET.get("end"))
+    start, end = date_or_none(request.GET.get("start")), date_or_none(request.GET.get("end"))
     gl = selectors.general_ledger(tenant, account=acc, start=start, end=end)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
@@ -121,7 +99,7 @@ def account(request: HttpRequest, account_id: int) -> HttpResponse:
 
 
 @tenant_view(Perm.VIEW_LEDGER)
-@_scoped
+@tenant_transaction
 def entries(request: HttpRequest) -> HttpResponse:
     tenant = _access(request).tenant
     f = {
@@ -132,8 +110,8 @@ def entries(request: HttpRequest) -> HttpResponse:
     }
     qs = selectors.entries(
         tenant,
-        start=_date(f["start"]),
-        end=_date(f["end"]),
+        start=date_or_none(f["start"]),
+        end=date_or_none(f["end"]),
         account_code=f["account"] or None,
         memo=f["memo"] or None,
     )
@@ -147,7 +125,7 @@ def entries(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view(Perm.VIEW_LEDGER)
-@_scoped
+@tenant_transaction
 def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
     entry = selectors.get_entry(_access(request).tenant, entry_id)
     lines = selectors.entry_lines(entry)
@@ -170,10 +148,10 @@ def entry_reverse(request: HttpRequest, entry_id: int) -> HttpResponse:
                 tenant=a.tenant,
                 actor=a.user,
                 entry_id=entry_id,
-                date=_date(request.POST.get("date")),
+                date=date_or_none(request.POST.get("date")),
             )
         except DomainError as exc:
-            _fail(request, exc)
+            flash_domain_error(request, exc)
             return redirect(_url(request, "entry", entry_id=entry_id))
     messages.success(request, f"Entry {entry_id} reversed by entry {rev.pk}.")
     return redirect(_url(request, "entry", entry_id=rev.pk))
@@ -196,7 +174,7 @@ def entry_new(request: HttpRequest) -> HttpResponse:
                 try:
                     je = services.post_journal_entry(tenant=a.tenant, actor=a.user, entry=entry)
                 except DomainError as exc:
-                    _fail(request, exc)
+                    flash_domain_error(request, exc)
                 else:
                     messages.success(request, f"Entry {je.pk} posted.")
                     return redirect(_url(request, "entry", entry_id=je.pk))
@@ -251,7 +229,7 @@ def _read_entry_form(
             errors.append(f"Line {i}: {exc}.")
             continue
         lines.append(services.LineIn(account=code, amount=d - c, currency=currency, memo=memo))
-    day = _date(values["date"])
+    day = date_or_none(values["date"])
     if day is None:
         errors.append("Date: a date (YYYY-MM-DD) is required.")
         return None, values, errors
@@ -269,15 +247,15 @@ def _read_entry_form(
 
 
 @tenant_view(Perm.VIEW_LEDGER)
-@_scoped
+@tenant_transaction
 def report(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in REPORTS:
         raise Http404("No such report.")
     tenant = _access(request).tenant
     today = date.today()
-    as_of = _date(request.GET.get("as_of"))
-    start = _date(request.GET.get("start")) or date(today.year, 1, 1)
-    end = _date(request.GET.get("end")) or today
+    as_of = date_or_none(request.GET.get("as_of"))
+    start = date_or_none(request.GET.get("start")) or date(today.year, 1, 1)
+    end = date_or_none(request.GET.get("end")) or today
     if kind == "trial-balance":
         rep = selectors.trial_balance(tenant, as_of=as_of)
     elif kind == "income-statement":
@@ -321,7 +299,7 @@ def report(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @tenant_view(Perm.VIEW_LEDGER)
-@_scoped
+@tenant_transaction
 def periods(request: HttpRequest) -> HttpResponse:
     a = _access(request)
     if request.method == "POST":
@@ -342,7 +320,7 @@ def periods(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @tenant_view(Perm.LOCK_PERIODS)
-@_scoped
+@tenant_transaction
 def period_lock(request: HttpRequest, period_id: int, action: str) -> HttpResponse:
     if action not in ("lock", "unlock"):
         raise Http404("No such action.")

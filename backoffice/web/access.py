@@ -1,16 +1,19 @@
 """`tenant_view`: every tenant page resolves its tenant here, from the URL's `tenant` slug."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import date
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 
-from backoffice.core.errors import Forbidden, NotFound
+from backoffice.core.errors import DomainError, Forbidden, NotFound
 from backoffice.tenancy.rls import set_rls_tenants
-from backoffice.tenancy.selectors import access_tenant
+from backoffice.tenancy.selectors import TenantAccess, access_tenant
 
 View = Callable[..., HttpResponse]
 
@@ -41,3 +44,41 @@ def tenant_view(perm: str | None = None) -> Callable[[View], View]:
         return wrapper
 
     return decorate
+
+
+def tenant_transaction(
+    view: View | None = None,
+    *,
+    tenants: Callable[[TenantAccess], Iterable[int]] | None = None,
+) -> Any:
+    """Run a `tenant_view` page in one transaction with the RLS tenants set inside it.
+
+    A page that writes then fails rolls back as a whole (on SQLite too, where there is no
+    request-wide transaction). `tenants` widens RLS for pages that read across the clients
+    a provider person serves.
+    """
+
+    def decorate(inner: View) -> View:
+        @wraps(inner)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            access: TenantAccess = request.access  # type: ignore[attr-defined]
+            with transaction.atomic():
+                set_rls_tenants(tenants(access) if tenants else [access.tenant.pk])
+                return inner(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
+
+
+def date_or_none(value: str | None) -> date | None:
+    """A form's ISO date, or None when it is empty or not a date."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def flash_domain_error(request: HttpRequest, exc: DomainError) -> None:
+    detail = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.fields.items())
+    messages.error(request, f"{exc.message} {detail}".strip())

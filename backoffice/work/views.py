@@ -6,8 +6,6 @@ Views are thin: resolve objects through the scoped selectors (another tenant's i
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -24,24 +22,16 @@ from backoffice.tenancy.models import User
 from backoffice.tenancy.rls import set_rls_tenants
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
-from backoffice.web.access import tenant_view
+from backoffice.web.access import tenant_transaction, tenant_view
 from backoffice.work import intake, selectors, services
 from backoffice.work.api import item_out
 from backoffice.work.models import IntakeBatch, State, WorkItem
 from backoffice.work.schema import coerce, form_fields
 
-
-def _scoped(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Run the view in one transaction where RLS shows every tenant the caller may see."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        access: TenantAccess = request.access  # type: ignore[attr-defined]
-        with transaction.atomic():
-            set_rls_tenants({access.tenant.pk, *selectors.work_tenant_ids(access)})
-            return view(request, *args, **kwargs)
-
-    return wrapper
+# Work pages read across every client tenant the caller serves.
+_work_pages = tenant_transaction(
+    tenants=lambda access: {access.tenant.pk, *selectors.work_tenant_ids(access)}
+)
 
 
 def _access(request: HttpRequest) -> TenantAccess:
@@ -65,7 +55,7 @@ def _fail(request: HttpRequest, exc: DomainError) -> None:
 
 
 @tenant_view(Perm.VIEW_WORK)
-@_scoped
+@_work_pages
 def index(request: HttpRequest) -> HttpResponse:
     """Everyone's start page: what needs me now."""
     access = _access(request)
@@ -89,7 +79,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view(Perm.VIEW_WORK)
-@_scoped
+@_work_pages
 def item_list(request: HttpRequest) -> HttpResponse:
     access = _access(request)
     state = request.GET.get("state") or None
@@ -140,7 +130,7 @@ def next_item(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view(Perm.VIEW_WORK)
-@_scoped
+@_work_pages
 def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     access = _access(request)
     item = selectors.get_item(access, item_id)
@@ -185,7 +175,7 @@ def _output_from_post(item: WorkItem, post: Any) -> tuple[dict[str, Any], dict[s
 
 @require_POST
 @tenant_view(Perm.VIEW_WORK)
-@_scoped
+@_work_pages
 def item_action(request: HttpRequest, item_id: int) -> HttpResponse:
     """Every button on the item page posts here with `action`."""
     access = _access(request)
@@ -263,7 +253,7 @@ def _do(request: HttpRequest, access: TenantAccess, item: WorkItem, action: str)
 
 
 @tenant_view(Perm.VIEW_WORK)
-@_scoped
+@_work_pages
 def attachment(request: HttpRequest, item_id: int, attachment_id: int) -> HttpResponse:
     item = selectors.get_item(_access(request), item_id)
     found = item.attachments.filter(pk=attachment_id).first()
@@ -276,7 +266,7 @@ def attachment(request: HttpRequest, item_id: int, attachment_id: int) -> HttpRe
 
 
 @tenant_view(Perm.ROUTE_WORK)
-@_scoped
+@_work_pages
 def backlog(request: HttpRequest) -> HttpResponse:
     """The team lead's board: open work per engagement, at-risk items to reassign."""
     access = _access(request)
@@ -298,7 +288,7 @@ def backlog(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view(Perm.SUBMIT_WORK)
-@_scoped
+@_work_pages
 def submit(request: HttpRequest, engagement_id: int) -> HttpResponse:
     """The client sends one item (schema-rendered form) or a file of items."""
     access = _access(request)
