@@ -31,6 +31,25 @@ def accounts(tenant: Organization) -> QuerySet[Account]:
     return Account.objects.for_tenant(tenant).order_by("code")
 
 
+def currencies() -> QuerySet[Currency]:
+    """ISO 4217 reference data, shared by every tenant."""
+    return Currency.objects.order_by("code")
+
+
+def subtree_ids(accts: list[Account], root_id: int) -> set[int]:
+    """`root_id` and the ids of every account below it, from an already loaded chart."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for a in accts:
+        children[a.parent_id].append(a.pk)
+    out, todo = set(), [root_id]
+    while todo:
+        node = todo.pop()
+        if node not in out:
+            out.add(node)
+            todo.extend(children.get(node, []))
+    return out
+
+
 def get_account(tenant: Organization, account_id: int) -> Account:
     account = Account.objects.for_tenant(tenant).filter(pk=account_id).first()
     if account is None:

@@ -14,7 +14,13 @@ urlpatterns = [
         views.entry_reverse,
         name="entry_reverse",
     ),
+    path("t/<slug:tenant>/ledger/accounts/new/", views.account_new, name="account_new"),
     path("t/<slug:tenant>/ledger/accounts/<int:account_id>/", views.account, name="account"),
+    path(
+        "t/<slug:tenant>/ledger/accounts/<int:account_id>/edit/",
+        views.account_edit,
+        name="account_edit",
+    ),
     path("t/<slug:tenant>/ledger/reports/<slug:kind>/", views.report, name="report"),
     path("t/<slug:tenant>/ledger/periods/", views.periods, name="periods"),
     path(

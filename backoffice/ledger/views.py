@@ -1,7 +1,9 @@
 """Ledger pages: chart of accounts, journal entries, reports with CSV/XLSX export, periods.
 
 Views are thin: objects come through the tenant-scoped selectors (another tenant's id is a
-404), changes go through the services, domain errors come back to the page as messages.
+404), changes go through the services. Forms read their input with a Django form (lengths,
+NUL characters, numbers) and show the service's `DomainError.fields` beside each field;
+other pages show domain errors as messages.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -18,8 +21,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from backoffice.core.errors import DomainError
+from backoffice.core.errors import DomainError, Forbidden, NotFound
 from backoffice.ledger import selectors, services
+from backoffice.ledger.models import AccountType
 from backoffice.ledger.money import exponent, format_minor, parse_major
 from backoffice.tenancy.rls import set_rls_tenants
 from backoffice.tenancy.roles import Perm
@@ -93,6 +97,125 @@ def account(request: HttpRequest, account_id: int) -> HttpResponse:
         "ledger/account.html",
         {"account": acc, "gl": gl, "start": start, "end": end},
     )
+
+
+class AccountForm(forms.Form):
+    """Create: every field. Edit: code and type are fixed (the service never changes them)."""
+
+    code = forms.CharField(max_length=20)
+    name = forms.CharField(max_length=200)
+    type = forms.ChoiceField(choices=AccountType.choices)
+    parent = forms.CharField(max_length=20, required=False)
+    currency = forms.CharField(max_length=3, required=False)
+    is_active = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["code"], self.fields["type"]
+        else:
+            del self.fields["is_active"]  # a new account is active; deactivate it by editing
+
+
+def _add_domain_errors(form: forms.Form, exc: DomainError) -> None:
+    """The service's field errors beside the form's fields; the rest above the form."""
+    if isinstance(exc, NotFound | Forbidden):
+        raise exc
+    for key, msgs in exc.fields.items():
+        for msg in msgs if isinstance(msgs, list | tuple) else [msgs]:
+            form.add_error(key if key in form.fields else None, str(msg))
+    if not exc.fields:
+        form.add_error(None, exc.message)
+
+
+def _account_form_page(
+    request: HttpRequest, form: AccountForm, account: Any = None, status: int = 200
+) -> HttpResponse:
+    accts = list(selectors.accounts(_access(request).tenant))
+    if account is not None:  # its own type, and not itself or one of its sub-accounts
+        below = selectors.subtree_ids(accts, account.pk)
+        accts = [x for x in accts if x.type == account.type and x.pk not in below]
+    return render(
+        request,
+        "ledger/account_form.html",
+        {
+            "form": form,
+            "account": account,
+            "parents": accts,
+            "currencies": selectors.currencies(),
+            "types": AccountType.choices,
+        },
+        status=status,
+    )
+
+
+@tenant_view(Perm.MANAGE_ACCOUNTS)
+@tenant_transaction
+def account_new(request: HttpRequest) -> HttpResponse:
+    a = _access(request)
+    if request.method != "POST":
+        initial: dict[str, Any] = {}
+        parent_code = request.GET.get("parent", "")
+        parent = selectors.accounts(a.tenant).filter(code=parent_code).first()
+        if parent is not None:
+            initial = {"parent": parent.code, "type": parent.type}
+        return _account_form_page(request, AccountForm(initial=initial))
+    form = AccountForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            acc = services.create_account(
+                tenant=a.tenant,
+                actor=a.user,
+                code=d["code"],
+                name=d["name"],
+                type=d["type"],
+                parent_code=d["parent"] or None,
+                currency=d["currency"] or None,
+            )
+        except DomainError as exc:
+            _add_domain_errors(form, exc)
+        else:
+            messages.success(request, f"Account {acc.code} {acc.name} created.")
+            return redirect(_url(request, "index"))
+    return _account_form_page(request, form, status=400)
+
+
+@tenant_view(Perm.MANAGE_ACCOUNTS)
+@tenant_transaction
+def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
+    a = _access(request)
+    acc = selectors.get_account(a.tenant, account_id)
+    if request.method != "POST":
+        form = AccountForm(
+            editing=True,
+            initial={
+                "name": acc.name,
+                "parent": acc.parent.code if acc.parent else "",
+                "currency": acc.currency_id or "",
+                "is_active": acc.is_active,
+            },
+        )
+        return _account_form_page(request, form, acc)
+    form = AccountForm(request.POST, editing=True)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.update_account(
+                tenant=a.tenant,
+                actor=a.user,
+                account_id=acc.pk,
+                name=d["name"],
+                parent_code=d["parent"],  # "" takes the account to the top level
+                is_active=d["is_active"],
+                currency=d["currency"],  # "" lifts the restriction
+            )
+        except DomainError as exc:
+            _add_domain_errors(form, exc)
+        else:
+            messages.success(request, f"Account {acc.code} saved.")
+            return redirect(_url(request, "account", account_id=acc.pk))
+    return _account_form_page(request, form, acc, status=400)
 
 
 # --- entries --------------------------------------------------------------------------
