@@ -128,8 +128,12 @@ class Product(TenantOwned):
     sale_price = models.BigIntegerField(default=0, help_text="Minor units, tenant currency")
     cost = models.BigIntegerField(default=0, help_text="Purchase price, minor units")
     prices_include_tax = models.BooleanField(default=False)
-    sales_taxes = models.ManyToManyField(TaxRate, blank=True, related_name="+")
-    purchase_taxes = models.ManyToManyField(TaxRate, blank=True, related_name="+")
+    sales_taxes = models.ManyToManyField(
+        TaxRate, blank=True, related_name="+", through="ProductSalesTax"
+    )
+    purchase_taxes = models.ManyToManyField(
+        TaxRate, blank=True, related_name="+", through="ProductPurchaseTax"
+    )
     revenue_account = models.CharField(max_length=20, blank=True)
     expense_account = models.CharField(max_length=20, blank=True)
     reorder_level = models.DecimalField(max_digits=18, decimal_places=3, default=Decimal(0))
@@ -150,6 +154,35 @@ class Product(TenantOwned):
     @property
     def is_stock(self) -> bool:
         return self.kind == ProductKind.STOCK
+
+
+class _ProductTax(TenantOwned):
+    """A tax a product carries by default; the row has the product's tenant (RLS, sharding)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    tax_rate = models.ForeignKey(TaxRate, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class ProductSalesTax(_ProductTax):
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "product", "tax_rate"], name="commerce_product_sales_tax_unique"
+            )
+        ]
+
+
+class ProductPurchaseTax(_ProductTax):
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "product", "tax_rate"],
+                name="commerce_product_purchase_tax_unique",
+            )
+        ]
 
 
 class Warehouse(TenantOwned):

@@ -41,6 +41,8 @@ from backoffice.commerce.models import (
     PostingAccount,
     Product,
     ProductKind,
+    ProductPurchaseTax,
+    ProductSalesTax,
     StockMove,
     TaxRate,
     TaxRounding,
@@ -429,8 +431,8 @@ def create_product(
             errors[field_name] = [f"no active ledger account {acc!r}"]
     if errors:
         raise DomainError("The product is not valid.", fields=errors)
-    sales = _tax_rates(tenant, list(sales_taxes), "sales_taxes")
-    purchases = _tax_rates(tenant, list(purchase_taxes), "purchase_taxes")
+    sales = _tax_rates(tenant, list(dict.fromkeys(sales_taxes)), "sales_taxes")
+    purchases = _tax_rates(tenant, list(dict.fromkeys(purchase_taxes)), "purchase_taxes")
     if Product.objects.for_tenant(tenant).filter(sku=sku.strip()).exists():
         raise Conflict("A product with this SKU exists.", fields={"sku": ["already used"]})
     with transaction.atomic():
@@ -447,8 +449,12 @@ def create_product(
             expense_account=expense_account,
             reorder_level=Decimal(reorder_level),
         )
-        product.sales_taxes.set(sales)
-        product.purchase_taxes.set(purchases)
+        ProductSalesTax.objects.bulk_create(
+            [ProductSalesTax(tenant=tenant, product=product, tax_rate=t) for t in sales]
+        )
+        ProductPurchaseTax.objects.bulk_create(
+            [ProductPurchaseTax(tenant=tenant, product=product, tax_rate=t) for t in purchases]
+        )
         record_event(
             tenant=tenant,
             actor=actor,
