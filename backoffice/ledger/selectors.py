@@ -420,5 +420,20 @@ def is_debit_normal(type_: str) -> bool:
     return type_ in DEBIT_NORMAL
 
 
-def rates(tenant: Organization) -> QuerySet[ExchangeRate]:
-    return ExchangeRate.objects.for_tenant(tenant).order_by("-date", "base_id", "quote_id")
+def rates(
+    tenant: Organization,
+    *,
+    currency: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> QuerySet[ExchangeRate]:
+    """The tenant's rates, newest first; `currency` matches either side of the pair."""
+    qs = ExchangeRate.objects.for_tenant(tenant).order_by("-date", "base_id", "quote_id")
+    if currency:
+        code = currency.strip().upper()
+        qs = qs.filter(Q(base_id=code) | Q(quote_id=code))
+    if start:
+        qs = qs.filter(date__gte=start)
+    if end:
+        qs = qs.filter(date__lte=end)
+    return qs

@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("t/<slug:tenant>/ledger/reports/<slug:kind>/", views.report, name="report"),
     path("t/<slug:tenant>/ledger/periods/", views.periods, name="periods"),
+    path("t/<slug:tenant>/ledger/rates/", views.rates, name="rates"),
     path(
         "t/<slug:tenant>/ledger/periods/<int:period_id>/<str:action>/",
         views.period_lock,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -453,3 +455,80 @@ def period_lock(request: HttpRequest, period_id: int, action: str) -> HttpRespon
     )
     messages.success(request, f"Period {p.name} {'locked' if p.is_locked else 'unlocked'}.")
     return redirect(_url(request, "periods"))
+
+
+# --- exchange rates -------------------------------------------------------------------
+
+
+class RateForm(forms.Form):
+    """1 `base` = `rate` `quote` on `date`; the same limits as the rate column."""
+
+    date = forms.DateField()
+    base = forms.CharField(max_length=3)
+    quote = forms.CharField(max_length=3)
+    rate = forms.DecimalField(max_digits=20, decimal_places=10)
+
+
+def _rate_text(rate: Decimal) -> str:
+    """'0.92', '150', '0.0066666667': ten decimals at most, no exponent, no trailing zeros."""
+    text = f"{Decimal(rate).quantize(Decimal('1e-10')):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@tenant_view(Perm.VIEW_LEDGER)
+@tenant_transaction
+def rates(request: HttpRequest) -> HttpResponse:
+    """Rates with filters and pages; entering one needs `ledger.post`, as in the API."""
+    a = _access(request)
+    form = RateForm(initial={"date": date.today().isoformat(), "quote": a.tenant.currency})
+    status = 200
+    if request.method == "POST":
+        a.require(Perm.POST_LEDGER)
+        form = RateForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                r = services.set_exchange_rate(
+                    tenant=a.tenant,
+                    actor=a.user,
+                    day=d["date"],
+                    base=d["base"],
+                    quote=d["quote"],
+                    rate=d["rate"],
+                )
+            except DomainError as exc:
+                _add_domain_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    f"Rate saved: 1 {r.base_id} = {_rate_text(r.rate)} {r.quote_id} "
+                    f"on {r.date.isoformat()}.",
+                )
+                return redirect(_url(request, "rates"))
+        status = 400
+    f = {
+        "currency": request.GET.get("currency", "").strip().upper(),
+        "start": request.GET.get("start", ""),
+        "end": request.GET.get("end", ""),
+    }
+    qs = selectors.rates(
+        a.tenant,
+        currency=f["currency"] or None,
+        start=date_or_none(f["start"]),
+        end=date_or_none(f["end"]),
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "ledger/rates.html",
+        {
+            "page": page,
+            "rows": [(r, _rate_text(r.rate), _rate_text(1 / r.rate)) for r in page],
+            "f": f,
+            "query": urlencode({k: v for k, v in f.items() if v}),
+            "form": form,
+            "currencies": selectors.currencies(),
+            "can_post": a.can(Perm.POST_LEDGER),
+        },
+        status=status,
+    )
