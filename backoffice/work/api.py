@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
@@ -23,11 +23,12 @@ from backoffice.tenancy.models import User
 from backoffice.tenancy.rls import set_rls_tenants
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
-from backoffice.work import intake, selectors, services
+from backoffice.work import intake, metrics, qa, selectors, services
 from backoffice.work.models import (
     Comment,
     Engagement,
     IntakeBatch,
+    QaReview,
     Queue,
     ServiceType,
     State,
@@ -737,3 +738,166 @@ def backlog(request: HttpRequest) -> list[dict]:
             }
             for row in selectors.backlog(access)
         ]
+
+
+# --- quality: field-level QA and accuracy ----------------------------------------------------
+
+
+class FieldVerdictIn(Schema):
+    verdict: str
+    value: Any = None
+
+
+class QaReviewIn(Schema):
+    decision: str
+    verdicts: dict[str, FieldVerdictIn]
+    note: str = Field("", max_length=2000)
+
+
+class FieldVerdictOut(Schema):
+    field: str
+    verdict: str
+    agent_value: Any
+    corrected_value: Any
+
+
+class QaReviewOut(Schema):
+    id: int
+    item_id: int
+    engagement_id: int
+    agent: str
+    reviewer: str
+    decision: str
+    fields_reviewed: int
+    fields_correct: int
+    accuracy_percent: float
+    note: str
+    reviewed_at: datetime
+    verdicts: list[FieldVerdictOut]
+
+
+class AccuracyRowOut(Schema):
+    engagement_id: int | None
+    engagement: str
+    client: str
+    agent: str
+    reviews: int
+    fields_reviewed: int
+    fields_correct: int
+    accuracy_percent: float | None
+
+
+class AccuracyOut(Schema):
+    start: date | None
+    end: date | None
+    rows: list[AccuracyRowOut]
+    by_agent: list[AccuracyRowOut]
+    by_engagement: list[AccuracyRowOut]
+    total: AccuracyRowOut
+
+
+def qa_review_out(review: QaReview) -> dict[str, Any]:
+    return {
+        "id": review.pk,
+        "item_id": review.item_id,
+        "engagement_id": review.engagement_id,
+        "agent": review.agent.username,
+        "reviewer": review.reviewer.username,
+        "decision": review.decision,
+        "fields_reviewed": review.fields_reviewed,
+        "fields_correct": review.fields_correct,
+        "accuracy_percent": round(100 * review.accuracy, 1),
+        "note": review.note,
+        "reviewed_at": review.reviewed_at,
+        "verdicts": [
+            {
+                "field": v.field,
+                "verdict": v.verdict,
+                "agent_value": v.agent_value,
+                "corrected_value": v.corrected_value,
+            }
+            for v in review.verdicts.all()
+        ],
+    }
+
+
+@router.get("/qa/items", response=ItemPageOut)
+def qa_items(
+    request: HttpRequest,
+    engagement_id: int | None = None,
+    page: int = Query(1, ge=1),
+    page_size: int = Query(50, ge=1, le=500),
+) -> dict:
+    """Items waiting for QA review, most urgent first."""
+    with _scope(request, Perm.REVIEW_WORK) as access:
+        qs = (
+            selectors.items(access, state=State.IN_REVIEW, engagement_id=engagement_id)
+            .select_related("engagement__calendar", "engagement__tenant")
+            .order_by("sla_due_at", "id")
+        )
+        count = qs.count()
+        start = (page - 1) * page_size
+        now = timezone.now()
+        return {
+            "items": [item_out(i, now) for i in qs[start : start + page_size]],
+            "count": count,
+            "page": page,
+            "pages": max(1, -(-count // page_size)),
+        }
+
+
+@router.post("/items/{item_id}/qa-reviews", response={201: QaReviewOut})
+def record_qa_review(request: HttpRequest, item_id: int, payload: QaReviewIn) -> Any:
+    """Score the output field by field (`correct` / `corrected` with `value`), then
+    `accept` (corrections become the output; the item is done) or `rework`."""
+    access = _access(request)
+    access.require(Perm.REVIEW_WORK)
+
+    def create() -> tuple[int, dict]:
+        set_rls_tenants({access.tenant.pk, *selectors.work_tenant_ids(access)})
+        item = selectors.get_item(access, item_id)
+        review = qa.record_qa_review(
+            item=item,
+            actor=access.user,
+            verdicts={k: qa.FieldVerdict(v.verdict, v.value) for k, v in payload.verdicts.items()},
+            decision=payload.decision,
+            note=payload.note,
+        )
+        return 201, qa_review_out(review)
+
+    return run_idempotent(request, create)
+
+
+@router.get("/items/{item_id}/qa-reviews", response=list[QaReviewOut])
+def list_qa_reviews(request: HttpRequest, item_id: int) -> list[dict]:
+    """The item's QA reviews, oldest first (provider staff: agents, reviewers, leads)."""
+    with _scope(request, Perm.VIEW_WORK) as access:
+        if not any(access.can(p) for p in (Perm.PROCESS_WORK, Perm.REVIEW_WORK, Perm.ROUTE_WORK)):
+            raise Forbidden("Your role may not read QA reviews.")
+        item = selectors.get_item(access, item_id)
+        reviews = item.qa_reviews.select_related("agent", "reviewer").prefetch_related("verdicts")
+        return [qa_review_out(r) for r in reviews]
+
+
+@router.get("/qa/accuracy", response=AccuracyOut)
+def qa_accuracy(
+    request: HttpRequest,
+    start: date | None = None,
+    end: date | None = None,
+    engagement_id: int | None = None,
+    agent: str | None = None,
+) -> dict:
+    """Field accuracy per agent and engagement over a period of local dates (both included)."""
+    with _scope(request, Perm.ROUTE_WORK) as access:
+        period = metrics.period_for(access, start, end)
+        report = metrics.accuracy_report(
+            access, period=period, engagement_id=engagement_id, agent=agent
+        )
+        return {
+            "start": start,
+            "end": end,
+            "rows": [r.as_dict() for r in report.rows],
+            "by_agent": [r.as_dict() for r in report.by_agent],
+            "by_engagement": [r.as_dict() for r in report.by_engagement],
+            "total": report.total.as_dict(),
+        }

@@ -459,3 +459,89 @@ class Queue(TenantOwned):
         if self.min_priority:
             out["priority__gte"] = self.min_priority
         return out
+
+
+class QaReview(TenantOwned):
+    """A reviewer's field-by-field check of an agent's output on a sampled item.
+
+    Accuracy is `fields_correct / fields_reviewed`, per item (one review), and summed over
+    reviews per agent and engagement for a period. The reviewer is never the agent.
+    """
+
+    class Decision(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted (corrections applied)"
+        REWORK = "rework", "Sent back for rework"
+
+    item = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="qa_reviews")
+    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="+")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    fields_reviewed = models.PositiveIntegerField()
+    fields_correct = models.PositiveIntegerField()
+    note = models.TextField(blank=True)
+    reviewed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["reviewed_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fields_reviewed__gte=1), name="work_qa_review_has_fields"
+            ),
+            models.CheckConstraint(
+                condition=Q(fields_correct__lte=models.F("fields_reviewed")),
+                name="work_qa_review_correct_le_reviewed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reviewer=models.F("agent")), name="work_qa_review_not_own_work"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision__in=["accepted", "rework"]), name="work_qa_review_decision"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "engagement", "reviewed_at"], name="work_qa_eng_time"),
+            models.Index(fields=["tenant", "agent", "reviewed_at"], name="work_qa_agent_time"),
+            models.Index(fields=["tenant", "item"], name="work_qa_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"QA {self.item_id}: {self.fields_correct}/{self.fields_reviewed}"
+
+    @property
+    def accuracy(self) -> float:
+        return self.fields_correct / self.fields_reviewed
+
+
+class QaFieldVerdict(TenantOwned):
+    """One field of a QA review: the agent's value was correct, or the reviewer corrected it."""
+
+    class Verdict(models.TextChoices):
+        CORRECT = "correct", "Correct"
+        CORRECTED = "corrected", "Corrected"
+
+    review = models.ForeignKey(QaReview, on_delete=models.CASCADE, related_name="verdicts")
+    field = models.CharField(max_length=200)
+    verdict = models.CharField(max_length=10, choices=Verdict.choices)
+    agent_value = models.JSONField(null=True, blank=True)
+    corrected_value = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "review", "field"], name="work_qa_verdict_field"
+            ),
+            models.CheckConstraint(
+                condition=(Q(verdict="correct") & Q(corrected_value__isnull=True))
+                | (Q(verdict="corrected") & Q(corrected_value__isnull=False)),
+                name="work_qa_verdict_value",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.verdict}"

@@ -7,6 +7,7 @@ Views are thin: resolve objects through the scoped selectors (another tenant's i
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -22,11 +23,12 @@ from backoffice.tenancy.models import User
 from backoffice.tenancy.rls import set_rls_tenants
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
-from backoffice.web.access import tenant_transaction, tenant_view
-from backoffice.work import intake, selectors, services
+from backoffice.web.access import date_or_none, tenant_transaction, tenant_view
+from backoffice.web.exports import EXPORT_FORMATS, tabular_response
+from backoffice.work import intake, metrics, qa, selectors, services
 from backoffice.work.api import item_out
 from backoffice.work.models import IntakeBatch, State, WorkItem
-from backoffice.work.schema import coerce, form_fields
+from backoffice.work.schema import FieldErrors, coerce, form_fields
 
 # Work pages read across every client tenant the caller serves.
 _work_pages = tenant_transaction(
@@ -73,6 +75,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "questions": list(selectors.open_questions(access)[:20]),
             "can_process": access.can(Perm.PROCESS_WORK),
             "can_route": access.can(Perm.ROUTE_WORK),
+            "can_review": access.can(Perm.REVIEW_WORK),
             "can_submit": access.can(Perm.SUBMIT_WORK) and not access.tenant.is_provider,
         },
     )
@@ -378,3 +381,176 @@ def _upload(
             },
         )
     return redirect(_url(request, "items") + f"?engagement={engagement.pk}")
+
+
+# --- quality: the reviewer's queue and form, the lead's accuracy report --------------------
+
+
+@tenant_view(Perm.REVIEW_WORK)
+@_work_pages
+def qa_queue(request: HttpRequest) -> HttpResponse:
+    """Items the QA sample sent to review, most urgent first."""
+    access = _access(request)
+    engagement_id = request.GET.get("engagement") or None
+    if engagement_id is not None and not engagement_id.isdigit():
+        engagement_id = None
+    qs = selectors.items(access, state=State.IN_REVIEW, engagement_id=engagement_id).order_by(
+        "sla_due_at", "id"
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    now = timezone.now()
+    return render(
+        request,
+        "work/qa_queue.html",
+        {
+            "page": page,
+            "rows": [(item, item_out(item, now)) for item in page.object_list],
+            "engagements": list(selectors.engagements(access)),
+            "engagement_id": engagement_id or "",
+        },
+    )
+
+
+def _qa_rows(item: WorkItem, post: Any | None, errors: FieldErrors) -> list[dict[str, Any]]:
+    """One row per reviewed field: the agent's value, the verdict control, the correction."""
+    schema = item.engagement.output_schema
+    output = item.output or {}
+    by_name = {f.name: f for f in form_fields(schema, output)}
+    rows = []
+    for name in qa.review_fields(item):
+        f = by_name.get(name)
+        value = output.get(name)
+        rows.append(
+            {
+                "name": name,
+                "label": f.label if f else name,
+                "widget": f.widget if f else "text",
+                "choices": f.choices if f else (),
+                "agent_value": value,
+                "verdict": (post.get(f"verdict-{name}", "") if post is not None else "correct"),
+                "value": post.get(f"value-{name}", "") if post is not None else "",
+                "errors": errors.get(f"verdicts.{name}", []),
+            }
+        )
+    return rows
+
+
+def _verdicts_from_post(item: WorkItem, post: Any) -> dict[str, qa.FieldVerdict]:
+    """The posted verdicts, corrected values converted to the schema's types."""
+    schema = item.engagement.output_schema
+    verdicts: dict[str, qa.FieldVerdict] = {}
+    raw: dict[str, Any] = {}
+    for name in qa.review_fields(item):
+        verdict = post.get(f"verdict-{name}", "")
+        if not verdict:
+            continue
+        verdicts[name] = qa.FieldVerdict(verdict)
+        if verdict == "corrected":
+            raw[name] = post.get(f"value-{name}", "")
+    values, errors = coerce(schema, raw)
+    if errors:
+        raise DomainError(
+            "Some corrections could not be read.",
+            code="invalid_review",
+            fields={f"verdicts.{k}": v for k, v in errors.items()},
+        )
+    for name, value in values.items():
+        verdicts[name] = qa.FieldVerdict(verdicts[name].verdict, value)
+    return verdicts
+
+
+@tenant_view(Perm.REVIEW_WORK)
+@_work_pages
+def qa_review(request: HttpRequest, item_id: int) -> HttpResponse:
+    """The reviewer scores each output field (correct / corrected) and accepts or sends back."""
+    access = _access(request)
+    item = selectors.get_item(access, item_id)
+    errors: FieldErrors = {}
+    post = None
+    if request.method == "POST":
+        post = request.POST
+        try:
+            with transaction.atomic():
+                review = qa.record_qa_review(
+                    item=item,
+                    actor=access.user,
+                    verdicts=_verdicts_from_post(item, post),
+                    decision=post.get("decision", ""),
+                    note=post.get("note", ""),
+                )
+            messages.success(
+                request,
+                f"{item.external_ref}: {review.fields_correct}/{review.fields_reviewed} "
+                f"fields correct — {review.get_decision_display().lower()}.",
+            )
+            return redirect(_url(request, "qa"))
+        except DomainError as exc:
+            _fail(request, exc)
+            errors = exc.fields
+            item.refresh_from_db()
+    return render(
+        request,
+        "work/qa_review.html",
+        {
+            "item": item,
+            "engagement": item.engagement,
+            "info": item_out(item),
+            "input_fields": form_fields(item.engagement.input_schema, item.data),
+            "rows": _qa_rows(item, post, errors),
+            "note": post.get("note", "") if post is not None else "",
+            "note_errors": errors.get("note", []),
+            "can_review": item.state == State.IN_REVIEW and item.assignee_id != access.user.pk,
+            "own_work": item.assignee_id == access.user.pk,
+            "reviews": item.qa_reviews.select_related("agent", "reviewer").prefetch_related(
+                "verdicts"
+            ),
+        },
+    )
+
+
+def _report_filters(request: HttpRequest) -> tuple[dict[str, str], Any, int | None]:
+    f = {k: request.GET.get(k, "").strip() for k in ("start", "end", "engagement", "agent")}
+    start, end = date_or_none(f["start"]), date_or_none(f["end"])
+    bad: dict[str, list[str]] = {}
+    for key, parsed in (("start", start), ("end", end)):
+        if f[key] and parsed is None:
+            bad[key] = ["Not a date (YYYY-MM-DD)."]
+    if bad:
+        raise DomainError("The period is not valid.", fields=bad)
+    period = metrics.period_for(_access(request), start, end)
+    engagement_id = int(f["engagement"]) if f["engagement"].isdigit() else None
+    return f, period, engagement_id
+
+
+@tenant_view(Perm.ROUTE_WORK)
+@_work_pages
+def accuracy(request: HttpRequest) -> HttpResponse:
+    """QA accuracy per agent and engagement for a date range; CSV or XLSX download."""
+    access = _access(request)
+    report = None
+    errors: FieldErrors = {}
+    f = {k: request.GET.get(k, "") for k in ("start", "end", "engagement", "agent")}
+    try:
+        f, period, engagement_id = _report_filters(request)
+        report = metrics.accuracy_report(
+            access, period=period, engagement_id=engagement_id, agent=f["agent"] or None
+        )
+    except DomainError as exc:
+        _fail(request, exc)
+        errors = exc.fields
+    fmt = request.GET.get("format")
+    if report is not None and fmt in EXPORT_FORMATS:
+        return tabular_response(
+            "qa-accuracy", metrics.ACCURACY_HEADER, metrics.accuracy_table(report), fmt
+        )
+    return render(
+        request,
+        "work/accuracy.html",
+        {
+            "report": report,
+            "f": f,
+            "errors": errors,
+            "query": urlencode({k: v for k, v in f.items() if v}),
+            "engagements": list(selectors.engagements(access)),
+        },
+    )

@@ -69,3 +69,21 @@ def web_lead(lead):
     c = Client()
     c.force_login(lead)
     return c
+
+
+@pytest.fixture
+def reviewer(provider, client_a, client_b):
+    """A QA reviewer of the provider who serves both clients."""
+    user = UserFactory.create(username="reviewer")
+    make_member(provider, user, Role.QA_REVIEWER)
+    make_member(client_a, user, Role.QA_REVIEWER)
+    make_member(client_b, user, Role.QA_REVIEWER)
+    return user
+
+
+@pytest.fixture
+def reviewer_a_only(provider, client_a):
+    user = UserFactory.create(username="reviewer-a")
+    make_member(provider, user, Role.QA_REVIEWER)
+    make_member(client_a, user, Role.QA_REVIEWER)
+    return user

@@ -69,3 +69,40 @@ def submit(engagement: Engagement, ref: str, actor: User | None = None, **data: 
         engagement=engagement, actor=actor, external_ref=ref, data=payload
     )
     return item
+
+
+QA_OUTPUT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "vendor": {"type": "string", "minLength": 1},
+        "total": {"type": "number", "minimum": 0},
+        "currency": {"type": "string", "enum": ["EUR", "USD"]},
+        "paid": {"type": "boolean"},
+    },
+    "required": ["vendor", "total", "currency"],
+    "additionalProperties": False,
+}
+QA_OUTPUT = {"vendor": "Acme", "total": 120.5, "currency": "EUR", "paid": False}
+
+
+def make_qa_engagement(
+    client: Organization, provider: Organization, code: str = "qa", **kw: Any
+) -> Engagement:
+    """An engagement whose every item goes to QA review (sample 100%), with a 4-field output."""
+    st = ServiceType.objects.for_tenant(provider).filter(code="qa-capture").first()
+    if st is None:
+        st = make_service_type(
+            provider, code="qa-capture", output_schema=QA_OUTPUT_SCHEMA, qa_sample_percent=100
+        )
+    return make_engagement(client, st, code=code, **kw)
+
+
+def key_item(engagement: Engagement, ref: str, agent: User, output: dict[str, Any] | None = None):
+    """Submit an item, let `agent` take it and complete it with `output`."""
+    from backoffice.work.models import State
+
+    item = submit(engagement, ref)
+    services.transition_item(item=item, actor=agent, to=State.IN_PROGRESS)
+    return services.complete_item(
+        item=item, actor=agent, output=dict(QA_OUTPUT if output is None else output)
+    )
