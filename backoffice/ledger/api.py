@@ -198,13 +198,24 @@ class LedgerLineOut(Schema):
     debit: int
     credit: int
     running: int
+    translated: int | None = Field(
+        None, description="The amount in the reporting currency; null without a rate"
+    )
+    translated_running: int = Field(
+        0, description="The account's balance after the line, all currencies translated"
+    )
 
 
 class GeneralLedgerOut(Schema):
     account: AccountOut
+    currency: str = Field(..., description="The tenant's reporting currency")
+    rate_date: dt.date = Field(..., description="Rates on or before this day translate")
     opening: dict[str, int]
+    opening_translated: int
     lines: list[LedgerLineOut]
     closing: dict[str, int]
+    closing_translated: int
+    untranslated: list[str] = Field(..., description="Currencies without a rate")
 
 
 # --- helpers --------------------------------------------------------------------------
@@ -498,10 +509,9 @@ def general_ledger(
     account = selectors.get_account(a.tenant, account_id)
     gl = selectors.general_ledger(a.tenant, account=account, start=start, end=end)
     return {
+        **gl,
         "account": _account_out(account),
-        "opening": gl["opening"],
         "lines": [asdict(x) for x in gl["lines"]],
-        "closing": gl["closing"],
     }
 
 

@@ -321,6 +321,8 @@ class LedgerLine:
     debit: int
     credit: int
     running: int
+    translated: int | None = None
+    translated_running: int = 0
 
 
 def general_ledger(
@@ -331,7 +333,29 @@ def general_ledger(
     end: date | None = None,
     limit: int = 5000,
 ) -> dict[str, Any]:
-    """An account's lines in [start, end] with opening, running and closing balance."""
+    """An account's lines in [start, end] with opening, running and closing balance.
+
+    Like the other reports, amounts are also translated into the tenant's reporting
+    currency at the latest rate on or before the report date (`end`, else today):
+    `translated` is the line's amount, `translated_running` the account's balance after the
+    line with every currency translated and added up. Each figure is translated and rounded
+    on its own, so adding translated line amounts to the translated opening may differ from
+    the translated running balance by a minor unit per line. Currencies without a rate are
+    listed in `untranslated` and left out of the translated balances.
+    """
+    translate = Translator(tenant, end or date.today())
+    missing: set[str] = set()
+
+    def in_reporting(balances: dict[str, int]) -> int:
+        total = 0
+        for cur, amount in balances.items():
+            value = translate(amount, cur)
+            if value is None:
+                missing.add(cur)
+            else:
+                total += value
+        return total
+
     opening: dict[str, int] = defaultdict(int)
     if start:
         rows = (
@@ -351,6 +375,9 @@ def general_ledger(
     lines = []
     for ln in qs.select_related("entry").order_by("date", "entry_id", "line_no")[:limit]:
         running[ln.currency] = running.get(ln.currency, 0) + ln.amount
+        translated = translate(ln.amount, ln.currency)
+        if translated is None:
+            missing.add(ln.currency)
         lines.append(
             LedgerLine(
                 entry_id=ln.entry_id,
@@ -360,9 +387,21 @@ def general_ledger(
                 debit=ln.debit,
                 credit=ln.credit,
                 running=running[ln.currency],
+                translated=translated,
+                translated_running=in_reporting(running),
             )
         )
-    return {"account": account, "opening": dict(opening), "lines": lines, "closing": running}
+    return {
+        "account": account,
+        "currency": tenant.currency,
+        "rate_date": end or date.today(),
+        "opening": dict(opening),
+        "opening_translated": in_reporting(opening),
+        "lines": lines,
+        "closing": running,
+        "closing_translated": in_reporting(running),
+        "untranslated": sorted(missing),
+    }
 
 
 @dataclass

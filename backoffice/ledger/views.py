@@ -89,10 +89,13 @@ def account(request: HttpRequest, account_id: int) -> HttpResponse:
                 _major(x.debit, x.currency),
                 _major(x.credit, x.currency),
                 _major(x.running, x.currency),
+                _major(x.translated, gl["currency"]),
+                _major(x.translated_running, gl["currency"]),
             ]
             for x in gl["lines"]
         ]
         header = ["date", "entry", "memo", "currency", "debit", "credit", "balance"]
+        header += [f"amount_{gl['currency']}", f"balance_{gl['currency']}"]
         return _export(f"ledger-{acc.code}", header, rows, fmt)
     return render(
         request,
