@@ -229,6 +229,7 @@ class DeriveIn(Schema):
     kind: str
     date: dt.date | None = None
     quantities: dict[int, Decimal] | None = None
+    unit_prices: dict[int, int] | None = None
     reference: str = ""
     location_id: int | None = None
 
@@ -785,7 +786,11 @@ def cancel_document(request: HttpRequest, document_id: int) -> dict:
 
 @router.post("/documents/{document_id}/derive", response={201: DocumentOut})
 def derive_document(request: HttpRequest, document_id: int, payload: DeriveIn) -> Status:
-    """Draft the next document of the flow (order -> delivery -> invoice -> credit note)."""
+    """Draft the next document of the flow (order -> delivery -> invoice -> credit note).
+
+    `quantities` and `unit_prices` are keyed by the source's line numbers; a bill of goods
+    received at another price posts the difference to `bill.price_difference`.
+    """
     a = _access(request, Perm.MANAGE_COMMERCE)
     selectors.get_document(a.tenant, document_id)
 
@@ -797,6 +802,7 @@ def derive_document(request: HttpRequest, document_id: int, payload: DeriveIn) -
             kind=payload.kind,
             day=payload.date,
             quantities=payload.quantities,
+            unit_prices=payload.unit_prices,
             reference=payload.reference,
             location_id=payload.location_id,
         )

@@ -35,6 +35,12 @@ DEFAULT_ACCOUNTS: dict[str, tuple[str, str]] = {
     "bill.inventory": ("1300", "Supplier bills: stock items bought (debit)"),
     "bill.expense": ("6400", "Supplier bills: services and other costs (debit)"),
     "bill.tax": ("2200", "Supplier bills: input tax (debit)"),
+    # The general chart has no price-difference account: the variance is a cost of the goods
+    # bought, so it defaults to cost of goods sold (a tenant may point it at its own account).
+    "bill.price_difference": (
+        "5000",
+        "Supplier bills: price difference to the goods-receipt cost (debit more, credit less)",
+    ),
     "payment.bank": ("1120", "Payments: bank account"),
     "payment.customer_credit": ("1200", "Payments: customer overpayment kept as credit"),
     "payment.supplier_advance": ("2100", "Payments: supplier overpayment kept as advance"),

@@ -1098,14 +1098,30 @@ def create_from(
     quantities: Mapping[int, Decimal | int | str] | None = None,
     reference: str = "",
     location_id: int | None = None,
+    unit_prices: Mapping[int, int] | None = None,
 ) -> Document:
     """Derive a draft from an issued document (order -> delivery -> invoice, ...).
 
-    `quantities` maps source line numbers to the quantity to take (default: what remains).
+    `quantities` maps source line numbers to the quantity to take (default: what remains);
+    `unit_prices` maps source line numbers to another unit price (minor units of the
+    document currency), e.g. the supplier's price on a bill for goods received.
     """
     source = Document.objects.for_tenant(tenant).filter(pk=source_id).first()
     if source is None:
         raise NotFound("No such document.")
+    prices = dict(unit_prices or {})
+    line_nos = set(source.lines.values_list("line_no", flat=True))
+    bad_prices = {
+        f"unit_prices.{no}": (
+            ["no such line on the source document"]
+            if no not in line_nos
+            else ["a non-negative integer of minor units"]
+        )
+        for no, price in prices.items()
+        if no not in line_nos or isinstance(price, bool) or not isinstance(price, int) or price < 0
+    }
+    if bad_prices:
+        raise DomainError("Some prices are not valid.", code="invalid_lines", fields=bad_prices)
     allowed = DERIVATIONS.get(kind, set())
     if source.kind not in allowed:
         raise DomainError(
@@ -1137,7 +1153,7 @@ def create_from(
             LineSpec(
                 product_id=line.product_id,
                 quantity=wanted,
-                unit_price=line.unit_price,
+                unit_price=prices.get(line.line_no, line.unit_price),
                 description=line.description,
                 tax_codes=[t.code for t in line.taxes.all()],
                 source_line_id=line.pk,
@@ -1368,16 +1384,24 @@ def _post_document(
             j.debit(rule["invoice.cogs"], sign * cost)
             j.credit(rule["invoice.inventory"], sign * cost)
     else:  # bill
+        stock_net = stock_value = 0
         for line in lines:
             p = line.product
             if p is not None and p.is_stock:
-                acc = rule["bill.inventory"]
-            else:
-                acc = (p.expense_account if p else "") or rule["bill.expense"]
+                # Inventory takes the value the goods entered stock with (the goods-receipt
+                # cost, or this bill's own net when it moved them); the rest is a price
+                # difference, so the inventory account keeps equal to the stock valuation.
+                stock_net += line.net
+                stock_value += line.cost_value or 0
+                continue
+            acc = (p.expense_account if p else "") or rule["bill.expense"]
             by_account[acc] += line.net
         for tax, amount in tax_totals:
             by_tax[tax.purchase_account or rule["bill.tax"]] += amount
         j.credit(rule["bill.payable"], doc.gross_functional)
+        if stock_net or stock_value:
+            j.debit(rule["bill.inventory"], stock_value)
+            j.debit(rule["bill.price_difference"], _f(tenant, doc, stock_net) - stock_value)
         for acc, amount in by_account.items():
             j.debit(acc, _f(tenant, doc, amount))
         for acc, amount in by_tax.items():

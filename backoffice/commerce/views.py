@@ -399,6 +399,27 @@ def document(request: HttpRequest, document_id: int) -> HttpResponse:
     )
 
 
+def _prices_from_post(request: HttpRequest, currency: str) -> dict[int, int]:
+    """`price-<line no>` fields (major units) of a derive form, as minor units."""
+    prices: dict[int, int] = {}
+    for name in request.POST:
+        value = request.POST.get(name, "")
+        no = name.removeprefix("price-")
+        if no == name or not value.strip():
+            continue
+        if not no.isdigit():
+            raise DomainError("A price is not valid.", fields={name: ["unknown line"]})
+        try:
+            amount = parse_major(value, currency)
+        except ValueError as exc:
+            raise DomainError(
+                "A price is not valid.", fields={f"unit_prices.{no}": [str(exc)]}
+            ) from exc
+        if amount is not None:
+            prices[int(no)] = amount
+    return prices
+
+
 @require_POST
 @tenant_view(Perm.MANAGE_COMMERCE)
 @tenant_transaction
@@ -415,12 +436,15 @@ def document_action(request: HttpRequest, document_id: int, action: str) -> Http
                 services.cancel_document(tenant=tenant, actor=actor, document_id=document_id)
                 messages.success(request, "Draft cancelled.")
             elif action == "derive":
+                source = selectors.get_document(tenant, document_id)
                 d = services.create_from(
                     tenant=tenant,
                     actor=actor,
                     source_id=document_id,
                     kind=request.POST.get("kind", ""),
                     day=date_or_none(request.POST.get("date")),
+                    reference=request.POST.get("reference", "").strip(),
+                    unit_prices=_prices_from_post(request, source.currency),
                 )
                 target = d.pk
                 messages.success(request, f"Draft {d.get_kind_display().lower()} created.")

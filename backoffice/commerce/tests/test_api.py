@@ -239,3 +239,47 @@ def test_every_endpoint_hides_another_tenants_objects(fin_api_a, books, b_object
         assert "B-" not in r.content.decode() and "Customer B" not in r.content.decode(), url
     # and nothing of B's changed
     assert _counts(o["c"].tenant) == before
+
+
+def test_bill_derived_at_the_suppliers_price_posts_the_difference(
+    fin_api_a, fin_api_b, books, books_b
+):
+    # given: 3 widgets received at 20.00 (no tax)
+    s = supplier(books)
+    w = stock_item(books, "W", cost=2000)
+    po = issue(books, doc(books, DocKind.PURCHASE_ORDER, s, "2026-05-04", (w, 3)))
+    gr = issue(
+        books,
+        services.create_from(tenant=books, actor=None, source_id=po.pk, kind=DocKind.GOODS_RECEIPT),
+    )
+    before = Document.objects.for_tenant(books).count()
+    # when: bad prices are given (negative, not a number of minor units, no such line)
+    for prices, field in [
+        ({"1": -1}, "unit_prices.1"),
+        ({"7": 100}, "unit_prices.7"),
+    ]:
+        r = _post(fin_api_a, f"/documents/{gr.pk}/derive", {"kind": "bill", "unit_prices": prices})
+        # then: a field error, nothing written
+        assert r.status_code == 400, r.content
+        assert field in r.json()["error"]["fields"]
+    r = _post(fin_api_a, f"/documents/{gr.pk}/derive", {"kind": "bill", "unit_prices": {"1": "x"}})
+    assert r.status_code in (400, 422)
+    assert Document.objects.for_tenant(books).count() == before
+    # when: another tenant derives from A's receipt, nothing is written either
+    assert _post(fin_api_b, f"/documents/{gr.pk}/derive", {"kind": "bill"}).status_code == 404
+    assert Document.objects.for_tenant(books).count() == before
+    # when: the bill is derived at 21.00 and issued
+    r = _post(
+        fin_api_a,
+        f"/documents/{gr.pk}/derive",
+        {"kind": "bill", "unit_prices": {"1": 2100}, "reference": "S-77"},
+    )
+    assert r.status_code == 201, r.content
+    assert r.json()["lines"][0]["unit_price"] == 2100
+    r = _post(fin_api_a, f"/documents/{r.json()['id']}/issue", {})
+    assert r.status_code == 200, r.content
+    # then: inventory 60.00 at the received cost, 3.00 price difference on 5000
+    posted = {p["account"]: p["debit"] - p["credit"] for p in r.json()["postings"]}
+    assert posted == {"1300": 6000, "5000": 300, "2100": -6300}
+    rules = {x["key"]: x["account_code"] for x in fin_api_a.get(f"{BASE}/posting-rules").json()}
+    assert rules["bill.price_difference"] == "5000"

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from backoffice.commerce import selectors, services
+from backoffice.commerce import reports, selectors, services
 from backoffice.commerce.models import DocKind, Document, ProductKind
 from backoffice.commerce.tests.factories import (
     customer,
@@ -270,3 +270,83 @@ def test_overpayment_kept_as_customer_credit(books):
     assert p.unallocated == 2000
     assert selectors.customer_credit(books, c.pk) == 2000
     assert ledger_balances(books) == {"1120": 12000, "1200": -2000, "4200": -10000}
+
+
+def test_bill_at_another_price_than_received_posts_the_price_difference(books):
+    # given: 10 widgets ordered and received at 30.00: stock 300.00, nothing posted yet
+    widget, _, _ = _setup(books)
+    s = supplier(books)
+    c = customer(books)
+    po = issue(books, doc(books, DocKind.PURCHASE_ORDER, s, "2026-05-04", (widget, 10)))
+    gr = issue(
+        books,
+        services.create_from(tenant=books, actor=None, source_id=po.pk, kind=DocKind.GOODS_RECEIPT),
+    )
+    assert gr.lines.get().cost_value == 30000
+    # when: the supplier bills 6 of them at 32.00 (6 x 2.00 = 12.00 more than received)
+    bill = issue(
+        books,
+        services.create_from(
+            tenant=books,
+            actor=None,
+            source_id=gr.pk,
+            kind=DocKind.BILL,
+            quantities={1: 6},
+            unit_prices={1: 3200},
+            reference="S-1",
+        ),
+    )
+    # then: net 192.00 + 19 % = 228.48 payable; inventory takes the received 6 x 30.00 =
+    # 180.00 and the 12.00 goes to the price-difference account (5000 by default)
+    assert (bill.net, bill.tax, bill.gross) == (19200, 3648, 22848)
+    posted = ledger_balances(books)
+    assert posted == {"1300": 18000, "5000": 1200, "2200": 3648, "2100": -22848}
+    # when: the other 4 are billed at 29.50 (4 x 0.50 = 2.00 less than received)
+    issue(
+        books,
+        services.create_from(
+            tenant=books,
+            actor=None,
+            source_id=gr.pk,
+            kind=DocKind.BILL,
+            unit_prices={1: 2950},
+            reference="S-2",
+        ),
+    )
+    # then: net 118.00 + 19 % = 140.42; inventory 120.00, price difference -2.00
+    posted = ledger_balances(books)
+    assert posted == {
+        "1300": 18000 + 12000,
+        "5000": 1200 - 200,
+        "2200": 3648 + 2242,
+        "2100": -22848 - 14042,
+    }
+    # and the inventory account equals the valuation report: 10 x 30.00 = 300.00
+    [row] = reports.valuation(books)
+    assert (row.quantity, row.value) == (10, 30000) and row.value == posted["1300"]
+    # when: 4 are sold (cost 4 x 30.00 = 120.00)
+    issue(books, doc(books, DocKind.INVOICE, c, "2026-05-20", (widget, 4)))
+    # then: both still agree at 6 x 30.00 = 180.00
+    [row] = reports.valuation(books)
+    assert row.value == ledger_balances(books)["1300"] == 18000
+
+
+def test_bill_from_an_order_at_another_price_than_received(books):
+    # given: a sales-tax-free product; 5 ordered at 10.00 and received
+    w = stock_item(books, "W", cost=1000)
+    s = supplier(books)
+    po = issue(books, doc(books, DocKind.PURCHASE_ORDER, s, "2026-05-04", (w, 5)))
+    issue(
+        books,
+        services.create_from(tenant=books, actor=None, source_id=po.pk, kind=DocKind.GOODS_RECEIPT),
+    )
+    # when: the bill is made from the order at 10.40 (5 x 0.40 = 2.00 more)
+    issue(
+        books,
+        services.create_from(
+            tenant=books, actor=None, source_id=po.pk, kind=DocKind.BILL, unit_prices={1: 1040}
+        ),
+    )
+    # then: inventory 50.00 like the stock, 2.00 price difference, 52.00 payable
+    assert ledger_balances(books) == {"1300": 5000, "5000": 200, "2100": -5200}
+    assert reports.valuation(books)[0].value == 5000

@@ -8,7 +8,7 @@ import pytest
 
 from backoffice.commerce import services
 from backoffice.commerce.models import DocKind, Document
-from backoffice.commerce.tests.factories import customer, doc, issue, stock_item
+from backoffice.commerce.tests.factories import customer, doc, issue, stock_item, supplier
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +117,40 @@ def test_readers_cannot_change_anything(web_a, books):
     assert web_a.get(_u("documents/")).status_code == 200
     assert web_a.post(_u(f"documents/{d.pk}/issue/")).status_code == 403
     assert web_a.get(_u("documents/new/")).status_code == 403
+
+
+def test_a_bill_is_made_from_a_receipt_at_the_suppliers_price_on_the_page(fin_web_a, books):
+    # given: 2 widgets received at 15.00
+    s = supplier(books)
+    w = stock_item(books, "W", cost=1500)
+    po = issue(books, doc(books, DocKind.PURCHASE_ORDER, s, "2026-05-04", (w, 2)))
+    gr = issue(
+        books,
+        services.create_from(tenant=books, actor=None, source_id=po.pk, kind=DocKind.GOODS_RECEIPT),
+    )
+    page = fin_web_a.get(_u(f"documents/{gr.pk}/")).content.decode()
+    assert 'name="price-1"' in page and "15.00" in page
+    # when: a bad price is posted, nothing is written and the field is named
+    before = Document.objects.for_tenant(books).count()
+    r = fin_web_a.post(
+        _u(f"documents/{gr.pk}/derive/"), {"kind": "bill", "price-1": "-3.00"}, follow=True
+    )
+    assert "unit_prices.1" in r.content.decode()
+    r = fin_web_a.post(
+        _u(f"documents/{gr.pk}/derive/"), {"kind": "bill", "price-1": "1.234"}, follow=True
+    )
+    assert "unit_prices.1" in r.content.decode()
+    assert Document.objects.for_tenant(books).count() == before
+    # when: the supplier's 16.50 and invoice number are posted, and the bill issued
+    r = fin_web_a.post(
+        _u(f"documents/{gr.pk}/derive/"),
+        {"kind": "bill", "price-1": "16.50", "reference": "S-9", "date": "2026-05-06"},
+    )
+    bill = Document.objects.for_tenant(books).get(kind=DocKind.BILL)
+    assert r.status_code == 302 and r.url.endswith(f"/documents/{bill.pk}/")
+    assert (bill.reference, bill.net, bill.source_id) == ("S-9", 3300, gr.pk)
+    fin_web_a.post(_u(f"documents/{bill.pk}/issue/"))
+    # then: the page shows 30.00 to inventory and 3.00 to the price-difference account
+    page = fin_web_a.get(_u(f"documents/{bill.pk}/")).content.decode()
+    assert "1300 Inventory" in page and "30.00" in page and "3.00" in page
+    assert "5000 Cost of goods sold" in page
