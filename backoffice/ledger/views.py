@@ -128,7 +128,10 @@ def _add_domain_errors(form: forms.Form, exc: DomainError) -> None:
         raise exc
     for key, msgs in exc.fields.items():
         for msg in msgs if isinstance(msgs, list | tuple) else [msgs]:
-            form.add_error(key if key in form.fields else None, str(msg))
+            if key in form.fields:
+                form.add_error(key, str(msg))
+            else:
+                form.add_error(None, f"{key}: {msg}")
     if not exc.fields:
         form.add_error(None, exc.message)
 

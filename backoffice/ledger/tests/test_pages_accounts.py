@@ -4,9 +4,11 @@ import pytest
 from django.urls import reverse
 
 from backoffice.audit.models import AuditEvent
+from backoffice.core.errors import DomainError, NotFound
 from backoffice.ledger.models import Account
 from backoffice.ledger.services import post_journal_entry
 from backoffice.ledger.tests.factories import entry
+from backoffice.ledger.views import AccountForm, _add_domain_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -178,3 +180,17 @@ def test_account_pages_of_another_tenant_are_404(web_fin_a, books_a, books_b):
     assert [r.status_code for r in responses] == [404] * 5
     assert _snapshot(books_b) == before_b
     assert not Account.objects.for_tenant(books_a).filter(name="Hacked").exists()
+
+
+def test_domain_errors_land_beside_their_field_or_above_the_form():
+    # given
+    form = AccountForm({"code": "1", "name": "n", "type": "asset"})
+    assert form.is_valid()
+    # when
+    _add_domain_errors(form, DomainError("Bad.", fields={"code": ["taken"], "lines": ["odd"]}))
+    _add_domain_errors(form, DomainError("No fields at all."))
+    # then
+    assert form.errors["code"] == ["taken"]
+    assert form.non_field_errors() == ["lines: odd", "No fields at all."]
+    with pytest.raises(NotFound):
+        _add_domain_errors(form, NotFound("No such account."))
