@@ -85,6 +85,54 @@ def test_deferred_trigger_refuses_unbalanced_raw_insert(client_a):
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
+def _raw_line(cur, tenant, je, account, line_no: int, amount: int) -> None:
+    cur.execute(
+        "INSERT INTO ledger_journalline (tenant_id, entry_id, line_no, account_id, "
+        "currency, amount, date, memo) VALUES (%s, %s, %s, %s, 'EUR', %s, %s, '')",
+        [tenant.pk, je.pk, line_no, account.pk, amount, je.date],
+    )
+
+
+@pg_only
+@pytest.mark.django_db
+def test_lines_over_several_statements_are_checked_together_at_commit(client_a):
+    # given: an entry whose extra lines arrive one statement at a time
+    with_chart(client_a)
+    bank = Account.objects.for_tenant(client_a).get(code="1120")
+    sales = Account.objects.for_tenant(client_a).get(code="4100")
+    je = post_journal_entry(
+        tenant=client_a, actor=None, entry=entry("2026-03-02", ("1120", 5), ("4100", -5))
+    )
+    # when: each statement alone is unbalanced, together they balance
+    with transaction.atomic(), connection.cursor() as cur:
+        _raw_line(cur, client_a, je, bank, 8, 7)
+        _raw_line(cur, client_a, je, sales, 9, -7)
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    # then
+    assert je.lines.count() == 4
+
+
+@pg_only
+@pytest.mark.django_db
+def test_unbalanced_statements_that_do_not_add_up_are_refused(client_a):
+    # given
+    with_chart(client_a)
+    bank = Account.objects.for_tenant(client_a).get(code="1120")
+    sales = Account.objects.for_tenant(client_a).get(code="4100")
+    je = post_journal_entry(
+        tenant=client_a, actor=None, entry=entry("2026-03-02", ("1120", 5), ("4100", -5))
+    )
+    # when / then: two open statements that leave the entry 1 minor unit off
+    with (
+        pytest.raises(IntegrityError, match="does not balance"),
+        transaction.atomic(),
+        connection.cursor() as cur,
+    ):
+        _raw_line(cur, client_a, je, bank, 8, 7)
+        _raw_line(cur, client_a, je, sales, 9, -6)
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 @pg_only
 @pytest.mark.django_db
 def test_line_must_reference_own_tenant_account(client_a, client_b):

@@ -56,7 +56,7 @@ def entries(draw, key=None):
     return EntryIn(
         date=day,
         lines=lines,
-        memo=draw(st.text(st.characters(exclude_characters="\x00"), max_size=20)),
+        memo=draw(st.text(st.characters(exclude_characters="\x00", codec="utf-8"), max_size=20)),
         idempotency_key=key,
     )
 

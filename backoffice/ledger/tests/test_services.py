@@ -190,3 +190,39 @@ def test_nul_characters_are_refused_with_field_message(client_a):
         post_journal_entry(tenant=client_a, actor=None, entry=bad)
     assert exc.value.fields["memo"] == ["must not contain NUL characters"]
     assert not JournalEntry.objects.for_tenant(client_a).exists()
+
+
+def test_lone_surrogates_are_refused_with_field_message(client_a):
+    # given text that is not encodable as UTF-8 (hypothesis found it)
+    with_chart(client_a)
+    good = entry("2026-01-05", ("1120", 100), ("4100", -100))
+    bad = type(good)(
+        date=good.date, lines=[LineIn("1120", 100, memo="\ud800"), good.lines[1]], memo="\udfff"
+    )
+    # when / then
+    with pytest.raises(DomainError) as exc:
+        post_journal_entry(tenant=client_a, actor=None, entry=bad)
+    assert exc.value.fields["memo"] == ["must be valid Unicode text"]
+    assert exc.value.fields["lines[0].memo"] == ["must be valid Unicode text"]
+    assert not JournalEntry.objects.for_tenant(client_a).exists()
+
+
+def test_bulk_post_keeps_text_with_tabs_newlines_and_backslashes(client_a):
+    # given: text that the COPY format must escape
+    with_chart(client_a)
+    memo = "tab\there\nnew line \\N not null \\ back\\slash\r"
+    batch = [
+        EntryIn(
+            date=date(2026, 2, 1),
+            memo=memo,
+            source_ref="ref\t1",
+            idempotency_key="key\\1",
+            lines=[LineIn("1120", 5, memo="a\tb"), LineIn("4100", -5, memo="\\N")],
+        )
+    ]
+    # when
+    (entry_id,) = bulk_post_entries(tenant=client_a, actor=None, entries=batch).entry_ids
+    # then
+    je = JournalEntry.objects.for_tenant(client_a).get(pk=entry_id)
+    assert (je.memo, je.source_ref, je.idempotency_key) == (memo, "ref\t1", "key\\1")
+    assert [ln.memo for ln in je.lines.order_by("line_no")] == ["a\tb", "\\N"]
