@@ -901,3 +901,49 @@ def qa_accuracy(
             "by_engagement": [r.as_dict() for r in report.by_engagement],
             "total": report.total.as_dict(),
         }
+
+
+# --- handle time -------------------------------------------------------------------------------
+
+
+class HandleRowOut(Schema):
+    engagement_id: int | None
+    engagement: str
+    client: str
+    agent: str
+    items: int
+    completed: int
+    total_seconds: float
+    median_seconds: float | None
+    p90_seconds: float | None
+    items_per_hour: float | None
+
+
+class HandleTimeOut(Schema):
+    start: date | None
+    end: date | None
+    rows: list[HandleRowOut]
+    by_agent: list[HandleRowOut]
+
+
+@router.get("/handle-time", response=HandleTimeOut)
+def handle_time(
+    request: HttpRequest,
+    start: date | None = None,
+    end: date | None = None,
+    engagement_id: int | None = None,
+    agent: str | None = None,
+) -> dict:
+    """Time agents held items in progress (from the items' events) per agent and engagement:
+    items, items handed on, total, median and p90 seconds per item, items per hour."""
+    with _scope(request, Perm.ROUTE_WORK) as access:
+        period = metrics.period_for(access, start, end)
+        report = metrics.handle_time_report(
+            access, period=period, engagement_id=engagement_id, agent=agent
+        )
+        return {
+            "start": start,
+            "end": end,
+            "rows": [r.as_dict() for r in report.rows],
+            "by_agent": [r.as_dict() for r in report.by_agent],
+        }

@@ -1,4 +1,4 @@
-"""Team leads' figures: QA accuracy, per agent and engagement, over a period.
+"""Team leads' figures over a period: QA accuracy and handle time, per agent and engagement.
 
 Reads only, always through `selectors.work_tenant_ids` (the clients the caller may see).
 A period is a range of local dates in the viewer's time zone, both ends included.
@@ -6,18 +6,20 @@ A period is a range of local dates in the viewer's time zone, both ends included
 
 from __future__ import annotations
 
+import math
+import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from backoffice.core.errors import DomainError
 from backoffice.tenancy.models import User
 from backoffice.tenancy.selectors import TenantAccess
 from backoffice.work import selectors
-from backoffice.work.models import QaReview
+from backoffice.work.models import QaReview, State, WorkItemEvent
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,208 @@ def accuracy_table(report: AccuracyReport) -> list[list[Any]]:
                 r.fields_reviewed,
                 r.fields_correct,
                 "" if r.accuracy is None else r.accuracy,
+            ]
+        )
+    return out
+
+
+# --- handle time -------------------------------------------------------------------------------
+
+# An interval ending in one of these states is the agent handing the work on.
+_COMPLETING = frozenset({State.IN_REVIEW, State.DONE})
+
+
+@dataclass
+class HandleRow:
+    """Time one agent held items in progress on one engagement (or over all, when blank).
+
+    `per_item` maps item id to seconds in progress (all of this agent's intervals on it);
+    `completed` holds the items the agent handed on (to review or done).
+    """
+
+    engagement_id: int | None
+    engagement: str
+    client: str
+    agent: str
+    per_item: dict[int, float] = field(default_factory=dict)
+    completed: set[int] = field(default_factory=set)
+
+    @property
+    def items(self) -> int:
+        return len(self.per_item)
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(self.per_item.values())
+
+    @property
+    def median_seconds(self) -> float | None:
+        return statistics.median(self.per_item.values()) if self.per_item else None
+
+    @property
+    def p90_seconds(self) -> float | None:
+        """Nearest rank: the smallest item time at or above 90 % of the items."""
+        if not self.per_item:
+            return None
+        ordered = sorted(self.per_item.values())
+        return ordered[math.ceil(0.9 * len(ordered)) - 1]
+
+    @property
+    def items_per_hour(self) -> float | None:
+        """Items handed on per hour held in progress (skipped items' time counts too)."""
+        total = self.total_seconds
+        return round(len(self.completed) * 3600 / total, 2) if total else None
+
+    @property
+    def minutes(self) -> dict[str, float | None]:
+        """Total, median and p90 in minutes (two decimals), for pages and exports."""
+        return {
+            "total": _minutes(self.total_seconds),
+            "median": _minutes(self.median_seconds),
+            "p90": _minutes(self.p90_seconds),
+        }
+
+    def add(self, other: HandleRow) -> None:
+        for item_id, seconds in other.per_item.items():
+            self.per_item[item_id] = self.per_item.get(item_id, 0) + seconds
+        self.completed |= other.completed
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "engagement_id": self.engagement_id,
+            "engagement": self.engagement,
+            "client": self.client,
+            "agent": self.agent,
+            "items": self.items,
+            "completed": len(self.completed),
+            "total_seconds": round(self.total_seconds, 1),
+            "median_seconds": _round(self.median_seconds),
+            "p90_seconds": _round(self.p90_seconds),
+            "items_per_hour": self.items_per_hour,
+        }
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60, 2)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+@dataclass
+class HandleReport:
+    rows: list[HandleRow] = field(default_factory=list)  # per engagement and agent
+    by_agent: list[HandleRow] = field(default_factory=list)
+
+
+HANDLE_HEADER = [
+    "client",
+    "engagement",
+    "agent",
+    "items",
+    "completed",
+    "total_minutes",
+    "median_minutes",
+    "p90_minutes",
+    "items_per_hour",
+]
+
+
+def handle_time_report(
+    access: TenantAccess,
+    *,
+    period: Period,
+    engagement_id: int | None = None,
+    agent: str | None = None,
+) -> HandleReport:
+    """Time in progress per agent and item, from the items' events.
+
+    An interval runs from an event that puts the item in progress (claim, assignment,
+    the client's answer, a reassignment) to the next event that takes it out (completion,
+    skip, question, idle release, cancellation, reassignment to someone else) and belongs
+    to the event's holder (its actor when no holder was recorded: the claim statement on
+    PostgreSQL, events before migration 0005). It counts in the period its end falls in;
+    items still in progress count once they leave.
+    """
+    engagements = {e.pk: e for e in selectors.engagements(access)}
+    lo, hi = period.bounds()
+    events = WorkItemEvent.objects.for_tenants(selectors.work_tenant_ids(access))
+    ends = events.filter(from_state=State.IN_PROGRESS)
+    if lo is not None:
+        ends = ends.filter(at__gte=lo)
+    if hi is not None:
+        ends = ends.filter(at__lt=hi)
+    if engagement_id is not None:
+        ends = ends.filter(item__engagement_id=engagement_id)
+    rows: dict[tuple[int, int], HandleRow] = {}
+    relevant = events.filter(item_id__in=ends.values("item_id")).filter(
+        Q(from_state=State.IN_PROGRESS) | Q(to_state=State.IN_PROGRESS)
+    )
+    if hi is not None:
+        relevant = relevant.filter(at__lt=hi)
+    walk = relevant.order_by("item_id", "at", "id").values_list(
+        "item_id",
+        "item__engagement_id",
+        "at",
+        "from_state",
+        "to_state",
+        "holder_id",
+        "actor_id",
+    )
+    held: tuple[int, datetime, int | None] | None = None  # item, since, holder
+    for item_id, eng_id, at, from_state, to_state, holder_id, actor_id in walk.iterator(5000):
+        if held is not None and held[0] != item_id:
+            held = None
+        if from_state == State.IN_PROGRESS and held is not None:
+            _, since, who = held
+            if who is not None and (lo is None or at >= lo):
+                row = rows.setdefault((eng_id, who), _handle_row(engagements, eng_id))
+                row.per_item[item_id] = row.per_item.get(item_id, 0) + (at - since).total_seconds()
+                if to_state in _COMPLETING:
+                    row.completed.add(item_id)
+            held = None
+        if to_state == State.IN_PROGRESS:
+            held = (item_id, at, holder_id or actor_id)
+    names = dict(User.objects.filter(pk__in={who for _, who in rows}).values_list("pk", "username"))
+    report = HandleReport()
+    by_agent: dict[str, HandleRow] = {}
+    for (eng_id, who), row in rows.items():
+        if eng_id not in engagements:
+            continue
+        row.agent = names.get(who, "?")
+        if agent and row.agent != agent:
+            continue
+        report.rows.append(row)
+        by_agent.setdefault(row.agent, HandleRow(None, "", "", row.agent)).add(row)
+    report.rows.sort(key=lambda r: (r.client, r.engagement, r.agent))
+    report.by_agent = sorted(by_agent.values(), key=lambda r: r.agent)
+    return report
+
+
+def _handle_row(engagements: dict[int, Any], engagement_id: int) -> HandleRow:
+    e = engagements.get(engagement_id)
+    if e is None:
+        return HandleRow(engagement_id, "", "", "")
+    return HandleRow(e.pk, e.name, e.tenant.name, "")
+
+
+def handle_time_table(report: HandleReport) -> list[list[Any]]:
+    """The export rows: one per engagement and agent, then one per agent over all."""
+    out: list[list[Any]] = []
+    for r in [*report.rows, *report.by_agent]:
+        m = r.minutes
+        out.append(
+            [
+                r.client or "(all)",
+                r.engagement or "(all)",
+                r.agent,
+                r.items,
+                len(r.completed),
+                m["total"],
+                "" if m["median"] is None else m["median"],
+                "" if m["p90"] is None else m["p90"],
+                "" if r.items_per_hour is None else r.items_per_hour,
             ]
         )
     return out

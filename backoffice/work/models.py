@@ -355,6 +355,17 @@ class WorkItemEvent(TenantOwned):
     from_state = models.CharField(max_length=20)
     to_state = models.CharField(max_length=20)
     note = models.TextField(blank=True)
+    # Who holds the item after this event (handle time is measured per holder). Empty on
+    # events that hold nobody and on claim events written by the PostgreSQL claim
+    # statement, whose actor is the holder.
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["at", "id"]

@@ -661,6 +661,7 @@ def _move(
         from_state=before,
         to_state=to,
         note=note[:2000],
+        holder_id=item.assignee_id,
     )
     record_event(
         tenant=item.tenant_id,
@@ -868,6 +869,7 @@ def assign_item(*, item: WorkItem, assignee: User, actor: User, note: str = "") 
                 from_state=item.state,
                 to_state=item.state,
                 note=note or f"reassigned to {assignee.username}",
+                holder=assignee,
             )
             record_event(
                 tenant=item.tenant_id,

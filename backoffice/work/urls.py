@@ -12,6 +12,7 @@ urlpatterns = [
     path("t/<slug:tenant>/work/qa/", views.qa_queue, name="qa"),
     path("t/<slug:tenant>/work/qa/<int:item_id>/", views.qa_review, name="qa_review"),
     path("t/<slug:tenant>/work/accuracy/", views.accuracy, name="accuracy"),
+    path("t/<slug:tenant>/work/handle-time/", views.handle_time, name="handle_time"),
     path("t/<slug:tenant>/work/items/<int:item_id>/", views.item_detail, name="item"),
     path("t/<slug:tenant>/work/items/<int:item_id>/act/", views.item_action, name="item_action"),
     path(

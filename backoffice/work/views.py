@@ -554,3 +554,37 @@ def accuracy(request: HttpRequest) -> HttpResponse:
             "engagements": list(selectors.engagements(access)),
         },
     )
+
+
+@tenant_view(Perm.ROUTE_WORK)
+@_work_pages
+def handle_time(request: HttpRequest) -> HttpResponse:
+    """Handle time per agent and engagement for a date range; CSV or XLSX download."""
+    access = _access(request)
+    report = None
+    errors: FieldErrors = {}
+    f = {k: request.GET.get(k, "") for k in ("start", "end", "engagement", "agent")}
+    try:
+        f, period, engagement_id = _report_filters(request)
+        report = metrics.handle_time_report(
+            access, period=period, engagement_id=engagement_id, agent=f["agent"] or None
+        )
+    except DomainError as exc:
+        _fail(request, exc)
+        errors = exc.fields
+    fmt = request.GET.get("format")
+    if report is not None and fmt in EXPORT_FORMATS:
+        return tabular_response(
+            "handle-time", metrics.HANDLE_HEADER, metrics.handle_time_table(report), fmt
+        )
+    return render(
+        request,
+        "work/handle_time.html",
+        {
+            "report": report,
+            "f": f,
+            "errors": errors,
+            "query": urlencode({k: v for k, v in f.items() if v}),
+            "engagements": list(selectors.engagements(access)),
+        },
+    )
