@@ -276,11 +276,38 @@ class DocumentSummaryOut(Schema):
     journal_entry_id: int | None
 
 
+class CreditOut(Schema):
+    id: int
+    document_id: int
+    payment_id: int | None
+    credit_note_id: int | None
+    source: str
+    date: dt.date
+    amount: int
+    journal_entry_id: int | None
+
+
 class DocumentOut(DocumentSummaryOut):
     lines: list[LineOut]
     postings: list[PostingOut]
     moves: list[MoveOut]
+    credits: list[CreditOut]
     gross_functional: int
+
+
+class CreditIn(Schema):
+    amount: int
+    payment_id: int | None = None
+    credit_note_id: int | None = None
+    date: dt.date | None = None
+
+
+class CreditSourceOut(Schema):
+    kind: str
+    id: int
+    number: str
+    date: dt.date
+    available: int
 
 
 class AllocationIn(Schema):
@@ -425,6 +452,21 @@ def _doc_out(d: Document) -> dict:
         ],
         "postings": _postings(d.tenant_id, d.journal_entry_id),
         "moves": [_move_out(m) for m in selectors.stock_moves(d.tenant_id, document_id=d.pk)],
+        "credits": [_credit_out(c) for c in selectors.credits_applied(d.tenant_id, d.pk)],
+    }
+
+
+def _credit_out(c: Any) -> dict:
+    source = c.payment if c.payment_id is not None else c.credit_note
+    return {
+        "id": c.pk,
+        "document_id": c.document_id,
+        "payment_id": c.payment_id,
+        "credit_note_id": c.credit_note_id,
+        "source": source.number,
+        "date": c.date,
+        "amount": c.amount,
+        "journal_entry_id": c.journal_entry_id,
     }
 
 
@@ -807,6 +849,36 @@ def derive_document(request: HttpRequest, document_id: int, payload: DeriveIn) -
             location_id=payload.location_id,
         )
         return 201, _doc_out(d)
+
+    return run_idempotent(request, create)
+
+
+@router.get("/documents/{document_id}/credit-sources", response=list[CreditSourceOut])
+def credit_sources(request: HttpRequest, document_id: int) -> list[dict]:
+    """Credit the party has that could settle this invoice or bill (same currency)."""
+    a = _access(request, Perm.VIEW_COMMERCE)
+    d = selectors.get_document(a.tenant, document_id)
+    return [c.__dict__ for c in selectors.credit_sources(a.tenant, d)]
+
+
+@router.post("/documents/{document_id}/credits", response={201: CreditOut})
+def apply_credit(request: HttpRequest, document_id: int, payload: CreditIn) -> Status:
+    """Apply a receipt's unallocated rest (`payment_id`) or an open credit note
+    (`credit_note_id`) of the same party to this invoice (a payment's to a bill)."""
+    a = _access(request, Perm.MANAGE_COMMERCE)
+    selectors.get_document(a.tenant, document_id)
+
+    def create() -> tuple[int, dict]:
+        c = services.apply_credit(
+            tenant=a.tenant,
+            actor=a.user,
+            document_id=document_id,
+            amount=payload.amount,
+            payment_id=payload.payment_id,
+            credit_note_id=payload.credit_note_id,
+            day=payload.date,
+        )
+        return 201, _credit_out(c)
 
     return run_idempotent(request, create)
 

@@ -476,6 +476,50 @@ class Allocation(TenantOwned):
         ]
 
 
+class CreditApplication(TenantOwned):
+    """Credit a party already has, applied to a later open invoice or bill.
+
+    The credit is either a payment's unallocated rest (a customer's overpayment, a supplier
+    advance) or what is left open on a credit note. Amounts are in the shared currency of
+    the source and the target; `source_functional` / `target_functional` are what the credit
+    and the receivable (payable) were worth, and any difference is a realised exchange
+    difference in `journal_entry`.
+    """
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="credits")
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="credits"
+    )
+    credit_note = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.PROTECT, related_name="credits_given"
+    )
+    date = models.DateField()
+    amount = models.BigIntegerField()
+    source_functional = models.BigIntegerField()
+    target_functional = models.BigIntegerField()
+    journal_entry = models.ForeignKey(
+        "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="commerce_credit_positive"),
+            models.CheckConstraint(
+                condition=(Q(payment__isnull=False) & Q(credit_note__isnull=True))
+                | (Q(payment__isnull=True) & Q(credit_note__isnull=False)),
+                name="commerce_credit_one_source",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "document"], name="commerce_credit_document"),
+        ]
+
+
 class DocumentCounter(TenantOwned):
     """The last number given per series and year; locked FOR UPDATE while numbering."""
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import F, Q, QuerySet, Sum
 
 from backoffice.commerce.models import (
+    CreditApplication,
     DocKind,
     DocStatus,
     Document,
@@ -247,3 +248,51 @@ def customer_credit(tenant: Organization, party_id: int) -> int:
         .aggregate(g=Sum("gross"), s=Sum("settled"))
     )
     return int(paid) + int((credits["g"] or 0) - (credits["s"] or 0))
+
+
+@dataclass
+class CreditSource:
+    kind: str  # "payment" or "credit_note"
+    id: int
+    number: str
+    date: date
+    available: int
+
+
+def credit_sources(tenant: Organization, document: Document) -> list[CreditSource]:
+    """Credit the document's party has in its currency, to apply to it: unallocated
+    receipts (payments for a bill) and, for an invoice, open credit notes; oldest first."""
+    if document.kind not in (DocKind.INVOICE, DocKind.BILL):
+        return []
+    direction = "in" if document.kind == DocKind.INVOICE else "out"
+    out = [
+        CreditSource("payment", p.pk, p.number, p.date, p.unallocated)
+        for p in Payment.objects.for_tenant(tenant).filter(
+            party_id=document.party_id,
+            currency=document.currency,
+            direction=direction,
+            unallocated__gt=0,
+        )
+    ]
+    if document.kind == DocKind.INVOICE:
+        out += [
+            CreditSource("credit_note", d.pk, d.number, d.date, d.open_amount)
+            for d in Document.objects.for_tenant(tenant).filter(
+                party_id=document.party_id,
+                currency=document.currency,
+                kind=DocKind.CREDIT_NOTE,
+                status=DocStatus.ISSUED,
+                settled__lt=F("gross"),
+            )
+        ]
+    return sorted(out, key=lambda c: (c.date, c.kind, c.id))
+
+
+def credits_applied(tenant: Organization | int, document_id: int) -> QuerySet[CreditApplication]:
+    """Credit applied to a document (an invoice or bill), with its source."""
+    return (
+        CreditApplication.objects.for_tenant(tenant)
+        .filter(document_id=document_id)
+        .select_related("payment", "credit_note")
+        .order_by("date", "id")
+    )

@@ -27,6 +27,7 @@ from backoffice.commerce.models import (
     SALES_KINDS,
     Allocation,
     CommerceSettings,
+    CreditApplication,
     DocKind,
     DocStatus,
     Document,
@@ -1663,3 +1664,189 @@ def _plan_allocations(
             "The allocations are not valid.", code="invalid_allocations", fields=errors
         )
     return plan
+
+
+# --- credit ----------------------------------------------------------------------------------
+
+
+def apply_credit(
+    *,
+    tenant: Organization,
+    actor: User | None,
+    document_id: int,
+    amount: int,
+    payment_id: int | None = None,
+    credit_note_id: int | None = None,
+    day: date | None = None,
+) -> CreditApplication:
+    """Apply credit the party already has to an open invoice (or bill).
+
+    The credit is a payment's unallocated rest (`payment_id`: a customer's overpayment, or a
+    supplier advance for a bill) or what is left on an issued credit note (`credit_note_id`,
+    invoices only), of the same party and currency. Both sides settle by `amount`; the
+    ledger moves the credit off `payment.customer_credit` (`payment.supplier_advance`) or the
+    receivable and clears the document's receivable (payable) at the document's rate, the
+    difference being a realised exchange difference. Nothing is written on a refusal.
+    """
+    errors: dict[str, list[str]] = {}
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        errors["amount"] = ["a positive integer of minor units"]
+    if (payment_id is None) == (credit_note_id is None):
+        errors["payment_id"] = ["give a payment or a credit note, not both"]
+    if errors:
+        raise DomainError("The credit cannot be applied.", code="invalid_credit", fields=errors)
+    with transaction.atomic():
+        # Lock order: documents by id, then the payment.
+        ids = sorted({document_id, *([credit_note_id] if credit_note_id is not None else [])})
+        docs = {
+            d.pk: d
+            for d in Document.objects.for_tenant(tenant)
+            .select_for_update()
+            .filter(pk__in=ids)
+            .order_by("pk")
+        }
+        doc = docs.get(document_id)
+        if doc is None:
+            raise NotFound("No such document.")
+        if (
+            doc.kind not in (DocKind.INVOICE, DocKind.BILL)
+            or doc.status != DocStatus.ISSUED
+            or doc.open_amount <= 0
+        ):
+            raise DomainError(
+                "Credit applies to an issued invoice or bill with something open.",
+                code="invalid_credit",
+                fields={"document_id": ["not an open issued invoice or bill"]},
+            )
+        direction = (
+            PaymentDirection.RECEIVED if doc.kind == DocKind.INVOICE else PaymentDirection.MADE
+        )
+        rule = posting.rules(tenant)
+        target_account = (
+            rule["invoice.receivable"] if doc.kind == DocKind.INVOICE else rule["bill.payable"]
+        )
+        payment = credit_note = None
+        if credit_note_id is not None:
+            credit_note = docs.get(credit_note_id)
+            if (
+                credit_note is None
+                or credit_note_id == document_id
+                or credit_note.kind != DocKind.CREDIT_NOTE
+                or credit_note.status != DocStatus.ISSUED
+                or credit_note.party_id != doc.party_id
+                or credit_note.currency != doc.currency
+            ):
+                errors["credit_note_id"] = [
+                    f"no issued credit note in {doc.currency} of this party with id "
+                    f"{credit_note_id}"
+                ]
+            else:
+                available = credit_note.open_amount
+                source_account = rule["invoice.receivable"]
+        else:
+            payment = (
+                Payment.objects.for_tenant(tenant)
+                .select_for_update()
+                .filter(
+                    pk=payment_id,
+                    party_id=doc.party_id,
+                    currency=doc.currency,
+                    direction=direction,
+                )
+                .first()
+            )
+            if payment is None:
+                errors["payment_id"] = [
+                    f"no {'receipt' if direction == 'in' else 'payment'} in {doc.currency} of "
+                    f"this party with id {payment_id}"
+                ]
+            else:
+                available = payment.unallocated
+                source_account = rule[
+                    "payment.customer_credit"
+                    if direction == PaymentDirection.RECEIVED
+                    else "payment.supplier_advance"
+                ]
+        if not errors:
+            if amount > available:
+                errors["amount"] = [f"only {available} of credit left"]
+            if amount > doc.open_amount:
+                errors.setdefault("amount", []).append(f"{doc.number} has {doc.open_amount} open")
+        if errors:
+            raise DomainError("The credit cannot be applied.", code="invalid_credit", fields=errors)
+        target_f = _functional_share(doc, amount)
+        if credit_note is not None:
+            source_f = _functional_share(credit_note, amount)
+            credit_note.settled += amount
+            credit_note.settled_functional += source_f
+            credit_note.save(update_fields=["settled", "settled_functional"])
+        else:
+            assert payment is not None
+            source_f = _payment_credit_share(tenant, payment, amount)
+            payment.unallocated -= amount
+            payment.save(update_fields=["unallocated"])
+        doc.settled += amount
+        doc.settled_functional += target_f
+        doc.save(update_fields=["settled", "settled_functional"])
+        app = CreditApplication.objects.create(
+            tenant=tenant,
+            document=doc,
+            payment=payment,
+            credit_note=credit_note,
+            date=day or timezone.localdate(),
+            amount=amount,
+            source_functional=source_f,
+            target_functional=target_f,
+            created_by=_actor(actor),
+        )
+        j = posting.Journal.new()
+        if direction == PaymentDirection.RECEIVED:
+            j.debit(source_account, source_f)
+            j.credit(target_account, target_f)
+        else:
+            j.credit(source_account, source_f)
+            j.debit(target_account, target_f)
+        j.balance_to(rule["fx.difference"])
+        source = payment.number if payment is not None else str(credit_note)
+        app.journal_entry = posting.post(
+            tenant=tenant,
+            actor=actor,
+            day=app.date,
+            memo=f"Credit {source} applied to {doc.number} {doc.party.name}",
+            source_ref=doc.number,
+            journal=j,
+            idempotency_key=f"commerce:credit:{app.pk}",
+        )
+        if app.journal_entry is not None:
+            app.save(update_fields=["journal_entry"])
+        record_event(
+            tenant=tenant,
+            actor=actor,
+            action="commerce.credit_applied",
+            obj=app,
+            after={
+                "document": doc.number,
+                "source": source,
+                "amount": amount,
+                "currency": doc.currency,
+                "open_after": doc.open_amount,
+            },
+        )
+    return app
+
+
+def _payment_credit_share(tenant: Organization, payment: Payment, amount: int) -> int:
+    """Functional value of `amount` of a payment's kept credit; the exact rest when it ends it."""
+    convert = posting.to_functional
+    if amount < payment.unallocated:
+        return convert(
+            amount, rate=payment.rate, currency=payment.currency, functional=tenant.currency
+        )
+    applied = (
+        CreditApplication.objects.for_tenant(tenant)
+        .filter(payment=payment)
+        .aggregate(a=Sum("amount"), f=Sum("source_functional"))
+    )
+    kept = payment.unallocated + (applied["a"] or 0)
+    kept_f = convert(kept, rate=payment.rate, currency=payment.currency, functional=tenant.currency)
+    return kept_f - (applied["f"] or 0)

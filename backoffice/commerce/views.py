@@ -381,6 +381,7 @@ def document(request: HttpRequest, document_id: int) -> HttpResponse:
     tenant = _access(request).tenant
     d = selectors.get_document(tenant, document_id)
     lines = d.lines.select_related("product").prefetch_related("taxes").order_by("line_no")
+    can_pay = d.is_issued and d.kind in (DocKind.INVOICE, DocKind.BILL) and d.open_amount > 0
     return render(
         request,
         "commerce/document.html",
@@ -392,9 +393,9 @@ def document(request: HttpRequest, document_id: int) -> HttpResponse:
             "derived": d.derived.order_by("id"),
             "derivable": [(k, DocKind(k).label) for k in DERIVABLE.get(d.kind, ())],
             "allocations": d.allocations.select_related("payment").order_by("id"),
-            "can_pay": d.is_issued
-            and d.kind in (DocKind.INVOICE, DocKind.BILL)
-            and d.open_amount > 0,
+            "credits": selectors.credits_applied(tenant, d.pk),
+            "credit_sources": selectors.credit_sources(tenant, d) if can_pay else [],
+            "can_pay": can_pay,
         },
     )
 
@@ -463,6 +464,21 @@ def document_action(request: HttpRequest, document_id: int, action: str) -> Http
                     keep_overpayment="keep_overpayment" in request.POST,
                 )
                 messages.success(request, f"Payment {p.number} recorded.")
+            elif action == "credit":
+                d = selectors.get_document(tenant, document_id)
+                kind, _, source_id = request.POST.get("source", "").partition(":")
+                if kind not in ("payment", "credit_note") or not source_id.isdigit():
+                    raise DomainError("Choose a credit.", fields={"source": ["choose a credit"]})
+                c = services.apply_credit(
+                    tenant=tenant,
+                    actor=actor,
+                    document_id=document_id,
+                    amount=parse_major(request.POST.get("amount", ""), d.currency) or 0,
+                    payment_id=int(source_id) if kind == "payment" else None,
+                    credit_note_id=int(source_id) if kind == "credit_note" else None,
+                    day=date_or_none(request.POST.get("date")),
+                )
+                messages.success(request, f"Credit of {_major(c.amount, d.currency)} applied.")
             else:
                 raise Http404("No such action.")
     except ValueError as exc:

@@ -128,3 +128,20 @@ def _migrate_with_links(books, books_b):
     old = executor.loader.project_state(before).apps
     w = old.get_model("commerce", "Product").objects.get(pk=pa)
     assert sorted(w.sales_taxes.values_list("pk", flat=True)) == sorted(ta)
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="row-level security is PostgreSQL's"
+)
+def test_every_commerce_table_with_a_tenant_is_behind_forced_row_level_security():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, c.relrowsecurity AND c.relforcerowsecurity FROM pg_class c "
+            "JOIN information_schema.columns col ON col.table_name = c.relname "
+            "AND col.column_name = 'tenant_id' AND col.table_schema = current_schema() "
+            "WHERE c.relname LIKE 'commerce\\_%%' AND c.relkind = 'r'"
+        )
+        rows = dict(cursor.fetchall())
+    assert {"commerce_productsalestax", "commerce_creditapplication"} <= set(rows)
+    assert [t for t, protected in rows.items() if not protected] == []
