@@ -231,10 +231,22 @@ class DailyBalance(TenantOwned):
     """Net movement of one account and currency on one date.
 
     Balance as of D = sum of `delta` up to D: reads one row per active day, never the lines,
-    and a back-dated posting touches one row instead of every later day.
+    and a back-dated posting touches one row instead of every later day. Bulk posting
+    inserts tens of thousands of these at once, so, like the lines, the references are
+    checked by one set-based statement trigger (migration 0006) instead of per-row foreign
+    key triggers, and the unique key serves as the only index.
     """
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    tenant = models.ForeignKey(
+        "tenancy.Organization",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     currency = models.CharField(max_length=3)
     date = models.DateField()
     delta = models.BigIntegerField(default=0)

@@ -169,3 +169,31 @@ def test_posted_rows_cannot_be_deleted(client_a):
         connection.cursor() as cur,
     ):
         cur.execute("DELETE FROM ledger_journalentry WHERE id = %s", [je.pk])
+
+
+@pg_only
+@pytest.mark.django_db
+def test_daily_balance_must_reference_own_tenant_account(client_a, client_b):
+    # given
+    with_chart(client_a)
+    with_chart(client_b)
+    foreign = Account.objects.for_tenant(client_b).get(code="1120")
+    post_journal_entry(
+        tenant=client_a, actor=None, entry=entry("2026-03-02", ("1120", 5), ("4100", -5))
+    )
+    # when / then: neither a new row nor a moved row may point at another tenant's account
+    for sql in (
+        "INSERT INTO ledger_dailybalance (tenant_id, account_id, currency, date, delta) "
+        "VALUES (%s, %s, 'EUR', '2026-03-03', 1)",
+        "UPDATE ledger_dailybalance SET account_id = %s WHERE id = "
+        "(SELECT min(id) FROM ledger_dailybalance WHERE tenant_id = %s)",
+    ):
+        params = (
+            [client_a.pk, foreign.pk] if sql.startswith("INSERT") else [foreign.pk, client_a.pk]
+        )
+        with (
+            pytest.raises(DatabaseError, match="another tenant"),
+            transaction.atomic(),
+            connection.cursor() as cur,
+        ):
+            cur.execute(sql, params)
