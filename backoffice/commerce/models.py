@@ -420,6 +420,26 @@ class StockMove(TenantOwned):
         ]
 
 
+class ProductValuation(TenantOwned):
+    """The running sum of a product's stock moves (all locations): quantity and value.
+
+    Written in the same transaction as each move, under the product's row lock, so the
+    moving-average cost of outgoing stock is read from one row instead of every move.
+    Always equal to the sums over `StockMove` (the tests check it).
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    quantity = models.DecimalField(max_digits=18, decimal_places=3, default=Decimal(0))
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "product"], name="commerce_valuation_one_per_product"
+            )
+        ]
+
+
 class PaymentDirection(models.TextChoices):
     RECEIVED = "in", "Received"
     MADE = "out", "Made"

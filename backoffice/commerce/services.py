@@ -44,6 +44,7 @@ from backoffice.commerce.models import (
     ProductKind,
     ProductPurchaseTax,
     ProductSalesTax,
+    ProductValuation,
     StockMove,
     TaxRate,
     TaxRounding,
@@ -543,16 +544,27 @@ def _on_hand(tenant: Organization, product: Product, location: Location | None =
     return qs.aggregate(q=Sum("quantity"))["q"] or Decimal(0)
 
 
+def _running(tenant: Organization, product: Product) -> ProductValuation:
+    """The product's running quantity/value row (call under the product's row lock)."""
+    found = ProductValuation.objects.for_tenant(tenant).filter(product=product).first()
+    if found is None:
+        found = ProductValuation.objects.create(tenant=tenant, product=product)
+    return found
+
+
 def _outgoing_value(
-    tenant: Organization, product: Product, quantity: Decimal, cfg: CommerceSettings
+    tenant: Organization,
+    product: Product,
+    quantity: Decimal,
+    cfg: CommerceSettings,
+    running: ProductValuation,
 ) -> int:
     """Value (functional minor units, positive) of `quantity` leaving stock now."""
-    method = cfg.valuation
-    moves = StockMove.objects.for_tenant(tenant).filter(product=product)
-    if method == ValuationMethod.FIFO:
+    if cfg.valuation == ValuationMethod.FIFO:
+        moves = StockMove.objects.for_tenant(tenant).filter(product=product)
         return _fifo_value(moves, quantity, product)
-    agg = moves.aggregate(q=Sum("quantity"), v=Sum("value"))
-    qty, value = agg["q"] or Decimal(0), agg["v"] or 0
+    # Moving average from the running row: constant cost, however long the history.
+    qty, value = running.quantity, running.value
     if qty <= 0:
         return round_half_up(quantity * product.cost)
     if quantity >= qty:
@@ -616,6 +628,7 @@ def _move(
     cfg = cfg or get_settings(tenant)
     if not locked:
         _lock_product(tenant, product.pk)
+    running = _running(tenant, product)
     if quantity < 0:
         if not cfg.allow_negative_stock:
             on_hand = _on_hand(tenant, product, location)
@@ -626,10 +639,13 @@ def _move(
                     code="insufficient_stock",
                     fields={"quantity": [f"{on_hand.normalize():f} on hand"]},
                 )
-        value = -_outgoing_value(tenant, product, -quantity, cfg)
+        value = -_outgoing_value(tenant, product, -quantity, cfg, running)
     elif value is None:
         value = round_half_up(quantity * product.cost)
     unit_cost = (Decimal(value) / quantity).quantize(Decimal("0.000001"))
+    running.quantity += quantity
+    running.value += value
+    running.save(update_fields=["quantity", "value"])
     return StockMove.objects.create(
         tenant=tenant,
         product=product,

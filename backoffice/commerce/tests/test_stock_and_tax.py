@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -68,8 +69,15 @@ def test_moving_average_and_transfer_between_locations(books):
     w = stock_item(books, "W", cost=1000)
     main = services.default_location(books)
     shelf = services.create_location(tenant=books, actor=None, warehouse_code="MAIN", code="SHELF")
-    services.adjust_stock(tenant=books, actor=None, product_id=w.pk, quantity=10, unit_cost=1000)
-    services.adjust_stock(tenant=books, actor=None, product_id=w.pk, quantity=10, unit_cost=1300)
+    for day, cost in ((1, 1000), (2, 1300)):
+        services.adjust_stock(
+            tenant=books,
+            actor=None,
+            product_id=w.pk,
+            quantity=10,
+            unit_cost=cost,
+            day=date(2026, 1, day),
+        )
     # when: 4 move to the shelf
     out, into = services.transfer_stock(
         tenant=books,
@@ -78,6 +86,7 @@ def test_moving_average_and_transfer_between_locations(books):
         quantity=4,
         from_location_id=main.pk,
         to_location_id=shelf.pk,
+        day=date(2026, 1, 3),
     )
     # then: 46.00 moves with them; total value unchanged
     assert (out.value, into.value) == (-4600, 4600)
@@ -136,3 +145,125 @@ def test_per_document_rounding_posts_the_difference_to_the_rounding_account(book
     # 7 + 7 + 7 = 21 (each 8 - 1), so 1 cent of revenue sits on the rounding account
     assert (inv.net, inv.tax, inv.gross) == (22, 2, 24)
     assert ledger_balances(books) == {"1200": 24, "4200": -21, "2200": -2, "7900": -1}
+
+
+def _running_equals_moves(tenant) -> dict[str, tuple[Decimal, int]]:
+    from django.db.models import Sum
+
+    from backoffice.commerce.models import ProductValuation, StockMove
+
+    sums = {
+        r["product__sku"]: (r["q"], r["v"])
+        for r in StockMove.objects.for_tenant(tenant)
+        .values("product__sku")
+        .annotate(q=Sum("quantity"), v=Sum("value"))
+    }
+    running = {
+        r.product.sku: (r.quantity, r.value)
+        for r in ProductValuation.objects.for_tenant(tenant).select_related("product")
+    }
+    assert running == sums
+    return running
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["average", "fifo"])
+def test_running_valuation_row_equals_the_moves_after_every_kind_of_move(books, method):
+    # given: 10 in at 10.00, 10 in at 13.00 (average 11.50), a second location
+    services.update_settings(tenant=books, actor=None, valuation=method)
+    w = stock_item(books, "W", sale_price=2000, cost=1000)
+    main = services.default_location(books)
+    shelf = services.create_location(tenant=books, actor=None, warehouse_code="MAIN", code="SHELF")
+    for day, cost in ((1, 1000), (2, 1300)):
+        services.adjust_stock(
+            tenant=books,
+            actor=None,
+            product_id=w.pk,
+            quantity=10,
+            unit_cost=cost,
+            day=date(2026, 1, day),
+        )
+    # when: 4 move to the shelf, 6 are invoiced (stock moved by the invoice), 1 comes back,
+    # 2 are written off
+    services.transfer_stock(
+        tenant=books,
+        actor=None,
+        product_id=w.pk,
+        quantity=4,
+        from_location_id=main.pk,
+        to_location_id=shelf.pk,
+        day=date(2026, 1, 3),
+    )
+    c = customer(books)
+    inv = issue(books, doc(books, DocKind.INVOICE, c, "2026-01-05", (w, 6)))
+    issue(
+        books,
+        services.create_from(
+            tenant=books,
+            actor=None,
+            source_id=inv.pk,
+            kind="credit_note",
+            quantities={1: 1},
+            day=date(2026, 1, 6),
+        ),
+    )
+    services.adjust_stock(
+        tenant=books, actor=None, product_id=w.pk, quantity=-2, day=date(2026, 1, 7)
+    )
+    # then: 13 left; the running row equals the sums of the moves
+    running = _running_equals_moves(books)
+    expected = {
+        # average: 6 x 11.50 = 69.00 out, 1 back at 11.50, 2 x 11.50 out: 230 - 69 + 11.5 - 23
+        "average": 14950,
+        # FIFO: the transfer takes 4 x 10.00 and puts them back as a new layer; the invoice
+        # takes the other 6 x 10.00, 1 comes back at 10.00; the write-off finds the first
+        # layer used up and takes 2 x 13.00: 230 - 40 + 40 - 60 + 10 - 26
+        "fifo": 15400,
+    }[method]
+    assert running == {"W": (Decimal(13), expected)}
+
+
+@pytest.mark.django_db
+def test_moving_average_delivery_reads_one_row_not_the_history(
+    books, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given: a long history of receipts
+    w = stock_item(books, "W", cost=1000)
+    for i in range(30):
+        services.adjust_stock(
+            tenant=books, actor=None, product_id=w.pk, quantity=1, unit_cost=1000 + i
+        )
+    # when: one unit leaves
+    with CaptureQueriesContext(connection) as ctx:
+        move = services.adjust_stock(tenant=books, actor=None, product_id=w.pk, quantity=-1)
+    # then: its value is the average (10.145 -> 10.15) and no query summed the move values
+    assert move.value == -1015
+    assert not [q for q in ctx.captured_queries if 'SUM("commerce_stockmove"."value")' in q["sql"]]
+    _running_equals_moves(books)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0006_fills_the_running_rows_from_the_moves(books, books_b):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    # given: moves in two tenants
+    for t, qty in ((books, 3), (books_b, 5)):
+        w = stock_item(t, "W", cost=700)
+        services.adjust_stock(tenant=t, actor=None, product_id=w.pk, quantity=qty)
+        services.adjust_stock(tenant=t, actor=None, product_id=w.pk, quantity=-1)
+    try:
+        # when: the schema goes back before 0006 (the rows are dropped) and forward again
+        executor = MigrationExecutor(connection)
+        executor.migrate([("commerce", "0005_credit_application")])
+        executor = MigrationExecutor(connection)
+        executor.migrate([("commerce", "0006_product_valuation")])
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    # then: each tenant's row is the sum of its moves
+    assert _running_equals_moves(books) == {"W": (Decimal(2), 1400)}
+    assert _running_equals_moves(books_b) == {"W": (Decimal(4), 2800)}
