@@ -23,9 +23,10 @@ from backoffice.tenancy.models import User
 from backoffice.tenancy.rls import set_rls_tenants
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
-from backoffice.work import intake, metrics, qa, selectors, services
+from backoffice.work import double_key, intake, metrics, qa, selectors, services
 from backoffice.work.models import (
     Comment,
+    DoubleKey,
     Engagement,
     IntakeBatch,
     QaReview,
@@ -101,6 +102,7 @@ class EngagementIn(Schema):
     at_risk_percent: int = Field(75, ge=1, le=100)
     priority_rules: list[dict] = []
     idle_timeout_minutes: int = Field(30, ge=1)
+    double_key: bool = False
     calendar: CalendarIn = CalendarIn()
 
 
@@ -121,6 +123,7 @@ class EngagementOut(Schema):
     sla_target_percent: int
     at_risk_percent: int
     priority_rules: list
+    double_key: bool
     calendar: dict
     is_active: bool
 
@@ -442,6 +445,7 @@ def create_engagement(request: HttpRequest, payload: EngagementIn) -> Any:
             at_risk_percent=payload.at_risk_percent,
             priority_rules=payload.priority_rules,
             idle_timeout_minutes=payload.idle_timeout_minutes,
+            double_key=payload.double_key,
         )
         return 201, _engagement_out(engagement)
 
@@ -947,3 +951,62 @@ def handle_time(
             "rows": [r.as_dict() for r in report.rows],
             "by_agent": [r.as_dict() for r in report.by_agent],
         }
+
+
+# --- double-key entry --------------------------------------------------------------------------
+
+
+class DoubleKeyOut(Schema):
+    item_id: int
+    status: str
+    first_agent: str
+    first_output: dict
+    second_agent: str | None
+    second_output: dict | None
+    mismatched_fields: list[str]
+    adjudicator: str | None
+    final_output: dict | None
+
+
+class AdjudicationIn(Schema):
+    values: dict[str, Any]
+
+
+def _double_key_out(dk: DoubleKey) -> dict[str, Any]:
+    return {
+        "item_id": dk.item_id,
+        "status": dk.status,
+        "first_agent": dk.first_agent.username,
+        "first_output": dk.first_output,
+        "second_agent": dk.second_agent.username if dk.second_agent else None,
+        "second_output": dk.second_output,
+        "mismatched_fields": dk.mismatched_fields,
+        "adjudicator": dk.adjudicator.username if dk.adjudicator else None,
+        "final_output": dk.final_output,
+    }
+
+
+def _double_key_of(access: TenantAccess, item_id: int) -> tuple[WorkItem, DoubleKey]:
+    item = selectors.get_item(access, item_id)
+    dk = double_key.for_item(item)
+    if dk is None:
+        raise NotFound("This item has no double key.")
+    return item, dk
+
+
+@router.get("/items/{item_id}/double-key", response=DoubleKeyOut)
+def get_double_key(request: HttpRequest, item_id: int) -> dict:
+    """Both keys of a double-keyed item and the fields where they differ (reviewers)."""
+    with _scope(request, Perm.REVIEW_WORK) as access:
+        return _double_key_out(_double_key_of(access, item_id)[1])
+
+
+@router.post("/items/{item_id}/double-key/adjudication", response=DoubleKeyOut)
+def adjudicate_double_key(request: HttpRequest, item_id: int, payload: AdjudicationIn) -> dict:
+    """A third person gives the right value of each mismatching field (null leaves it out);
+    the item is done with the agreed fields plus these values."""
+    with _scope(request, Perm.REVIEW_WORK) as access:
+        item, _ = _double_key_of(access, item_id)
+        return _double_key_out(
+            double_key.adjudicate(item=item, actor=access.user, values=payload.values)
+        )

@@ -177,6 +177,10 @@ class Engagement(TenantOwned):
         '{"field": "urgent", "equals": true, "priority": 9}]',
     )
     idle_timeout_minutes = models.PositiveIntegerField(default=30)
+    double_key = models.BooleanField(
+        default=False,
+        help_text="Two different agents key each item; mismatching fields are adjudicated",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -556,3 +560,78 @@ class QaFieldVerdict(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.field}: {self.verdict}"
+
+
+class DoubleKey(TenantOwned):
+    """Double-key entry of one item: two independent captures by different agents.
+
+    Equal captures let the item move on; mismatching fields wait in review for a third
+    person, who picks or edits each value (`adjudicated`).
+    """
+
+    class Status(models.TextChoices):
+        AWAITING_SECOND = "awaiting_second", "Waiting for the second key"
+        MATCHED = "matched", "Both keys match"
+        MISMATCH = "mismatch", "Mismatch: waiting for adjudication"
+        ADJUDICATED = "adjudicated", "Adjudicated"
+
+    item = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    first_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    first_output = models.JSONField()
+    first_at = models.DateTimeField()
+    second_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    second_output = models.JSONField(null=True, blank=True)
+    second_at = models.DateTimeField(null=True, blank=True)
+    mismatched_fields = models.JSONField(default=list, blank=True)
+    adjudicator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    adjudicated_at = models.DateTimeField(null=True, blank=True)
+    final_output = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "item"], name="work_double_key_item"),
+            models.CheckConstraint(
+                condition=Q(status__in=["awaiting_second", "matched", "mismatch", "adjudicated"]),
+                name="work_double_key_status",
+            ),
+            # The same agent may not key both captures, nor adjudicate their own keys.
+            models.CheckConstraint(
+                condition=~Q(second_agent=models.F("first_agent")),
+                name="work_double_key_two_agents",
+            ),
+            models.CheckConstraint(
+                condition=~Q(adjudicator=models.F("first_agent"))
+                & ~Q(adjudicator=models.F("second_agent")),
+                name="work_double_key_third_person",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="awaiting_second") & Q(second_agent__isnull=True))
+                | (~Q(status="awaiting_second") & Q(second_agent__isnull=False)),
+                name="work_double_key_second_capture",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="adjudicated") & Q(adjudicator__isnull=False))
+                | (~Q(status="adjudicated") & Q(adjudicator__isnull=True)),
+                name="work_double_key_adjudicator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"double key {self.item_id}: {self.status}"

@@ -90,6 +90,7 @@ def record_qa_review(
             raise Conflict("Nobody's work is waiting for review here.", code="no_agent")
         if item.assignee_id == actor.pk:
             raise Forbidden("You may not review your own work.", code="own_work")
+        services._refuse_pending_adjudication(item)
         output = dict(item.output or {})
         names = review_fields(item)
         errors = _verdict_errors(names, output, verdicts)

@@ -181,6 +181,7 @@ def create_engagement(
     at_risk_percent: int = 75,
     priority_rules: list[dict[str, Any]] | None = None,
     idle_timeout_minutes: int = 30,
+    double_key: bool = False,
 ) -> Engagement:
     """A client's contract for a service type; pins a snapshot of the service type."""
     if tenant.is_provider or tenant.provider_id != service_type.tenant_id:
@@ -210,6 +211,7 @@ def create_engagement(
             at_risk_percent=at_risk_percent,
             priority_rules=priority_rules or [],
             idle_timeout_minutes=idle_timeout_minutes,
+            double_key=double_key,
         )
         record_event(tenant=tenant, actor=actor, action="work.engagement_created", obj=engagement)
     return engagement
@@ -689,13 +691,41 @@ def transition_item(*, item: WorkItem, actor: User | None, to: str, note: str = 
         )
         if item.state == State.IN_PROGRESS and to != State.CANCELLED and held_by_other:
             raise Conflict("Another agent holds this item.", code="held_by_other")
+        if item.state == State.IN_REVIEW and to != State.CANCELLED:
+            _refuse_pending_adjudication(item)
         if to == State.IN_PROGRESS:
             if actor is None:
                 raise DomainError("Someone must hold an item in progress.")
+            _refuse_first_keyer(item, actor)
             return _move(
                 item, to, actor=actor, note=note, assignee=actor, claimed_at=timezone.now()
             )
         return _move(item, to, actor=actor, note=note)
+
+
+def _refuse_pending_adjudication(item: WorkItem) -> None:
+    """A double-key mismatch is settled by adjudication, not by an accept or a rework."""
+    if item.engagement.double_key:
+        from backoffice.work import double_key
+
+        if double_key.pending_adjudication(item) is not None:
+            raise Conflict(
+                "The two keys differ: settle the mismatching fields first.",
+                code="needs_adjudication",
+            )
+
+
+def _refuse_first_keyer(item: WorkItem, user: User) -> None:
+    """The agent who gave the first key may not be given the second."""
+    if item.engagement.double_key:
+        from backoffice.work import double_key
+
+        if double_key.keyed_first_by(item, user):
+            raise Conflict(
+                f"{user.username} gave this item's first key: another agent must key it.",
+                code="same_agent",
+                fields={"assignee": ["gave the first key"]},
+            )
 
 
 def served_tenant_ids(agent: User) -> list[int]:
@@ -854,6 +884,7 @@ def assign_item(*, item: WorkItem, assignee: User, actor: User, note: str = "") 
         )
     with transaction.atomic():
         item = _lock(item)
+        _refuse_first_keyer(item, assignee)
         now = timezone.now()
         if item.state == State.IN_PROGRESS:
             previous = item.assignee
@@ -945,6 +976,14 @@ def complete_item(
         item = _lock(item)
         if item.state != State.IN_PROGRESS or item.assignee_id != actor.pk:
             raise Conflict("Only the agent holding the item can complete it.", code="not_holder")
+        if engagement.double_key:
+            from backoffice.work import double_key
+
+            keyed = double_key.capture(
+                item=item, engagement=engagement, actor=actor, output=output, note=note
+            )
+            if keyed is not None:
+                return keyed
         to = State.IN_REVIEW if _sampled(item, engagement) else State.DONE
         return _move(item, to, actor=actor, note=note, action="work.item_completed", output=output)
 
@@ -962,6 +1001,7 @@ def review_item(*, item: WorkItem, actor: User, accept: bool, note: str = "") ->
         item = _lock(item)
         if not accept and not note.strip():
             raise DomainError("Say what must be reworked.", fields={"note": ["required"]})
+        _refuse_pending_adjudication(item)
         to = State.DONE if accept else State.REWORK
         return _move(item, to, actor=actor, note=note, action="work.item_reviewed")
 

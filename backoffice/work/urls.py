@@ -11,6 +11,11 @@ urlpatterns = [
     path("t/<slug:tenant>/work/backlog/", views.backlog, name="backlog"),
     path("t/<slug:tenant>/work/qa/", views.qa_queue, name="qa"),
     path("t/<slug:tenant>/work/qa/<int:item_id>/", views.qa_review, name="qa_review"),
+    path(
+        "t/<slug:tenant>/work/qa/<int:item_id>/adjudicate/",
+        views.adjudicate,
+        name="adjudicate",
+    ),
     path("t/<slug:tenant>/work/accuracy/", views.accuracy, name="accuracy"),
     path("t/<slug:tenant>/work/handle-time/", views.handle_time, name="handle_time"),
     path("t/<slug:tenant>/work/items/<int:item_id>/", views.item_detail, name="item"),

@@ -25,9 +25,9 @@ from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
 from backoffice.web.access import date_or_none, tenant_transaction, tenant_view
 from backoffice.web.exports import EXPORT_FORMATS, tabular_response
-from backoffice.work import intake, metrics, qa, selectors, services
+from backoffice.work import double_key, intake, metrics, qa, selectors, services
 from backoffice.work.api import item_out
-from backoffice.work.models import IntakeBatch, State, WorkItem
+from backoffice.work.models import DoubleKey, IntakeBatch, State, WorkItem
 from backoffice.work.schema import FieldErrors, coerce, form_fields
 
 # Work pages read across every client tenant the caller serves.
@@ -161,6 +161,9 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             "can_cancel": item.is_open
             and (access.can(Perm.ROUTE_WORK) or access.can(Perm.SUBMIT_WORK)),
             "can_attach": access.can(Perm.SUBMIT_WORK) or access.can(Perm.PROCESS_WORK),
+            "keyed_first": holder
+            and engagement.double_key
+            and double_key.keyed_first_by(item, access.user),
         },
     )
 
@@ -399,12 +402,19 @@ def qa_queue(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     now = timezone.now()
+    ids = [item.pk for item in page.object_list]
+    mismatched = set(
+        DoubleKey.objects.for_tenants(selectors.work_tenant_ids(access))
+        .filter(item_id__in=ids, status=DoubleKey.Status.MISMATCH)
+        .values_list("item_id", flat=True)
+    )
     return render(
         request,
         "work/qa_queue.html",
         {
             "page": page,
             "rows": [(item, item_out(item, now)) for item in page.object_list],
+            "mismatched": mismatched,
             "engagements": list(selectors.engagements(access)),
             "engagement_id": engagement_id or "",
         },
@@ -465,6 +475,8 @@ def qa_review(request: HttpRequest, item_id: int) -> HttpResponse:
     """The reviewer scores each output field (correct / corrected) and accepts or sends back."""
     access = _access(request)
     item = selectors.get_item(access, item_id)
+    if item.engagement.double_key and double_key.pending_adjudication(item) is not None:
+        return redirect(_url(request, "adjudicate", item_id=item.pk))
     errors: FieldErrors = {}
     post = None
     if request.method == "POST":
@@ -588,3 +600,90 @@ def handle_time(request: HttpRequest) -> HttpResponse:
             "engagements": list(selectors.engagements(access)),
         },
     )
+
+
+@tenant_view(Perm.REVIEW_WORK)
+@_work_pages
+def adjudicate(request: HttpRequest, item_id: int) -> HttpResponse:
+    """A third person settles a double-key mismatch: first key, second key, or another value."""
+    access = _access(request)
+    item = selectors.get_item(access, item_id)
+    dk = double_key.for_item(item)
+    if dk is None:
+        raise NotFound("This item has no double key.")
+    errors: FieldErrors = {}
+    post = request.POST if request.method == "POST" else None
+    if post is not None:
+        try:
+            with transaction.atomic():
+                double_key.adjudicate(
+                    item=item, actor=access.user, values=_adjudication_from_post(item, dk, post)
+                )
+            messages.success(request, f"{item.external_ref}: mismatch settled.")
+            return redirect(_url(request, "qa"))
+        except DomainError as exc:
+            _fail(request, exc)
+            errors = exc.fields
+            dk.refresh_from_db()
+    by_name = {f.name: f for f in form_fields(item.engagement.output_schema)}
+    rows = []
+    for name in dk.mismatched_fields:
+        f = by_name.get(name)
+        rows.append(
+            {
+                "name": name,
+                "label": f.label if f else name,
+                "widget": f.widget if f else "text",
+                "choices": f.choices if f else (),
+                "first": (dk.first_output or {}).get(name),
+                "second": (dk.second_output or {}).get(name),
+                "pick": post.get(f"pick-{name}", "") if post is not None else "",
+                "value": post.get(f"value-{name}", "") if post is not None else "",
+                "errors": errors.get(f"values.{name}", []),
+            }
+        )
+    return render(
+        request,
+        "work/adjudicate.html",
+        {
+            "item": item,
+            "engagement": item.engagement,
+            "dk": dk,
+            "rows": rows,
+            "agreed": {
+                k: v for k, v in (dk.first_output or {}).items() if k not in dk.mismatched_fields
+            },
+            "general_errors": errors.get("values", []),
+            "can_settle": dk.status == DoubleKey.Status.MISMATCH
+            and access.user.pk not in (dk.first_agent_id, dk.second_agent_id),
+            "input_fields": form_fields(item.engagement.input_schema, item.data),
+        },
+    )
+
+
+def _adjudication_from_post(item: WorkItem, dk: DoubleKey, post: Any) -> dict[str, Any]:
+    """Each mismatching field: the first key's value, the second's, or a typed-in one."""
+    values: dict[str, Any] = {}
+    raw: dict[str, Any] = {}
+    errors: FieldErrors = {}
+    for name in dk.mismatched_fields:
+        pick = post.get(f"pick-{name}", "")
+        if pick == "first":
+            values[name] = (dk.first_output or {}).get(name)
+        elif pick == "second":
+            values[name] = (dk.second_output or {}).get(name)
+        elif pick == "other":
+            raw[name] = post.get(f"value-{name}", "")
+            if not str(raw[name]).strip():
+                errors[name] = ["Enter the right value."]
+    typed, bad = coerce(item.engagement.output_schema, raw)
+    for name, messages_ in bad.items():
+        errors.setdefault(name, []).extend(messages_)
+    if errors:
+        raise DomainError(
+            "Some values could not be read.",
+            code="invalid_adjudication",
+            fields={f"values.{k}": v for k, v in errors.items()},
+        )
+    values.update(typed)
+    return values
