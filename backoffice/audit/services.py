@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from backoffice.audit.chain import event_hash, jsonable
@@ -36,6 +37,59 @@ def _lock_head(tenant_id: int) -> AuditChainHead:
     return head
 
 
+def _advance_head_pg(tenant_id: int, n: int) -> tuple[int, str]:
+    """Lock the head and claim `n` sequence numbers in one statement: (last seq, last hash)."""
+    with connection.cursor() as cursor:
+        for _ in range(2):
+            cursor.execute(
+                "UPDATE audit_auditchainhead SET last_seq = last_seq + %s WHERE tenant_id = %s "
+                "RETURNING last_seq - %s, last_hash",
+                [n, tenant_id, n],
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                return row[0], row[1]
+            AuditChainHead.objects.bulk_create(
+                [AuditChainHead(tenant_id=tenant_id)], ignore_conflicts=True
+            )
+    raise RuntimeError(f"audit chain head of tenant {tenant_id} cannot be created")
+
+
+def _insert_events_pg(tenant_id: int, rows: list[AuditEvent]) -> None:
+    """The events and the head's new hash in one statement (the head is already locked)."""
+    values = ", ".join(
+        ["(%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, %s)"] * len(rows)
+    )
+    params: list[Any] = []
+    for ev in rows:
+        params += [
+            ev.tenant_id,
+            ev.seq,
+            ev.at,
+            ev.actor_id,
+            ev.action,
+            ev.object_type,
+            ev.object_id,
+            None if ev.before is None else json.dumps(ev.before),
+            None if ev.after is None else json.dumps(ev.after),
+            ev.request_id,
+            ev.prev_hash,
+            ev.hash,
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH h AS (UPDATE audit_auditchainhead SET last_hash = %s WHERE tenant_id = %s) "
+            "INSERT INTO audit_auditevent (tenant_id, seq, at, actor_id, action, object_type, "
+            "object_id, before, after, request_id, prev_hash, hash) VALUES "
+            f"{values} RETURNING id",
+            [rows[-1].hash, tenant_id, *params],
+        )
+        for ev, (pk,) in zip(rows, cursor.fetchall(), strict=True):
+            ev.pk = pk
+            ev._state.adding = False
+            ev._state.db = connection.alias
+
+
 def record_events(
     *, tenant: Organization | int, actor: User | None, events: Sequence[PendingEvent]
 ) -> list[AuditEvent]:
@@ -47,10 +101,13 @@ def record_events(
     request_id = request_id_var.get()
     # No savepoint: the events belong to the caller's transaction and fail with it.
     with transaction.atomic(savepoint=False):
-        head = _lock_head(tenant_id)
+        if connection.vendor == "postgresql":
+            seq, prev = _advance_head_pg(tenant_id, len(events))
+        else:
+            head = _lock_head(tenant_id)
+            seq, prev = head.last_seq, head.last_hash
         at = timezone.now()
         rows = []
-        seq, prev = head.last_seq, head.last_hash
         for e in events:
             seq += 1
             event = AuditEvent(
@@ -68,8 +125,11 @@ def record_events(
             )
             event.hash = prev = event_hash(event)
             rows.append(event)
-        AuditEvent.objects.bulk_create(rows)
-        AuditChainHead.objects.for_tenant(tenant_id).update(last_seq=seq, last_hash=prev)
+        if connection.vendor == "postgresql":
+            _insert_events_pg(tenant_id, rows)
+        else:
+            AuditEvent.objects.bulk_create(rows)
+            AuditChainHead.objects.for_tenant(tenant_id).update(last_seq=seq, last_hash=prev)
     return rows
 
 

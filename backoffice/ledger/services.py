@@ -466,9 +466,9 @@ def _apply_balances(
         )
 
 
-def _guard_period(tenant: Organization, first: date, last: date | None = None) -> None:
-    """Refuse locked periods in [first, last]; on PostgreSQL hold their rows (FOR SHARE)
-    so that a concurrent lock waits for this posting to commit."""
+def _locked_period(tenant: Organization, first: date, last: date | None = None) -> str | None:
+    """The first locked period in [first, last], if any; on PostgreSQL the periods' rows
+    are held (FOR SHARE) so that a concurrent lock waits for this posting to commit."""
     last = last or first
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -484,13 +484,21 @@ def _guard_period(tenant: Organization, first: date, last: date | None = None) -
             .filter(start__lte=last, end__gte=first)
             .values_list("name", "is_locked")
         )
-    for name, is_locked in rows:
-        if is_locked:
-            raise DomainError(
-                f"Period {name} is locked.",
-                code="period_locked",
-                fields={"date": [f"period {name} is locked"]},
-            )
+    return next((name for name, is_locked in rows if is_locked), None)
+
+
+def _period_locked_error(name: str) -> DomainError:
+    return DomainError(
+        f"Period {name} is locked.",
+        code="period_locked",
+        fields={"date": [f"period {name} is locked"]},
+    )
+
+
+def _guard_period(tenant: Organization, first: date, last: date | None = None) -> None:
+    locked = _locked_period(tenant, first, last)
+    if locked is not None:
+        raise _period_locked_error(locked)
 
 
 # --- posting --------------------------------------------------------------------------
@@ -513,9 +521,16 @@ def post_journal_entry(
     errors = _validate(ctx, entry)
     if errors:
         raise DomainError("The journal entry is not valid.", code="invalid_entry", fields=errors)
+    # A savepoint only where a unique key can lose a race (idempotency key, reversal);
+    # otherwise any failure belongs to the caller's transaction anyway.
     try:
-        with transaction.atomic():
-            return _write_entry(ctx, actor, entry, digest, reverses)
+        with transaction.atomic(savepoint=bool(entry.idempotency_key or reverses)):
+            locked = _locked_period(ctx.tenant, entry.date)
+            if locked is None:
+                return _write_entry(ctx, actor, entry, digest, reverses)
+        # Raised outside the block: without a savepoint an exception leaving it would
+        # doom the caller's transaction.
+        raise _period_locked_error(locked)
     except IntegrityError:
         if entry.idempotency_key:
             found = _existing_for_key(tenant, entry.idempotency_key, digest)
@@ -532,15 +547,15 @@ def _write_entry(
     reverses: JournalEntry | None,
 ) -> JournalEntry:
     tenant = ctx.tenant
-    _guard_period(tenant, entry.date)
-    je = JournalEntry.objects.create(
+    author = actor if actor is not None and actor.is_authenticated else None
+    je = JournalEntry(
         tenant=tenant,
         date=entry.date,
         memo=entry.memo,
         source_ref=entry.source_ref,
         idempotency_key=entry.idempotency_key or None,
         fingerprint=digest,
-        author=actor if actor is not None and actor.is_authenticated else None,
+        author=author,
         posted_at=timezone.now(),
         reverses=reverses,
     )
@@ -564,8 +579,12 @@ def _write_entry(
         )
         deltas[(account_id, currency)] += line.amount
         daily[(account_id, currency, entry.date)] += line.amount
-    JournalLine.objects.bulk_create(lines)
-    _apply_balances(tenant.pk, deltas, daily)
+    if connection.vendor == "postgresql":
+        _insert_entry_pg(je, lines, deltas)
+    else:
+        je.save(force_insert=True)
+        JournalLine.objects.bulk_create(lines)
+        _apply_balances(tenant.pk, deltas, daily)
     record_event(
         tenant=tenant,
         actor=actor,
@@ -580,6 +599,67 @@ def _write_entry(
         },
     )
     return je
+
+
+def _insert_entry_pg(
+    je: JournalEntry, lines: list[JournalLine], deltas: dict[tuple[int, str], int]
+) -> None:
+    """Entry, lines, balance and daily rows in one statement: one round trip per posting.
+
+    The statement triggers on lines and daily rows run at its end and see the entry.
+    """
+    bal = sorted((k, v) for k, v in deltas.items() if v)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH e AS (INSERT INTO ledger_journalentry (tenant_id, date, memo, source_ref, "
+            "idempotency_key, fingerprint, author_id, posted_at, reverses_id) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id), "
+            "l AS (INSERT INTO ledger_journalline (tenant_id, entry_id, line_no, account_id, "
+            "currency, amount, date, memo) SELECT %s, e.id, t.n, t.a, t.c, t.v, %s, t.m "
+            "FROM e, unnest(%s::int[], %s::bigint[], %s::varchar[], %s::bigint[], %s::text[]) "
+            "AS t(n, a, c, v, m)), "
+            "b AS (INSERT INTO ledger_accountbalance (tenant_id, account_id, currency, balance) "
+            "SELECT %s, a, c, v FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[]) "
+            "AS t(a, c, v) ON CONFLICT (tenant_id, account_id, currency) "
+            "DO UPDATE SET balance = ledger_accountbalance.balance + excluded.balance), "
+            "d AS (INSERT INTO ledger_dailybalance (tenant_id, account_id, currency, date, delta) "
+            "SELECT %s, a, c, %s, v FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[]) "
+            "AS t(a, c, v) ON CONFLICT (tenant_id, account_id, currency, date) "
+            "DO UPDATE SET delta = ledger_dailybalance.delta + excluded.delta) "
+            "SELECT id FROM e",
+            [
+                je.tenant_id,
+                je.date,
+                je.memo,
+                je.source_ref,
+                je.idempotency_key,
+                je.fingerprint,
+                je.author_id,
+                je.posted_at,
+                je.reverses_id,
+                je.tenant_id,
+                je.date,
+                [ln.line_no for ln in lines],
+                [ln.account_id for ln in lines],
+                [ln.currency for ln in lines],
+                [ln.amount for ln in lines],
+                [ln.memo for ln in lines],
+                je.tenant_id,
+                [k[0] for k, _ in bal],
+                [k[1] for k, _ in bal],
+                [v for _, v in bal],
+                je.tenant_id,
+                je.date,
+                [k[0] for k, _ in bal],
+                [k[1] for k, _ in bal],
+                [v for _, v in bal],
+            ],
+        )
+        je.pk = cursor.fetchone()[0]
+    je._state.adding = False
+    je._state.db = connection.alias
+    for ln in lines:
+        ln.entry_id = je.pk
 
 
 def reverse_entry(
