@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -164,6 +165,12 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             "keyed_first": holder
             and engagement.double_key
             and double_key.keyed_first_by(item, access.user),
+            # QA findings are the provider's: agents see what to rework, leads and reviewers.
+            "qa_reviews": item.qa_reviews.select_related("agent", "reviewer").prefetch_related(
+                "verdicts"
+            )
+            if any(access.can(p) for p in (Perm.PROCESS_WORK, Perm.REVIEW_WORK, Perm.ROUTE_WORK))
+            else None,
         },
     )
 
@@ -283,12 +290,18 @@ def backlog(request: HttpRequest) -> HttpResponse:
         .order_by("sla_due_at")[:50]
     )
     now = timezone.now()
+    today = timezone.localdate(now, ZoneInfo(access.user.timezone or "UTC"))
+    handled = metrics.handle_time_report(
+        access, period=metrics.period_for(access, today, today)
+    ).by_agent
     return render(
         request,
         "work/backlog.html",
         {
             "rows": selectors.backlog(access),
             "risky": [(i, item_out(i, now)) for i in risky],
+            "handled_today": handled,
+            "today": today,
         },
     )
 

@@ -212,3 +212,23 @@ def test_handle_time_page_and_export(worked_day, web_lead, lead_a, web_a):
     body = c.get("/t/provider/work/handle-time/").content.decode()
     assert "Client A" in body and "Client B" not in body
     assert c.get("/t/client-b/work/handle-time/").status_code == 404
+
+
+def test_backlog_shows_todays_handle_time_per_agent(worked_day, web_lead, lead_a):
+    with clock(18):
+        body = web_lead.get("/t/provider/work/backlog/").content.decode()
+    table = body.split('id="handled-today"')[1].split("</table>")[0]
+    # agent: 6, 10, 15, 30, 45 min → median 15, p90 45, 2.26 items/hour; agent-a: 20 min
+    assert "<td>agent</td>" in table and "15.0" in table and "2.26" in table
+    assert "<td>agent-a</td>" in table and "20.0" in table
+    with clock(18, day=3):
+        body = web_lead.get("/t/provider/work/backlog/").content.decode()
+    assert "No items handled yet today" in body
+    # a lead of client A only: client B's item V is not in agent's figures
+    c = Client()
+    c.force_login(lead_a)
+    with clock(18):
+        body = c.get("/t/provider/work/backlog/").content.decode()
+    table = body.split('id="handled-today"')[1].split("</table>")[0]
+    # client A only: agent's 6, 15, 30, 45 min → median 22.5; 3 handed on in 96 min → 1.88
+    assert "22.5" in table and "1.88" in table and "2.26" not in table

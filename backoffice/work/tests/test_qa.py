@@ -508,3 +508,16 @@ def test_accuracy_page_is_scoped_and_for_leads(scored, web_a, web_reviewer, prov
     assert "Client A" in body and "Client B" not in body
     assert c.get("/t/client-b/work/accuracy/").status_code == 404
     assert WorkItem.objects.for_tenant(client_a).filter(state=State.DONE).count() == 3
+
+
+def test_item_page_shows_qa_findings_to_staff_not_to_the_client(
+    qa_a, agent, reviewer, web_agent, web_a
+):
+    item = key_item(qa_a, "Q1", agent)
+    verdicts = all_correct(vendor=qa.FieldVerdict("corrected", "ACME GmbH"))
+    qa.record_qa_review(item=item, actor=reviewer, verdicts=verdicts, decision="rework")
+    page = web_agent.get(f"/t/provider/work/items/{item.pk}/").content.decode()
+    findings = page.split('id="qa-findings"')[1].split("</div>")[0]
+    assert "3/4 fields correct" in findings and "ACME GmbH" in findings
+    client_page = web_a.get(f"/t/client-a/work/items/{item.pk}/").content.decode()
+    assert client_page.count("qa-findings") == 0 and "ACME GmbH" not in client_page
