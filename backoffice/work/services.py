@@ -31,6 +31,7 @@ from backoffice.work.models import (
     Attachment,
     BusinessCalendar,
     Comment,
+    DoubleKey,
     Engagement,
     EngagementMember,
     IntakeBatch,
@@ -791,9 +792,13 @@ def claim_next_item(
     with transaction.atomic():
         if connection.vendor == "postgresql":
             return _claim_postgres(agent, tenant_ids, engagement_ids, filters)
+        keyed_first = DoubleKey.objects.for_tenants(tenant_ids).filter(
+            status=DoubleKey.Status.AWAITING_SECOND, first_agent=agent
+        )
         item = (
             WorkItem.objects.for_tenants(tenant_ids)
             .filter(engagement_id__in=engagement_ids, state__in=CLAIMABLE_STATES, **filters)
+            .exclude(pk__in=keyed_first.values("item_id"))
             .order_by("-priority", "sla_due_at", "id")
             .first()
         )
@@ -818,12 +823,21 @@ _QUEUE_SQL = {
 }
 _CLAIM_SQL = """
 WITH picked AS (
-    SELECT id, state FROM work_workitem
-    WHERE tenant_id = ANY(%s) AND engagement_id = ANY(%s) AND state IN ('queued', 'rework')
-    {extra}
-    ORDER BY priority DESC, sla_due_at, id
+    SELECT w.id, w.state FROM work_engagement AS e
+    CROSS JOIN LATERAL (
+        SELECT id, state, priority, sla_due_at FROM work_workitem
+        WHERE tenant_id = e.tenant_id AND engagement_id = e.id
+          AND state IN ('queued', 'rework') {extra}
+          AND NOT EXISTS (
+            SELECT 1 FROM work_doublekey AS dk WHERE dk.item_id = work_workitem.id
+            AND dk.status = 'awaiting_second' AND dk.first_agent_id = %s)
+        ORDER BY priority DESC, sla_due_at, id
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED
+    ) AS w
+    WHERE e.tenant_id = ANY(%s) AND e.id = ANY(%s)
+    ORDER BY w.priority DESC, w.sla_due_at, w.id
     LIMIT 1
-    FOR UPDATE SKIP LOCKED
 ), moved AS (
     UPDATE work_workitem AS w
     SET state = 'in_progress', assignee_id = %s, claimed_at = %s, last_activity_at = %s
@@ -841,6 +855,12 @@ def _claim_postgres(
     agent: User, tenant_ids: list[int], engagement_ids: list[int], filters: dict[str, Any]
 ) -> WorkItem | None:
     """One round trip: pick (SKIP LOCKED), move and log the claim; then the audit event.
+
+    The pick reads each eligible engagement's claimable index in order and stops at its
+    first unlocked row (LATERAL … LIMIT 1), then takes the most urgent of those: a few
+    index probes however long the queues, where one ORDER BY over all engagements would
+    sort every queued row on each claim. The other engagements' heads stay locked until
+    this claim commits; concurrent agents skip them for that moment.
 
     Same effect as `_move(item, IN_PROGRESS)`, without the ORM's read-modify-write: the
     transition is legal by construction (only queued and rework rows are picked).
@@ -860,7 +880,8 @@ def _claim_postgres(
         )
     extra = "".join(f" AND {_QUEUE_SQL[k]}" for k in filters)
     now = timezone.now()
-    params = [tenant_ids, engagement_ids, *filters.values(), agent.pk, now, now, agent.pk, now]
+    params = [*filters.values(), agent.pk, tenant_ids, engagement_ids]
+    params += [agent.pk, now, now, agent.pk, now]
     found = list(WorkItem.objects.raw(_CLAIM_SQL.format(extra=extra), params))
     if not found:
         return None
