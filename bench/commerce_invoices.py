@@ -7,8 +7,11 @@ invoices one by one through the commerce service layer.
 Each invoice has 3 stock lines (moving-average valuation, COGS posted) and 2 service
 lines, two tax rates, one customer out of 50. Timed: create_document + issue_document per
 invoice (two transactions each, as the API does them). At the end the receivable balance
-is checked against the sum of invoice totals and stock against the sum of moves.
-PostgreSQL: creates and drops `bo_bench_commerce` on $BENCH_PG. SQLite: a temporary file.
+is checked against the sum of invoice totals, the inventory account against the sum of
+moves, and the quantity-on-hand rows against the moves per product and location. One more
+invoice, untimed, counts the queries of a create + issue.
+PostgreSQL: creates and drops `bo_bench_commerce` ($BENCH_PG_DB) on $BENCH_PG. SQLite: a
+temporary file.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-PG_DB = "bo_bench_commerce"
+PG_DB = os.environ.get("BENCH_PG_DB", "bo_bench_commerce")
 
 
 def _pg_admin(sql: str) -> None:
@@ -66,9 +69,10 @@ def teardown(db: str) -> None:
 def run(args: argparse.Namespace) -> None:
     from django.db import connection, transaction
     from django.db.models import Sum
+    from django.test.utils import CaptureQueriesContext
 
     from backoffice.commerce import services
-    from backoffice.commerce.models import Document, StockMove
+    from backoffice.commerce.models import Document, StockLevel, StockMove
     from backoffice.ledger.models import Account, AccountBalance
     from backoffice.ledger.services import apply_chart_template
     from backoffice.tenancy import services as tenancy
@@ -126,20 +130,32 @@ def run(args: argparse.Namespace) -> None:
             for k in range(3)
         ] + [services.LineSpec(product_id=svc[(n + k) % 5].pk, quantity=1) for k in range(2)]
         specs.append((customers[n % 50].pk, date(2026, 1, 2) + timedelta(days=n % 300), lines))
+
+    def create(party_id: int, day: date, lines: list) -> int:
+        with transaction.atomic():
+            set_rls_bypass()
+            return services.create_document(
+                tenant=t, actor=None, kind="invoice", party_id=party_id, day=day, lines=lines
+            ).pk
+
+    def issue(document_id: int) -> None:
+        with transaction.atomic():
+            set_rls_bypass()
+            services.issue_document(tenant=t, actor=None, document_id=document_id)
+
     latencies = []
     start = time.perf_counter()
     for party_id, day, lines in specs:
         t0 = time.perf_counter()
-        with transaction.atomic():
-            set_rls_bypass()
-            d = services.create_document(
-                tenant=t, actor=None, kind="invoice", party_id=party_id, day=day, lines=lines
-            )
-        with transaction.atomic():
-            set_rls_bypass()
-            services.issue_document(tenant=t, actor=None, document_id=d.pk)
+        issue(create(party_id, day, lines))
         latencies.append(time.perf_counter() - t0)
     elapsed = time.perf_counter() - start
+    with CaptureQueriesContext(connection) as created:
+        document_id = create(*specs[0])
+    with CaptureQueriesContext(connection) as issued:
+        issue(document_id)
+    captured = [q["sql"] for q in [*created.captured_queries, *issued.captured_queries]]
+    others = [q for q in captured if "ledger_" in q or "audit_" in q]
     with transaction.atomic():
         set_rls_bypass()
         gross = Document.objects.for_tenant(t).filter(kind="invoice").aggregate(s=Sum("gross"))["s"]
@@ -151,7 +167,21 @@ def run(args: argparse.Namespace) -> None:
         opening = (
             StockMove.objects.for_tenant(t).filter(kind="adjustment").aggregate(s=Sum("value"))["s"]
         )
-    ok = gross == ar_balance and inv_balance == moves_value - opening
+        by_place = {
+            (r["product_id"], r["location_id"]): r["q"]
+            for r in StockMove.objects.for_tenant(t)
+            .values("product_id", "location_id")
+            .annotate(q=Sum("quantity"))
+            .order_by()
+        }
+        levels = {
+            (p, loc): q
+            for p, loc, q in StockLevel.objects.for_tenant(t).values_list(
+                "product_id", "location_id", "quantity"
+            )
+        }
+    levels_ok = levels == by_place
+    ok = gross == ar_balance and inv_balance == moves_value - opening and levels_ok
     lat = sorted(latencies)
     print(f"machine: {platform.node()} {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"database: {connection.vendor}")
@@ -162,9 +192,13 @@ def run(args: argparse.Namespace) -> None:
         f"p99 {lat[int(len(lat) * 0.99) - 1] * 1000:.1f} ms"
     )
     print(
+        f"queries per invoice: {len(captured)} (create {len(created.captured_queries)}, "
+        f"issue {len(issued.captured_queries)}, with BEGIN/COMMIT; ledger and audit {len(others)})"
+    )
+    print(
         f"check: receivable {ar_balance} == invoice totals {gross}; inventory account "
-        f"{inv_balance} == stock moves (less opening) {moves_value - opening}: "
-        f"{'OK' if ok else 'MISMATCH'}"
+        f"{inv_balance} == stock moves (less opening) {moves_value - opening}; on-hand rows "
+        f"== moves per product and location: {levels_ok}: {'OK' if ok else 'MISMATCH'}"
     )
 
 

@@ -440,6 +440,28 @@ class ProductValuation(TenantOwned):
         ]
 
 
+class StockLevel(TenantOwned):
+    """Quantity on hand of a product at one location: the running sum of its moves there.
+
+    Written in the same transaction as each move, under the product's row lock, so the stock
+    check before a delivery reads one row instead of summing the location's history. Always
+    equal to the sum of `StockMove.quantity` per product and location (the tests check it).
+    It may go below zero only where the tenant allows negative stock, so the database checks
+    the key, not the sign.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    quantity = models.DecimalField(max_digits=18, decimal_places=3, default=Decimal(0))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "product", "location"], name="commerce_stock_level_unique"
+            )
+        ]
+
+
 class PaymentDirection(models.TextChoices):
     RECEIVED = "in", "Received"
     MADE = "out", "Made"

@@ -17,6 +17,7 @@ from backoffice.commerce.models import (
     Party,
     Payment,
     Product,
+    StockLevel,
     StockMove,
     TaxRate,
 )
@@ -213,7 +214,9 @@ def stock_on_hand(
 
 
 def on_hand(tenant: Organization | int, product_id: int, location_id: int | None = None) -> Decimal:
-    qs = StockMove.objects.for_tenant(tenant).filter(product_id=product_id)
+    """Quantity on hand now (at one location or all): the product's stock-level rows, which
+    the stock services keep equal to the sums of the moves."""
+    qs = StockLevel.objects.for_tenant(tenant).filter(product_id=product_id)
     if location_id is not None:
         qs = qs.filter(location_id=location_id)
     return qs.aggregate(q=Sum("quantity"))["q"] or Decimal(0)

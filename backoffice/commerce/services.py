@@ -6,6 +6,7 @@ documents by id, then products by id (stock valuation), then the ledger's own or
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from stdnum import get_cc_module
@@ -45,13 +46,14 @@ from backoffice.commerce.models import (
     ProductPurchaseTax,
     ProductSalesTax,
     ProductValuation,
+    StockLevel,
     StockMove,
     TaxRate,
     TaxRounding,
     ValuationMethod,
     Warehouse,
 )
-from backoffice.commerce.tax import LineInput, compute, round_half_up
+from backoffice.commerce.tax import DocumentTotals, LineInput, compute, round_half_up
 from backoffice.core.errors import Conflict, DomainError, NotFound
 from backoffice.tenancy.models import Organization, User
 
@@ -387,8 +389,16 @@ def create_tax_rate(
     return tax
 
 
-def _tax_rates(tenant: Organization, codes: Sequence[str], field_name: str) -> list[TaxRate]:
-    found = {t.code: t for t in TaxRate.objects.for_tenant(tenant).filter(code__in=list(codes))}
+def _tax_rates(
+    tenant: Organization,
+    codes: Sequence[str],
+    field_name: str,
+    found: Mapping[str, TaxRate] | None = None,
+) -> list[TaxRate]:
+    """The active rates with these codes, in order; `found` is the tenant's rates by code if
+    the caller read them already."""
+    if found is None:
+        found = {t.code: t for t in TaxRate.objects.for_tenant(tenant).filter(code__in=codes)}
     missing = [c for c in codes if c not in found or not found[c].is_active]
     if missing:
         raise DomainError(
@@ -518,51 +528,59 @@ def next_number(tenant: Organization, series: str, year: int) -> str:
     """The next gapless number of a series and year.
 
     Call inside the posting transaction: the counter row stays locked until commit, so a
-    rollback gives the number back and two postings never share one.
+    rollback gives the number back and two postings never share one. One statement
+    (UPDATE ... RETURNING, PostgreSQL and SQLite >= 3.35) once the counter exists.
     """
-    qs = DocumentCounter.objects.for_tenant(tenant).select_for_update()
-    counter = qs.filter(series=series, year=year).first()
-    if counter is None:
-        try:
-            with transaction.atomic():
-                DocumentCounter.objects.create(tenant=tenant, series=series, year=year, last=0)
-        except IntegrityError:
-            pass
-        counter = qs.filter(series=series, year=year).get()
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{series}-{year}-{counter.last:05d}"
+    sql = (
+        f"UPDATE {DocumentCounter._meta.db_table} SET last = last + 1 "
+        "WHERE tenant_id = %s AND series = %s AND year = %s RETURNING last"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [tenant.pk, series, year])
+        row = cursor.fetchone()
+        if row is None:
+            try:
+                with transaction.atomic():
+                    DocumentCounter.objects.create(tenant=tenant, series=series, year=year, last=1)
+                row = (1,)
+            except IntegrityError:
+                # Another transaction created it first: wait for its lock and count on.
+                cursor.execute(sql, [tenant.pk, series, year])
+                row = cursor.fetchone()
+    assert row is not None
+    return f"{series}-{year}-{int(row[0]):05d}"
 
 
 # --- stock -----------------------------------------------------------------------------------
 
 
-def _on_hand(tenant: Organization, product: Product, location: Location | None = None) -> Decimal:
-    qs = StockMove.objects.for_tenant(tenant).filter(product=product)
-    if location is not None:
-        qs = qs.filter(location=location)
-    return qs.aggregate(q=Sum("quantity"))["q"] or Decimal(0)
+@dataclass
+class _MoveSpec:
+    """One stock move to write. `value` is given for incoming stock; outgoing stock is valued
+    when it is written (by the tenant's method)."""
 
-
-def _running(tenant: Organization, product: Product) -> ProductValuation:
-    """The product's running quantity/value row (call under the product's row lock)."""
-    found = ProductValuation.objects.for_tenant(tenant).filter(product=product).first()
-    if found is None:
-        found = ProductValuation.objects.create(tenant=tenant, product=product)
-    return found
+    product: Product
+    location: Location
+    kind: str
+    day: date
+    quantity: Decimal
+    value: int | None = None
+    document: Document | None = None
+    line: DocumentLine | None = None
+    group: str = ""
+    memo: str = ""
 
 
 def _outgoing_value(
-    tenant: Organization,
     product: Product,
     quantity: Decimal,
     cfg: CommerceSettings,
     running: ProductValuation,
+    layers: list[tuple[date, int, Decimal, int]],
 ) -> int:
     """Value (functional minor units, positive) of `quantity` leaving stock now."""
     if cfg.valuation == ValuationMethod.FIFO:
-        moves = StockMove.objects.for_tenant(tenant).filter(product=product)
-        return _fifo_value(moves, quantity, product)
+        return _fifo_value([(q, v) for _, _, q, v in layers], quantity, product)
     # Moving average from the running row: constant cost, however long the history.
     qty, value = running.quantity, running.value
     if qty <= 0:
@@ -573,9 +591,9 @@ def _outgoing_value(
     return round_half_up(quantity * Decimal(value) / qty)
 
 
-def _fifo_value(moves: Any, quantity: Decimal, product: Product) -> int:
-    """FIFO: consume incoming layers in date order, skipping what went out before."""
-    rows = list(moves.order_by("date", "id").values_list("quantity", "value"))
+def _fifo_value(rows: list[tuple[Decimal, int]], quantity: Decimal, product: Product) -> int:
+    """FIFO: consume incoming layers (`rows` are all moves in date order), skipping what went
+    out before."""
     consumed = -sum((q for q, _ in rows if q < 0), Decimal(0))
     need, total = quantity, Decimal(0)
     for q, v in rows:
@@ -597,8 +615,130 @@ def _fifo_value(moves: Any, quantity: Decimal, product: Product) -> int:
     return round_half_up(total)
 
 
-def _lock_product(tenant: Organization, product_id: int) -> Product:
-    return Product.objects.for_tenant(tenant).select_for_update().get(pk=product_id)
+def _lock_products(tenant: Organization, ids: Sequence[int]) -> None:
+    """Row locks on the products, in id order (the lock order of every path)."""
+    if ids:
+        list(
+            Product.objects.for_tenant(tenant)
+            .select_for_update()
+            .filter(pk__in=sorted(set(ids)))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+
+def _write_moves(
+    tenant: Organization,
+    specs: Sequence[_MoveSpec],
+    *,
+    cfg: CommerceSettings | None = None,
+    locked: bool = False,
+) -> list[StockMove]:
+    """Write the moves in order, with the running rows they change, in a few statements.
+
+    Under the products' row locks: one read of their running valuation rows, one of their
+    stock levels at the locations involved (FIFO: one read of their moves), then one insert
+    of the moves and one write each of the running rows and stock levels. Each move is
+    checked and valued against the rows as the moves before it in `specs` left them.
+    """
+    for spec in specs:
+        if spec.product.kind != ProductKind.STOCK:
+            raise DomainError(
+                f"{spec.product.sku} is a service; services have no stock.",
+                fields={"product_id": ["not a stock item"]},
+            )
+        if spec.quantity == 0:
+            raise DomainError("A stock move needs a quantity.", fields={"quantity": ["not zero"]})
+    if not specs:
+        return []
+    cfg = cfg or get_settings(tenant)
+    ids = sorted({spec.product.pk for spec in specs})
+    if not locked:
+        _lock_products(tenant, ids)
+    running = {
+        r.product_id: r
+        for r in ProductValuation.objects.for_tenant(tenant).filter(product_id__in=ids)
+    }
+    new_running = [
+        ProductValuation(tenant=tenant, product_id=pid) for pid in ids if pid not in running
+    ]
+    running.update({r.product_id: r for r in new_running})
+    location_ids = {spec.location.pk for spec in specs}
+    levels = {
+        (lv.product_id, lv.location_id): lv
+        for lv in StockLevel.objects.for_tenant(tenant).filter(
+            product_id__in=ids, location_id__in=location_ids
+        )
+    }
+    new_levels: list[StockLevel] = []
+    for spec in specs:
+        key = (spec.product.pk, spec.location.pk)
+        if key not in levels:
+            levels[key] = StockLevel(tenant=tenant, product_id=key[0], location_id=key[1])
+            new_levels.append(levels[key])
+    layers: dict[int, list[tuple[date, int, Decimal, int]]] = defaultdict(list)
+    fifo = cfg.valuation == ValuationMethod.FIFO
+    if fifo and any(spec.quantity < 0 for spec in specs):
+        for pid, day, pk, q, v in (
+            StockMove.objects.for_tenant(tenant)
+            .filter(product_id__in=ids)
+            .order_by("date", "id")
+            .values_list("product_id", "date", "id", "quantity", "value")
+        ):
+            layers[pid].append((day, pk, q, v))
+    moves: list[StockMove] = []
+    for n, spec in enumerate(specs):
+        product, quantity, value = spec.product, spec.quantity, spec.value
+        row, level = running[product.pk], levels[(product.pk, spec.location.pk)]
+        if quantity < 0:
+            if not cfg.allow_negative_stock and level.quantity + quantity < 0:
+                on_hand = level.quantity
+                raise DomainError(
+                    f"Only {on_hand.normalize():f} {product.unit} of {product.sku} at "
+                    f"{spec.location}; cannot take {(-quantity).normalize():f}.",
+                    code="insufficient_stock",
+                    fields={"quantity": [f"{on_hand.normalize():f} on hand"]},
+                )
+            value = -_outgoing_value(product, -quantity, cfg, row, layers[product.pk])
+        elif value is None:
+            value = round_half_up(quantity * product.cost)
+        row.quantity += quantity
+        row.value += value
+        level.quantity += quantity
+        if fifo:
+            # Not written yet: after every stored move (larger ids), in date order.
+            bisect.insort(layers[product.pk], (spec.day, _PENDING + n, quantity, value))
+        moves.append(
+            StockMove(
+                tenant=tenant,
+                product=product,
+                location=spec.location,
+                kind=spec.kind,
+                date=spec.day,
+                quantity=quantity,
+                unit_cost=abs((Decimal(value) / quantity).quantize(Decimal("0.000001"))),
+                value=value,
+                document=spec.document,
+                line=spec.line,
+                group=spec.group,
+                memo=spec.memo,
+            )
+        )
+    StockMove.objects.bulk_create(moves)
+    _bulk_update(tenant, [r for r in running.values() if r.pk is not None], ["quantity", "value"])
+    ProductValuation.objects.bulk_create(new_running)
+    _bulk_update(tenant, [lv for lv in levels.values() if lv.pk is not None], ["quantity"])
+    StockLevel.objects.bulk_create(new_levels)
+    return moves
+
+
+_PENDING = 2**62  # sorts a move being written after every stored move of the same date
+
+
+def _bulk_update(tenant: Organization, rows: Sequence[Any], fields: list[str]) -> None:
+    """One UPDATE for all the rows (of one tenant-owned model)."""
+    if rows:
+        type(rows[0]).objects.for_tenant(tenant).bulk_update(rows, fields)
 
 
 def _move(
@@ -610,56 +750,22 @@ def _move(
     day: date,
     quantity: Decimal,
     value: int | None = None,
-    document: Document | None = None,
-    line: DocumentLine | None = None,
     group: str = "",
     memo: str = "",
-    cfg: CommerceSettings | None = None,
     locked: bool = False,
 ) -> StockMove:
-    """Write one move. `value` is given for incoming stock; outgoing stock is valued here."""
-    if product.kind != ProductKind.STOCK:
-        raise DomainError(
-            f"{product.sku} is a service; services have no stock.",
-            fields={"product_id": ["not a stock item"]},
-        )
-    if quantity == 0:
-        raise DomainError("A stock move needs a quantity.", fields={"quantity": ["not zero"]})
-    cfg = cfg or get_settings(tenant)
-    if not locked:
-        _lock_product(tenant, product.pk)
-    running = _running(tenant, product)
-    if quantity < 0:
-        if not cfg.allow_negative_stock:
-            on_hand = _on_hand(tenant, product, location)
-            if on_hand + quantity < 0:
-                raise DomainError(
-                    f"Only {on_hand.normalize():f} {product.unit} of {product.sku} at "
-                    f"{location}; cannot take {(-quantity).normalize():f}.",
-                    code="insufficient_stock",
-                    fields={"quantity": [f"{on_hand.normalize():f} on hand"]},
-                )
-        value = -_outgoing_value(tenant, product, -quantity, cfg, running)
-    elif value is None:
-        value = round_half_up(quantity * product.cost)
-    unit_cost = (Decimal(value) / quantity).quantize(Decimal("0.000001"))
-    running.quantity += quantity
-    running.value += value
-    running.save(update_fields=["quantity", "value"])
-    return StockMove.objects.create(
-        tenant=tenant,
+    """Write one move (see `_write_moves`)."""
+    spec = _MoveSpec(
         product=product,
         location=location,
         kind=kind,
-        date=day,
+        day=day,
         quantity=quantity,
-        unit_cost=abs(unit_cost),
         value=value,
-        document=document,
-        line=line,
         group=group,
         memo=memo,
     )
+    return _write_moves(tenant, [spec], locked=locked)[0]
 
 
 def _product(tenant: Organization, product_id: int, field_name: str = "product_id") -> Product:
@@ -763,6 +869,7 @@ def transfer_stock(
             quantity=q,
             value=-out.value,
             group=group,
+            locked=True,
         )
         record_event(
             tenant=tenant,
@@ -830,6 +937,12 @@ def _prepare_lines(
         .filter(pk__in=ids)
         .prefetch_related("sales_taxes" if sales else "purchase_taxes")
     }
+    codes = {c for spec in specs if spec.tax_codes is not None for c in spec.tax_codes}
+    rates = (
+        {t.code: t for t in TaxRate.objects.for_tenant(tenant).filter(code__in=codes)}
+        if codes
+        else {}
+    )
     for i, spec in enumerate(specs):
         where = f"lines[{i}]."
         try:
@@ -863,7 +976,7 @@ def _prepare_lines(
             continue
         if spec.tax_codes is not None:
             try:
-                taxes = _tax_rates(tenant, list(spec.tax_codes), f"{where}tax_codes")
+                taxes = _tax_rates(tenant, list(spec.tax_codes), f"{where}tax_codes", rates)
             except DomainError as exc:
                 errors.update(exc.fields)
                 continue
@@ -886,39 +999,45 @@ def _prepare_lines(
     return out
 
 
-def _write_lines(tenant: Organization, doc: Document, lines: list[_PreparedLine]) -> None:
+def _totals(doc: Document, lines: list[_PreparedLine]) -> DocumentTotals:
+    """The lines' and document's totals (pure); sets the document's net, tax and gross."""
     totals = compute(
         [LineInput(ln.quantity, ln.unit_price, [(t.pk, t.rate) for t in ln.taxes]) for ln in lines],
         prices_include_tax=doc.prices_include_tax,
         per_document=doc.tax_rounding == TaxRounding.DOCUMENT,
     )
-    rows = []
-    for n, (ln, lt) in enumerate(zip(lines, totals.lines, strict=True), start=1):
-        rows.append(
-            DocumentLine(
-                tenant=tenant,
-                document=doc,
-                line_no=n,
-                product=ln.product,
-                description=ln.description[:300],
-                quantity=ln.quantity,
-                unit_price=ln.unit_price,
-                net=lt.net,
-                tax=lt.tax,
-                gross=lt.gross,
-                source_line_id=ln.source_line_id,
-            )
+    doc.net, doc.tax, doc.gross = totals.net, totals.tax, totals.gross
+    return totals
+
+
+def _write_lines(
+    tenant: Organization, doc: Document, lines: list[_PreparedLine], totals: DocumentTotals
+) -> None:
+    """Insert the lines and their taxes: two statements (the inserts return the ids)."""
+    rows = [
+        DocumentLine(
+            tenant=tenant,
+            document=doc,
+            line_no=n,
+            product=ln.product,
+            description=ln.description[:300],
+            quantity=ln.quantity,
+            unit_price=ln.unit_price,
+            net=lt.net,
+            tax=lt.tax,
+            gross=lt.gross,
+            source_line_id=ln.source_line_id,
         )
+        for n, (ln, lt) in enumerate(zip(lines, totals.lines, strict=True), start=1)
+    ]
     DocumentLine.objects.bulk_create(rows)
-    saved = list(DocumentLine.objects.for_tenant(tenant).filter(document=doc).order_by("line_no"))
     LineTax.objects.bulk_create(
         [
             LineTax(tenant=tenant, line=row, tax_rate_id=tid, amount=amount)
-            for row, lt in zip(saved, totals.lines, strict=True)
+            for row, lt in zip(rows, totals.lines, strict=True)
             for tid, amount in lt.taxes.items()
         ]
     )
-    doc.net, doc.tax, doc.gross = totals.net, totals.tax, totals.gross
 
 
 def _rate(tenant: Organization, currency: str, day: date, rate: Decimal | str | None) -> Decimal:
@@ -1011,9 +1130,9 @@ def create_document(
         )
         if kind == DocKind.CREDIT_NOTE and source is not None:
             doc.rate = source.rate
+        totals = _totals(doc, prepared)
         doc.save()
-        _write_lines(tenant, doc, prepared)
-        doc.save(update_fields=["net", "tax", "gross"])
+        _write_lines(tenant, doc, prepared, totals)
         record_event(
             tenant=tenant,
             actor=actor,
@@ -1050,8 +1169,12 @@ def _moves_stock(kind: str) -> bool:
     }
 
 
-def _locked_document(tenant: Organization, document_id: int) -> Document:
-    doc = Document.objects.for_tenant(tenant).select_for_update().filter(pk=document_id).first()
+def _locked_document(
+    tenant: Organization, document_id: int, *, related: Sequence[str] = ()
+) -> Document:
+    """The document under its row lock (only its own row; `related` rows are read with it)."""
+    qs = Document.objects.for_tenant(tenant).select_for_update(of=("self",))
+    doc = (qs.select_related(*related) if related else qs).filter(pk=document_id).first()
     if doc is None:
         raise NotFound("No such document.")
     return doc
@@ -1092,7 +1215,7 @@ def update_document(
             prepared = _prepare_lines(tenant, doc.kind, doc.currency, lines)
             LineTax.objects.for_tenant(tenant).filter(line__document=doc).delete()
             DocumentLine.objects.for_tenant(tenant).filter(document=doc).delete()
-            _write_lines(tenant, doc, prepared)
+            _write_lines(tenant, doc, prepared, _totals(doc, prepared))
         doc.save()
         record_event(
             tenant=tenant,
@@ -1149,7 +1272,9 @@ def create_from(
     remaining = _remaining(tenant, source, kind)
     specs = []
     stock_only = kind in (DocKind.DELIVERY, DocKind.GOODS_RECEIPT)
-    for line in source.lines.select_related("product").order_by("line_no"):
+    for line in (
+        source.lines.select_related("product").prefetch_related("taxes").order_by("line_no")
+    ):
         if stock_only and (line.product is None or not line.product.is_stock):
             continue
         left = remaining[line.pk]
@@ -1217,12 +1342,12 @@ def issue_document(*, tenant: Organization, actor: User | None, document_id: int
         if peek is None:
             raise NotFound("No such document.")
         number = next_number(tenant, peek.series, peek.date.year)
-        doc = _locked_document(tenant, document_id)
+        doc = _locked_document(tenant, document_id, related=("party", "location__warehouse"))
         _refuse_if_issued(doc)
         lines = list(doc.lines.select_related("product", "source_line").order_by("line_no"))
         if doc.source_id is not None:
             _check_not_over_source(tenant, doc, lines)
-        _issue_stock(tenant, doc, lines)
+        _issue_stock(tenant, doc, lines, get_settings(tenant))
         doc.number = number
         doc.status = DocStatus.ISSUED
         doc.issued_at = timezone.now()
@@ -1274,7 +1399,9 @@ def _f(tenant: Organization, doc: Document, amount: int) -> int:
     )
 
 
-def _issue_stock(tenant: Organization, doc: Document, lines: list[DocumentLine]) -> None:
+def _issue_stock(
+    tenant: Organization, doc: Document, lines: list[DocumentLine], cfg: CommerceSettings
+) -> None:
     """Move stock for the document's stock lines and remember each line's stock value."""
     if not _moves_stock(doc.kind):
         return
@@ -1283,12 +1410,9 @@ def _issue_stock(tenant: Organization, doc: Document, lines: list[DocumentLine])
         (ln for ln in lines if ln.product is not None and ln.product.is_stock),
         key=lambda ln: ln.product_id or 0,
     )
-    cfg = get_settings(tenant)
-    ids = sorted({ln.product_id for ln in stock_lines if ln.product_id is not None})
-    if ids:
-        list(
-            Product.objects.for_tenant(tenant).select_for_update().filter(pk__in=ids).order_by("pk")
-        )
+    _lock_products(tenant, [ln.product_id for ln in stock_lines if ln.product_id is not None])
+    specs: list[_MoveSpec] = []
+    valued: list[DocumentLine] = []
     for line in stock_lines:
         product = line.product
         assert product is not None
@@ -1298,57 +1422,34 @@ def _issue_stock(tenant: Organization, doc: Document, lines: list[DocumentLine])
             if moved is not None:
                 # Moved already by a delivery / goods receipt: take its value pro rata.
                 line.cost_value = moved
-                line.save(update_fields=["cost_value"])
+                valued.append(line)
                 continue
-        if doc.kind in (DocKind.DELIVERY, DocKind.INVOICE):
-            move = _move(
-                tenant=tenant,
-                product=product,
-                location=loc,
-                kind=MoveKind.DELIVERY,
-                day=doc.date,
-                quantity=-line.quantity,
-                document=doc,
-                line=line,
-                cfg=cfg,
-                locked=True,
-            )
-            line.cost_value = -move.value
-        elif doc.kind in (DocKind.GOODS_RECEIPT, DocKind.BILL):
-            value = _f(tenant, doc, line.net)
-            _move(
-                tenant=tenant,
-                product=product,
-                location=loc,
-                kind=MoveKind.RECEIPT,
-                day=doc.date,
-                quantity=line.quantity,
-                value=value,
-                document=doc,
-                line=line,
-                cfg=cfg,
-                locked=True,
-            )
-            line.cost_value = value
+        spec = _MoveSpec(
+            product=product,
+            location=loc,
+            kind=MoveKind.DELIVERY,
+            day=doc.date,
+            quantity=-line.quantity,
+            document=doc,
+            line=line,
+        )
+        if doc.kind in (DocKind.GOODS_RECEIPT, DocKind.BILL):
+            spec.kind, spec.quantity = MoveKind.RECEIPT, line.quantity
+            spec.value = line.cost_value = _f(tenant, doc, line.net)
         elif doc.kind == DocKind.CREDIT_NOTE:
             if src is None or src.cost_value is None:
                 continue
-            value = round_half_up(Decimal(src.cost_value) * line.quantity / src.quantity)
-            _move(
-                tenant=tenant,
-                product=product,
-                location=loc,
-                kind=MoveKind.RETURN,
-                day=doc.date,
-                quantity=line.quantity,
-                value=value,
-                document=doc,
-                line=line,
-                cfg=cfg,
-                locked=True,
+            spec.kind, spec.quantity = MoveKind.RETURN, line.quantity
+            spec.value = line.cost_value = round_half_up(
+                Decimal(src.cost_value) * line.quantity / src.quantity
             )
-            line.cost_value = value
-        line.save(update_fields=["cost_value"])
+        specs.append(spec)
+        valued.append(line)
+    for move in _write_moves(tenant, specs, cfg=cfg, locked=True):
+        if move.kind == MoveKind.DELIVERY:
+            assert move.line is not None
+            move.line.cost_value = -move.value
+    _bulk_update(tenant, valued, ["cost_value"])
 
 
 def _moved_value(tenant: Organization, src: DocumentLine, quantity: Decimal) -> int | None:

@@ -163,7 +163,28 @@ def _running_equals_moves(tenant) -> dict[str, tuple[Decimal, int]]:
         for r in ProductValuation.objects.for_tenant(tenant).select_related("product")
     }
     assert running == sums
+    _levels_equal_moves(tenant)
     return running
+
+
+def _levels_equal_moves(tenant) -> dict[tuple[str, str], Decimal]:
+    """The quantity-on-hand rows equal the moves summed per product and location."""
+    from django.db.models import Sum
+
+    from backoffice.commerce.models import StockLevel, StockMove
+
+    sums = {
+        (r["product__sku"], r["location__code"]): r["q"]
+        for r in StockMove.objects.for_tenant(tenant)
+        .values("product__sku", "location__code")
+        .annotate(q=Sum("quantity"))
+    }
+    levels = {
+        (r.product.sku, r.location.code): r.quantity
+        for r in StockLevel.objects.for_tenant(tenant).select_related("product", "location")
+    }
+    assert levels == sums
+    return levels
 
 
 @pytest.mark.django_db
@@ -210,8 +231,9 @@ def test_running_valuation_row_equals_the_moves_after_every_kind_of_move(books, 
     services.adjust_stock(
         tenant=books, actor=None, product_id=w.pk, quantity=-2, day=date(2026, 1, 7)
     )
-    # then: 13 left; the running row equals the sums of the moves
+    # then: 13 left (4 on the shelf); the running row and the levels equal the sums of the moves
     running = _running_equals_moves(books)
+    assert _levels_equal_moves(books) == {("W", "STOCK"): Decimal(9), ("W", "SHELF"): Decimal(4)}
     expected = {
         # average: 6 x 11.50 = 69.00 out, 1 back at 11.50, 2 x 11.50 out: 230 - 69 + 11.5 - 23
         "average": 14950,
@@ -267,3 +289,38 @@ def test_migration_0006_fills_the_running_rows_from_the_moves(books, books_b):
     # then: each tenant's row is the sum of its moves
     assert _running_equals_moves(books) == {"W": (Decimal(2), 1400)}
     assert _running_equals_moves(books_b) == {"W": (Decimal(4), 2800)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0007_fills_the_stock_levels_from_the_moves(books, books_b):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    # given: moves at two locations in one tenant, one location in the other
+    main = services.default_location(books)
+    shelf = services.create_location(tenant=books, actor=None, warehouse_code="MAIN", code="SHELF")
+    for t, qty in ((books, 3), (books_b, 5)):
+        w = stock_item(t, "W", cost=700)
+        services.adjust_stock(tenant=t, actor=None, product_id=w.pk, quantity=qty)
+        services.adjust_stock(tenant=t, actor=None, product_id=w.pk, quantity=-1)
+        if t == books:
+            services.transfer_stock(
+                tenant=t,
+                actor=None,
+                product_id=w.pk,
+                quantity=1,
+                from_location_id=main.pk,
+                to_location_id=shelf.pk,
+            )
+    try:
+        # when: the schema goes back before 0007 (the rows are dropped) and forward again
+        executor = MigrationExecutor(connection)
+        executor.migrate([("commerce", "0006_product_valuation")])
+        executor = MigrationExecutor(connection)
+        executor.migrate([("commerce", "0007_stock_level")])
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    # then: each tenant's rows are the sums of its moves per location
+    assert _levels_equal_moves(books) == {("W", "STOCK"): Decimal(1), ("W", "SHELF"): Decimal(1)}
+    assert _levels_equal_moves(books_b) == {("W", "STOCK"): Decimal(4)}
