@@ -37,6 +37,7 @@ from backoffice.work.models import (
 )
 
 router = Router(tags=["work"])
+MAX_ID = 2**63 - 1  # the largest id a database column holds; bigger query ids are a 422
 
 
 def _access(request: HttpRequest) -> TenantAccess:
@@ -531,10 +532,25 @@ class ItemPageOut(Schema):
     pages: int
 
 
+def _item_page(qs: Any, page: int, page_size: int) -> dict[str, Any]:
+    """One page of items; a page past the end is empty (never an offset the database
+    cannot hold: page numbers are unbounded)."""
+    count = qs.count()
+    start = (page - 1) * page_size
+    now = timezone.now()
+    rows = qs[start : start + page_size] if start < count else []
+    return {
+        "items": [item_out(i, now) for i in rows],
+        "count": count,
+        "page": page,
+        "pages": max(1, -(-count // page_size)),
+    }
+
+
 @router.get("/items", response=ItemPageOut)
 def list_items(
     request: HttpRequest,
-    engagement_id: int | None = None,
+    engagement_id: int | None = Query(None, ge=1, le=MAX_ID),
     state: str | None = None,
     external_ref: str | None = None,
     assignee: str | None = None,
@@ -558,15 +574,7 @@ def list_items(
             breached=breached,
             open=open,
         ).select_related("engagement__calendar", "engagement__tenant")
-        count = qs.count()
-        start = (page - 1) * page_size
-        now = timezone.now()
-        return {
-            "items": [item_out(i, now) for i in qs[start : start + page_size]],
-            "count": count,
-            "page": page,
-            "pages": max(1, -(-count // page_size)),
-        }
+        return _item_page(qs, page, page_size)
 
 
 @router.get("/items/{item_id}", response=ItemDetailOut)
@@ -828,7 +836,7 @@ def qa_review_out(review: QaReview) -> dict[str, Any]:
 @router.get("/qa/items", response=ItemPageOut)
 def qa_items(
     request: HttpRequest,
-    engagement_id: int | None = None,
+    engagement_id: int | None = Query(None, ge=1, le=MAX_ID),
     page: int = Query(1, ge=1),
     page_size: int = Query(50, ge=1, le=500),
 ) -> dict:
@@ -839,15 +847,7 @@ def qa_items(
             .select_related("engagement__calendar", "engagement__tenant")
             .order_by("sla_due_at", "id")
         )
-        count = qs.count()
-        start = (page - 1) * page_size
-        now = timezone.now()
-        return {
-            "items": [item_out(i, now) for i in qs[start : start + page_size]],
-            "count": count,
-            "page": page,
-            "pages": max(1, -(-count // page_size)),
-        }
+        return _item_page(qs, page, page_size)
 
 
 @router.post("/items/{item_id}/qa-reviews", response={201: QaReviewOut})
@@ -888,7 +888,7 @@ def qa_accuracy(
     request: HttpRequest,
     start: date | None = None,
     end: date | None = None,
-    engagement_id: int | None = None,
+    engagement_id: int | None = Query(None, ge=1, le=MAX_ID),
     agent: str | None = None,
 ) -> dict:
     """Field accuracy per agent and engagement over a period of local dates (both included)."""
@@ -935,7 +935,7 @@ def handle_time(
     request: HttpRequest,
     start: date | None = None,
     end: date | None = None,
-    engagement_id: int | None = None,
+    engagement_id: int | None = Query(None, ge=1, le=MAX_ID),
     agent: str | None = None,
 ) -> dict:
     """Time agents held items in progress (from the items' events) per agent and engagement:

@@ -45,6 +45,13 @@ def _url(request: HttpRequest, name: str, **kwargs: Any) -> str:
     return reverse(f"work:{name}", kwargs={"tenant": _access(request).tenant.slug, **kwargs})
 
 
+def _id_or_none(value: str | None) -> int | None:
+    """A filter's id from the query string; anything else (or beyond 64 bits) is no filter."""
+    if value and value.isdigit() and int(value) < 2**63:
+        return int(value)
+    return None
+
+
 def _fail(request: HttpRequest, exc: DomainError) -> None:
     detail = ""
     if exc.fields:
@@ -89,7 +96,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state") or None
     if state not in (None, *State.values):
         state = None
-    engagement_id = request.GET.get("engagement") or None
+    engagement_id = _id_or_none(request.GET.get("engagement"))
     qs = selectors.items(access, state=state, engagement_id=engagement_id)
     if request.GET.get("risk") == "1":
         qs = qs.filter(at_risk=True)
@@ -105,7 +112,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
             "states": State.choices,
             "state": state or "",
             "engagements": list(selectors.engagements(access)),
-            "engagement_id": engagement_id or "",
+            "engagement_id": str(engagement_id) if engagement_id else "",
         },
     )
 
@@ -407,9 +414,7 @@ def _upload(
 def qa_queue(request: HttpRequest) -> HttpResponse:
     """Items the QA sample sent to review, most urgent first."""
     access = _access(request)
-    engagement_id = request.GET.get("engagement") or None
-    if engagement_id is not None and not engagement_id.isdigit():
-        engagement_id = None
+    engagement_id = _id_or_none(request.GET.get("engagement"))
     qs = selectors.items(access, state=State.IN_REVIEW, engagement_id=engagement_id).order_by(
         "sla_due_at", "id"
     )
@@ -429,7 +434,7 @@ def qa_queue(request: HttpRequest) -> HttpResponse:
             "rows": [(item, item_out(item, now)) for item in page.object_list],
             "mismatched": mismatched,
             "engagements": list(selectors.engagements(access)),
-            "engagement_id": engagement_id or "",
+            "engagement_id": str(engagement_id) if engagement_id else "",
         },
     )
 
@@ -543,7 +548,7 @@ def _report_filters(request: HttpRequest) -> tuple[dict[str, str], Any, int | No
     if bad:
         raise DomainError("The period is not valid.", fields=bad)
     period = metrics.period_for(_access(request), start, end)
-    engagement_id = int(f["engagement"]) if f["engagement"].isdigit() else None
+    engagement_id = _id_or_none(f["engagement"])
     return f, period, engagement_id
 
 

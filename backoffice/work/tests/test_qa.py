@@ -521,3 +521,31 @@ def test_item_page_shows_qa_findings_to_staff_not_to_the_client(
     assert "3/4 fields correct" in findings and "ACME GmbH" in findings
     client_page = web_a.get(f"/t/client-a/work/items/{item.pk}/").content.decode()
     assert client_page.count("qa-findings") == 0 and "ACME GmbH" not in client_page
+
+
+def test_api_pages_past_the_end_are_empty(api_reviewer, api_a, qa_a, agent):
+    key_item(qa_a, "Q1", agent)
+    huge = 2**61 + 1  # an offset no database holds (found by schemathesis)
+    for client, url in ((api_reviewer, "/qa/items"), (api_a, "/items")):
+        r = client.get(f"{BASE}{url}?page={huge}&page_size=432")
+        assert r.status_code == 200, (url, r.content)
+        assert r.json()["items"] == [] and r.json()["count"] == 1
+
+
+def test_ids_beyond_64_bits_are_refused_not_a_crash(api_reviewer, web_reviewer, api_lead, web_lead):
+    huge = 876850409684472572830205539786948608  # found by schemathesis: a 500 on SQLite
+    for client, url in (
+        (api_reviewer, "/qa/items"),
+        (api_lead, "/items"),
+        (api_lead, "/qa/accuracy"),
+        (api_lead, "/handle-time"),
+    ):
+        r = client.get(f"{BASE}{url}?engagement_id={huge}")
+        assert r.status_code == 422 and "engagement_id" in r.json()["error"]["fields"], url
+    for client, url in (
+        (web_reviewer, "qa/"),
+        (web_lead, "items/"),
+        (web_lead, "accuracy/"),
+        (web_lead, "handle-time/"),
+    ):
+        assert client.get(f"/t/provider/work/{url}?engagement={huge}").status_code == 200, url
