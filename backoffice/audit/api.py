@@ -18,6 +18,7 @@ router = Router(tags=["audit"])
 
 class AuditEventOut(Schema):
     id: int
+    lane: int
     seq: int
     at: datetime
     actor: str | None

@@ -29,5 +29,7 @@ def event_hash(event: Any) -> str:
         "request_id": event.request_id,
         "prev": event.prev_hash,
     }
+    if event.lane:  # lane 0 hashes as before lanes existed
+        payload["lane"] = event.lane
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()

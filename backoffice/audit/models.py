@@ -7,8 +7,14 @@ from backoffice.tenancy.scoping import TenantOwned
 
 
 class AuditEvent(TenantOwned):
-    """One recorded change. `hash` covers every field and the previous event's hash."""
+    """One recorded change. `hash` covers every field and the previous event's hash.
 
+    A tenant's chain may run in several lanes: lane 0 takes every change by default, and
+    the hottest paths (an agent's claims) append to a lane of their own so that agents do
+    not queue behind one chain head. Each lane is a complete hash chain, verified alone.
+    """
+
+    lane = models.PositiveSmallIntegerField(default=0)
     seq = models.BigIntegerField()
     at = models.DateTimeField()
     actor = models.ForeignKey(
@@ -25,7 +31,9 @@ class AuditEvent(TenantOwned):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "seq"], name="audit_event_seq_unique"),
+            models.UniqueConstraint(
+                fields=["tenant", "lane", "seq"], name="audit_event_lane_seq_unique"
+            ),
             models.CheckConstraint(condition=models.Q(seq__gte=1), name="audit_event_seq_positive"),
         ]
         indexes = [
@@ -33,18 +41,27 @@ class AuditEvent(TenantOwned):
             models.Index(fields=["tenant", "at"]),
         ]
 
+    @property
+    def number(self) -> str:
+        """The event's place in its chain: `12`, or `3.12` in lane 3."""
+        return f"{self.lane}.{self.seq}" if self.lane else str(self.seq)
+
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action}"
+        return f"#{self.number} {self.action}"
 
 
 class AuditChainHead(TenantOwned):
-    """The last link of a tenant's chain; locked while appending so links never fork."""
+    """The last link of a tenant's chain (one per lane); locked while appending so links
+    never fork."""
 
+    lane = models.PositiveSmallIntegerField(default=0)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["tenant"], name="audit_head_one_per_tenant")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "lane"], name="audit_head_one_per_lane")
+        ]
 
     def __str__(self) -> str:
-        return f"head {self.tenant_id}@{self.last_seq}"
+        return f"head {self.tenant_id}/{self.lane}@{self.last_seq}"

@@ -12,7 +12,7 @@ from backoffice.tenancy.models import Organization
 def events_for(
     tenant: Organization, *, action: str = "", object_type: str = ""
 ) -> QuerySet[AuditEvent]:
-    qs = AuditEvent.objects.for_tenant(tenant).select_related("actor").order_by("-seq")
+    qs = AuditEvent.objects.for_tenant(tenant).select_related("actor").order_by("-at", "-id")
     if action:
         qs = qs.filter(action__startswith=action)
     if object_type:

@@ -13,28 +13,48 @@ class BrokenLink:
     tenant_id: int
     seq: int
     problem: str
+    lane: int = 0
 
     def __str__(self) -> str:
-        return f"tenant {self.tenant_id}: event #{self.seq}: {self.problem}"
+        where = f"lane {self.lane} event #{self.seq}" if self.lane else f"event #{self.seq}"
+        return f"tenant {self.tenant_id}: {where}: {self.problem}"
 
 
 def verify_tenant_chain(tenant_id: int) -> BrokenLink | None:
+    """Every lane of the tenant's chain, lane 0 first; the first broken link found."""
+    events = AuditEvent.objects.for_tenant(tenant_id)
+    heads = {h.lane: h for h in AuditChainHead.objects.for_tenant(tenant_id)}
+    lanes = sorted(set(heads) | set(events.values_list("lane", flat=True).distinct()))
+    for lane in lanes:
+        broken = _verify_lane(tenant_id, lane, heads.get(lane))
+        if broken:
+            return broken
+    return None
+
+
+def _verify_lane(tenant_id: int, lane: int, head: AuditChainHead | None) -> BrokenLink | None:
     expected_seq, prev = 1, GENESIS
-    events = AuditEvent.objects.for_tenant(tenant_id).order_by("seq").iterator(chunk_size=2000)
+    events = (
+        AuditEvent.objects.for_tenant(tenant_id)
+        .filter(lane=lane)
+        .order_by("seq")
+        .iterator(chunk_size=2000)
+    )
     for e in events:
         if e.seq != expected_seq:
-            return BrokenLink(tenant_id, expected_seq, "missing (deleted) event")
+            return BrokenLink(tenant_id, expected_seq, "missing (deleted) event", lane)
         if e.prev_hash != prev:
-            return BrokenLink(tenant_id, e.seq, "previous-hash link does not match")
+            return BrokenLink(tenant_id, e.seq, "previous-hash link does not match", lane)
         digest = event_hash(e)
         if digest != e.hash:
-            return BrokenLink(tenant_id, e.seq, "content does not match its hash (edited)")
+            return BrokenLink(tenant_id, e.seq, "content does not match its hash (edited)", lane)
         prev = e.hash
         expected_seq += 1
-    head = AuditChainHead.objects.for_tenant(tenant_id).first()
     last = expected_seq - 1
     if head is not None and (head.last_seq != last or head.last_hash != prev):
-        return BrokenLink(tenant_id, last + 1, "missing (deleted) event at the end of the chain")
+        return BrokenLink(
+            tenant_id, last + 1, "missing (deleted) event at the end of the chain", lane
+        )
     return None
 
 
@@ -43,6 +63,7 @@ def verify_all() -> list[BrokenLink]:
         AuditChainHead.objects.unscoped("verify every tenant's chain")
         .values_list("tenant_id", flat=True)
         .order_by("tenant_id")
+        .distinct()
     )
     found = []
     for tenant_id in tenant_ids:

@@ -893,8 +893,18 @@ def _claim_postgres(
         obj=item,
         before={"state": item.claimed_from},  # type: ignore[attr-defined]
         after={"state": State.IN_PROGRESS},
+        lane=claim_lane(agent),
     )
     return item
+
+
+CLAIM_LANES = 16
+
+
+def claim_lane(agent: User) -> int:
+    """The audit lane of an agent's claims (1…16): agents of one client claiming at once
+    append to different chain heads instead of queueing behind lane 0's."""
+    return 1 + agent.pk % CLAIM_LANES
 
 
 def assign_item(*, item: WorkItem, assignee: User, actor: User, note: str = "") -> WorkItem:

@@ -100,3 +100,43 @@ def test_event_written_in_the_same_transaction_as_the_change(client_a):
         services.add_member(organization=client_a, user=user, role=Role.CLIENT_USER)
         raise RuntimeError("the change fails after the event was written")
     assert AuditEvent.objects.for_tenant(client_a).count() == before
+
+
+def _lane_events(tenant, lane, n):
+    from backoffice.audit.services import record_event
+
+    for i in range(n):
+        record_event(tenant=tenant, actor=None, action=f"test.lane{lane}.{i}", lane=lane)
+
+
+@pytest.mark.django_db
+def test_lanes_are_separate_chains_verified_one_by_one(client_a):
+    # given: lane 0 and lane 3 growing side by side
+    _grow_chain(client_a, 2)
+    _lane_events(client_a, 3, 3)
+    _grow_chain(client_a, 0)
+    _lane_events(client_a, 0, 1)
+    # then: each lane numbers from 1 and links to its own previous event
+    lane3 = list(AuditEvent.objects.for_tenant(client_a).filter(lane=3).order_by("seq"))
+    assert [e.seq for e in lane3] == [1, 2, 3]
+    assert [e.number for e in lane3] == ["3.1", "3.2", "3.3"]
+    for prev, cur in itertools.pairwise(lane3):
+        assert cur.prev_hash == prev.hash
+    lane0 = AuditEvent.objects.for_tenant(client_a).filter(lane=0).order_by("seq")
+    assert [e.seq for e in lane0] == list(range(1, lane0.count() + 1))
+    assert verify_all() == []
+
+
+@sqlite_only
+@pytest.mark.django_db
+def test_verify_names_the_lane_of_a_broken_link(client_a):
+    # given
+    _grow_chain(client_a, 2)
+    _lane_events(client_a, 3, 3)
+    target = AuditEvent.objects.for_tenant(client_a).get(lane=3, seq=2)
+    # when
+    _raw("UPDATE audit_auditevent SET action = %s WHERE id = %s", ["tampered", target.pk])
+    # then
+    broken = verify_tenant_chain(client_a.pk)
+    assert broken is not None and (broken.lane, broken.seq) == (3, 2)
+    assert "lane 3 event #2" in str(broken)

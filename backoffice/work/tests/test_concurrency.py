@@ -64,3 +64,15 @@ def test_concurrent_agents_claim_every_item_exactly_once(engagement_a, engagemen
     held = WorkItem.objects.for_tenants(tenants).filter(state=State.IN_PROGRESS)
     assert held.count() == 120
     assert sum(1 for ids in claimed.values() if ids) > 1
+    # and every lane the claims wrote to is an intact chain
+    from backoffice.audit.models import AuditEvent
+    from backoffice.audit.verify import verify_all
+
+    lanes = set(
+        AuditEvent.objects.for_tenants(tenants)
+        .filter(action="work.item_claimed")
+        .values_list("lane", flat=True)
+    )
+    busy = [a for a in agents if claimed[a.username]]
+    assert lanes == {services.claim_lane(a) for a in busy} and 0 not in lanes
+    assert verify_all() == []
