@@ -108,6 +108,7 @@ def seed(ctx: DemoContext) -> None:
     )
     services.create_queue(provider=ctx.provider, actor=admin, code="all", name="Everything")
     _set_in_flight(ctx, engagements)
+    _score_samples(ctx, engagements)
 
 
 def _set_in_flight(ctx: DemoContext, engagements: list[Any]) -> None:
@@ -139,3 +140,39 @@ def _set_in_flight(ctx: DemoContext, engagements: list[Any]) -> None:
                 services.complete_item(item=item, actor=agent, output=outputs[template])
             elif step == 3:
                 services.ask_client(item=item, actor=agent, question=question)
+
+
+def _score_samples(ctx: DemoContext, engagements: list[Any]) -> None:
+    """The QA reviewer scores the items the sample sent to review: one field corrected."""
+    from backoffice.work import qa
+    from backoffice.work.models import State, WorkItem
+
+    reviewer = ctx.users.get("qa")
+    if reviewer is None:
+        return
+    for engagement in engagements:
+        waiting = WorkItem.objects.for_tenant(engagement.tenant_id).filter(
+            engagement=engagement, state=State.IN_REVIEW
+        )
+        for item in waiting:
+            verdicts = {name: qa.FieldVerdict("correct") for name in qa.review_fields(item)}
+            props = engagement.output_schema.get("properties", {})
+            output = item.output or {}
+            for name, value in sorted(output.items()):  # JSONB keeps no key order
+                better = _corrected(props.get(name, {}), value)
+                if better is not None:
+                    verdicts[name] = qa.FieldVerdict("corrected", better)
+                    break
+            qa.record_qa_review(item=item, actor=reviewer, verdicts=verdicts, decision="accept")
+
+
+def _corrected(prop: dict[str, Any], value: Any) -> Any:
+    """Another valid value for a demo correction, or None when there is no obvious one."""
+    if "enum" in prop:
+        others = [v for v in prop["enum"] if v != value]
+        return others[0] if others else None
+    if prop.get("type") == "number" and isinstance(value, int | float):
+        return value + 1
+    if prop.get("type") == "string" and isinstance(value, str) and "format" not in prop:
+        return value + " (checked)"
+    return None

@@ -549,3 +549,16 @@ def test_ids_beyond_64_bits_are_refused_not_a_crash(api_reviewer, web_reviewer, 
         (web_lead, "handle-time/"),
     ):
         assert client.get(f"/t/provider/work/{url}?engagement={huge}").status_code == 200, url
+
+
+def test_demo_reviewer_scores_the_sampled_items(qa_a, agent, reviewer, provider, client_a):
+    from backoffice.core.demo import DemoContext
+    from backoffice.work.demo import _score_samples
+
+    item = key_item(qa_a, "D1", agent)
+    _score_samples(DemoContext(provider, [client_a], {"qa": reviewer}), [qa_a])
+    item.refresh_from_db()
+    review = item.qa_reviews.get()
+    assert item.state == State.DONE and (review.fields_correct, review.fields_reviewed) == (3, 4)
+    # the first correctable field by name, currency, got another allowed value
+    assert item.output["currency"] == "USD"
