@@ -9,7 +9,7 @@ from ninja.pagination import PaginationBase
 
 class Page(PaginationBase):
     class Input(Schema):
-        page: int = Field(1, ge=1)
+        page: int = Field(1, ge=1, le=10_000_000)
         page_size: int = Field(50, ge=1, le=500)
 
     class Output(Schema):

@@ -205,3 +205,20 @@ def test_multipart_without_boundary_is_400(api_a):
     )
     assert response.status_code == 400
     assert error_of(response)["code"] == "malformed_body"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["99999999999999999999999", "0", "-1", "x"])
+def test_out_of_range_page_is_a_field_error_not_a_crash(api_a, page):
+    # when: a page number no database integer can hold, or no page at all
+    response = api_a.get(f"/api/v1/audit/events?page={page}")
+    # then
+    assert 400 <= response.status_code < 500
+    assert "page" in json.dumps(error_of(response)["fields"])
+
+
+@pytest.mark.django_db
+def test_page_beyond_the_last_is_empty(api_a):
+    response = api_a.get("/api/v1/audit/events?page=10000000")
+    assert response.status_code == 200
+    assert response.json()["items"] == []
