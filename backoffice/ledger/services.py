@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -278,14 +279,24 @@ class _Context:
         self, tenant: Organization, codes: set[str] | None = None, *, periods: bool = True
     ) -> None:
         self.tenant = tenant
-        accounts = Account.objects.for_tenant(tenant)
-        if codes is not None:
-            accounts = accounts.filter(code__in=codes)
-        self.accounts: dict[str, _AccountInfo] = {
-            code: _AccountInfo(pk, code, cur, active)
-            for pk, code, cur, active in accounts.values_list(
-                "id", "code", "currency_id", "is_active"
+        rows: list[Any] = []
+        if codes:
+            # A single posting's few accounts: plain SQL, no queryset to compile per call.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT id, code, currency_id, is_active FROM ledger_account "
+                    f"WHERE tenant_id = %s AND code IN ({', '.join(['%s'] * len(codes))})",
+                    [tenant.pk, *codes],
+                )
+                rows = cursor.fetchall()
+        elif codes is None:
+            rows = list(
+                Account.objects.for_tenant(tenant).values_list(
+                    "id", "code", "currency_id", "is_active"
+                )
             )
+        self.accounts: dict[str, _AccountInfo] = {
+            code: _AccountInfo(pk, code, cur, bool(active)) for pk, code, cur, active in rows
         }
         self.exponents = currency_exponents()
         self.locked: list[tuple[date, date, str]] = []
