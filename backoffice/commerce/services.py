@@ -670,12 +670,13 @@ def _write_moves(
             product_id__in=ids, location_id__in=location_ids
         )
     }
-    new_levels: list[StockLevel] = []
-    for spec in specs:
-        key = (spec.product.pk, spec.location.pk)
-        if key not in levels:
-            levels[key] = StockLevel(tenant=tenant, product_id=key[0], location_id=key[1])
-            new_levels.append(levels[key])
+    touched = list(dict.fromkeys((spec.product.pk, spec.location.pk) for spec in specs))
+    new_levels = [
+        StockLevel(tenant=tenant, product_id=pid, location_id=lid)
+        for pid, lid in touched
+        if (pid, lid) not in levels
+    ]
+    levels.update({(lv.product_id, lv.location_id): lv for lv in new_levels})
     layers: dict[int, list[tuple[date, int, Decimal, int]]] = defaultdict(list)
     fifo = cfg.valuation == ValuationMethod.FIFO
     if fifo and any(spec.quantity < 0 for spec in specs):
@@ -727,7 +728,7 @@ def _write_moves(
     StockMove.objects.bulk_create(moves)
     _bulk_update(tenant, [r for r in running.values() if r.pk is not None], ["quantity", "value"])
     ProductValuation.objects.bulk_create(new_running)
-    _bulk_update(tenant, [lv for lv in levels.values() if lv.pk is not None], ["quantity"])
+    _bulk_update(tenant, [levels[k] for k in touched if levels[k].pk is not None], ["quantity"])
     StockLevel.objects.bulk_create(new_levels)
     return moves
 
