@@ -197,3 +197,19 @@ def test_daily_balance_must_reference_own_tenant_account(client_a, client_b):
             connection.cursor() as cur,
         ):
             cur.execute(sql, params)
+
+
+@pg_only
+@pytest.mark.django_db
+def test_every_transition_table_trigger_plans_with_index_probes():
+    # PostgreSQL assumes 20,000 rows in a transition table and PL/pgSQL caches the plan: a
+    # hash join there reads the whole referenced table on every one-row statement.
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT DISTINCT p.proname, coalesce(p.proconfig, '{}') FROM pg_trigger t "
+            "JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgnewtable IS NOT NULL"
+        )
+        functions = dict(cur.fetchall())
+    assert {"ledger_check_new_lines", "work_check_new_events"} <= set(functions)
+    for name, config in functions.items():
+        assert "enable_hashjoin=off" in config and "enable_mergejoin=off" in config, name
