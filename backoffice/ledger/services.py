@@ -620,6 +620,9 @@ def _insert_entry_pg(
     The statement triggers on lines and daily rows run at its end and see the entry.
     """
     bal = sorted((k, v) for k, v in deltas.items() if v)
+    accounts = _pg_array(k[0] for k, _ in bal)
+    currencies = _pg_array(k[1] for k, _ in bal)
+    amounts = _pg_array(v for _, v in bal)
     with connection.cursor() as cursor:
         cursor.execute(
             "WITH e AS (INSERT INTO ledger_journalentry (tenant_id, date, memo, source_ref, "
@@ -650,20 +653,20 @@ def _insert_entry_pg(
                 je.reverses_id,
                 je.tenant_id,
                 je.date,
-                [ln.line_no for ln in lines],
-                [ln.account_id for ln in lines],
-                [ln.currency for ln in lines],
-                [ln.amount for ln in lines],
+                _pg_array(ln.line_no for ln in lines),
+                _pg_array(ln.account_id for ln in lines),
+                _pg_array(ln.currency for ln in lines),
+                _pg_array(ln.amount for ln in lines),
                 [ln.memo for ln in lines],
                 je.tenant_id,
-                [k[0] for k, _ in bal],
-                [k[1] for k, _ in bal],
-                [v for _, v in bal],
+                accounts,
+                currencies,
+                amounts,
                 je.tenant_id,
                 je.date,
-                [k[0] for k, _ in bal],
-                [k[1] for k, _ in bal],
-                [v for _, v in bal],
+                accounts,
+                currencies,
+                amounts,
             ],
         )
         je.pk = cursor.fetchone()[0]
