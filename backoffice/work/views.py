@@ -552,30 +552,32 @@ def _report_filters(request: HttpRequest) -> tuple[dict[str, str], Any, int | No
     return f, period, engagement_id
 
 
-@tenant_view(Perm.ROUTE_WORK)
-@_work_pages
-def accuracy(request: HttpRequest) -> HttpResponse:
-    """QA accuracy per agent and engagement for a date range; CSV or XLSX download."""
+def _agent_report_page(
+    request: HttpRequest,
+    *,
+    build: Any,
+    header: Any,
+    table: Any,
+    filename: str,
+    template: str,
+) -> HttpResponse:
+    """A per-agent and per-engagement report over a date range, as a page or a download."""
     access = _access(request)
     report = None
     errors: FieldErrors = {}
     f = {k: request.GET.get(k, "") for k in ("start", "end", "engagement", "agent")}
     try:
         f, period, engagement_id = _report_filters(request)
-        report = metrics.accuracy_report(
-            access, period=period, engagement_id=engagement_id, agent=f["agent"] or None
-        )
+        report = build(access, period=period, engagement_id=engagement_id, agent=f["agent"] or None)
     except DomainError as exc:
         _fail(request, exc)
         errors = exc.fields
     fmt = request.GET.get("format")
     if report is not None and fmt in EXPORT_FORMATS:
-        return tabular_response(
-            "qa-accuracy", metrics.ACCURACY_HEADER, metrics.accuracy_table(report), fmt
-        )
+        return tabular_response(filename, header, table(report), fmt)
     return render(
         request,
-        "work/accuracy.html",
+        template,
         {
             "report": report,
             "f": f,
@@ -588,35 +590,29 @@ def accuracy(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.ROUTE_WORK)
 @_work_pages
+def accuracy(request: HttpRequest) -> HttpResponse:
+    """QA accuracy per agent and engagement for a date range; CSV or XLSX download."""
+    return _agent_report_page(
+        request,
+        build=metrics.accuracy_report,
+        header=metrics.ACCURACY_HEADER,
+        table=metrics.accuracy_table,
+        filename="qa-accuracy",
+        template="work/accuracy.html",
+    )
+
+
+@tenant_view(Perm.ROUTE_WORK)
+@_work_pages
 def handle_time(request: HttpRequest) -> HttpResponse:
     """Handle time per agent and engagement for a date range; CSV or XLSX download."""
-    access = _access(request)
-    report = None
-    errors: FieldErrors = {}
-    f = {k: request.GET.get(k, "") for k in ("start", "end", "engagement", "agent")}
-    try:
-        f, period, engagement_id = _report_filters(request)
-        report = metrics.handle_time_report(
-            access, period=period, engagement_id=engagement_id, agent=f["agent"] or None
-        )
-    except DomainError as exc:
-        _fail(request, exc)
-        errors = exc.fields
-    fmt = request.GET.get("format")
-    if report is not None and fmt in EXPORT_FORMATS:
-        return tabular_response(
-            "handle-time", metrics.HANDLE_HEADER, metrics.handle_time_table(report), fmt
-        )
-    return render(
+    return _agent_report_page(
         request,
-        "work/handle_time.html",
-        {
-            "report": report,
-            "f": f,
-            "errors": errors,
-            "query": urlencode({k: v for k, v in f.items() if v}),
-            "engagements": list(selectors.engagements(access)),
-        },
+        build=metrics.handle_time_report,
+        header=metrics.HANDLE_HEADER,
+        table=metrics.handle_time_table,
+        filename="handle-time",
+        template="work/handle_time.html",
     )
 
 
