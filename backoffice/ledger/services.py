@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -21,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from backoffice.audit.services import PendingEvent, record_event, record_events
+from backoffice.core import pgcopy
 from backoffice.core.errors import Conflict, DomainError, NotFound
 from backoffice.ledger.charts import TEMPLATES
 from backoffice.ledger.models import (
@@ -422,6 +422,20 @@ def _pg_array(values: Iterable[int | str]) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
+# Balance and daily rows are added to, never overwritten: every write path ends its
+# INSERT with the same merge clause.
+_BALANCE_INSERT = "INSERT INTO ledger_accountbalance (tenant_id, account_id, currency, balance) "
+_BALANCE_MERGE = (
+    " ON CONFLICT (tenant_id, account_id, currency) "
+    "DO UPDATE SET balance = ledger_accountbalance.balance + excluded.balance"
+)
+_DAILY_INSERT = "INSERT INTO ledger_dailybalance (tenant_id, account_id, currency, date, delta) "
+_DAILY_MERGE = (
+    " ON CONFLICT (tenant_id, account_id, currency, date) "
+    "DO UPDATE SET delta = ledger_dailybalance.delta + excluded.delta"
+)
+
+
 def _apply_balances(
     tenant_id: int,
     deltas: dict[tuple[int, str], int],
@@ -435,10 +449,9 @@ def _apply_balances(
             # One statement each, whatever the size: arrays in, rows out in the given order.
             if bal:
                 cursor.execute(
-                    "INSERT INTO ledger_accountbalance (tenant_id, account_id, currency, balance) "
-                    "SELECT %s, a, c, v FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[]) "
-                    "AS t(a, c, v) ON CONFLICT (tenant_id, account_id, currency) "
-                    "DO UPDATE SET balance = ledger_accountbalance.balance + excluded.balance",
+                    f"{_BALANCE_INSERT}SELECT %s, a, c, v "
+                    f"FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[]) AS t(a, c, v)"
+                    f"{_BALANCE_MERGE}",
                     [
                         tenant_id,
                         _pg_array(k[0] for k, _ in bal),
@@ -448,12 +461,9 @@ def _apply_balances(
                 )
             if days:
                 cursor.execute(
-                    "INSERT INTO ledger_dailybalance "
-                    "(tenant_id, account_id, currency, date, delta) "
-                    "SELECT %s, a, c, DATE '1970-01-01' + d, v FROM unnest(%s::bigint[], "
-                    "%s::varchar[], %s::int[], %s::bigint[]) AS t(a, c, d, v) "
-                    "ON CONFLICT (tenant_id, account_id, currency, date) "
-                    "DO UPDATE SET delta = ledger_dailybalance.delta + excluded.delta",
+                    f"{_DAILY_INSERT}SELECT %s, a, c, DATE '1970-01-01' + d, v "
+                    "FROM unnest(%s::bigint[], %s::varchar[], %s::int[], %s::bigint[]) "
+                    f"AS t(a, c, d, v){_DAILY_MERGE}",
                     [
                         tenant_id,
                         _pg_array(k[0] for k, _ in days),
@@ -464,15 +474,11 @@ def _apply_balances(
                 )
             return
         cursor.executemany(
-            "INSERT INTO ledger_accountbalance (tenant_id, account_id, currency, balance) "
-            "VALUES (%s, %s, %s, %s) ON CONFLICT (tenant_id, account_id, currency) "
-            "DO UPDATE SET balance = ledger_accountbalance.balance + excluded.balance",
+            f"{_BALANCE_INSERT}VALUES (%s, %s, %s, %s){_BALANCE_MERGE}",
             [(tenant_id, a, c, v) for (a, c), v in bal],
         )
         cursor.executemany(
-            "INSERT INTO ledger_dailybalance (tenant_id, account_id, currency, date, delta) "
-            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (tenant_id, account_id, currency, date) "
-            "DO UPDATE SET delta = ledger_dailybalance.delta + excluded.delta",
+            f"{_DAILY_INSERT}VALUES (%s, %s, %s, %s, %s){_DAILY_MERGE}",
             [(tenant_id, a, c, d, v) for (a, c, d), v in days],
         )
 
@@ -632,14 +638,12 @@ def _insert_entry_pg(
             "currency, amount, date, memo) SELECT %s, e.id, t.n, t.a, t.c, t.v, %s, t.m "
             "FROM e, unnest(%s::int[], %s::bigint[], %s::varchar[], %s::bigint[], %s::text[]) "
             "AS t(n, a, c, v, m)), "
-            "b AS (INSERT INTO ledger_accountbalance (tenant_id, account_id, currency, balance) "
-            "SELECT %s, a, c, v FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[]) "
-            "AS t(a, c, v) ON CONFLICT (tenant_id, account_id, currency) "
-            "DO UPDATE SET balance = ledger_accountbalance.balance + excluded.balance), "
-            "d AS (INSERT INTO ledger_dailybalance (tenant_id, account_id, currency, date, delta) "
-            "SELECT %s, a, c, %s, v FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[]) "
-            "AS t(a, c, v) ON CONFLICT (tenant_id, account_id, currency, date) "
-            "DO UPDATE SET delta = ledger_dailybalance.delta + excluded.delta) "
+            f"b AS ({_BALANCE_INSERT}SELECT %s, a, c, v "
+            f"FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[]) AS t(a, c, v)"
+            f"{_BALANCE_MERGE}), "
+            f"d AS ({_DAILY_INSERT}SELECT %s, a, c, %s, v "
+            f"FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[]) AS t(a, c, v)"
+            f"{_DAILY_MERGE}) "
             "SELECT id FROM e",
             [
                 je.tenant_id,
@@ -856,31 +860,18 @@ _ENTRY_COLS = (
 _LINE_COLS = "tenant_id, entry_id, line_no, account_id, currency, amount, date, memo"
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
-_COPY_NULL = "\\N"
+def _copy_entries(rows: list[tuple]) -> Iterator[str]:
+    """Entry rows as COPY text lines, formatted per column."""
+    for i, t, d, memo, source_ref, key, fp, author, at in rows:
+        yield (
+            f"{i}\t{t}\t{d}\t{pgcopy.text(memo)}\t{pgcopy.text(source_ref)}\t{pgcopy.text(key)}\t"
+            f"{fp}\t{pgcopy.ref(author)}\t{at}\n"
+        )
 
 
-def _copy_str(value: str | None) -> str:
-    if value is None:
-        return _COPY_NULL
-    return value.translate(_COPY_ESCAPES) if _COPY_SPECIAL.search(value) else value
-
-
-def _copy_entries(rows: list[tuple]) -> str:
-    """Entry rows in COPY text format, formatted per column (no per-cell dispatch)."""
-    return "".join(
-        f"{i}\t{t}\t{d}\t{_copy_str(memo)}\t{_copy_str(ref)}\t{_copy_str(key)}\t{fp}\t"
-        f"{_COPY_NULL if author is None else author}\t{at}\n"
-        for i, t, d, memo, ref, key, fp, author, at in rows
-    )
-
-
-def _copy_lines(rows: list[tuple]) -> str:
-    return "".join(
-        f"{t}\t{e}\t{n}\t{a}\t{c}\t{amount}\t{d}\t{_copy_str(memo)}\n"
-        for t, e, n, a, c, amount, d, memo in rows
-    )
+def _copy_lines(rows: list[tuple]) -> Iterator[str]:
+    for t, e, n, a, c, amount, d, memo in rows:
+        yield f"{t}\t{e}\t{n}\t{a}\t{c}\t{amount}\t{d}\t{pgcopy.text(memo)}\n"
 
 
 def _reserve_entry_ids(n: int) -> list[int]:
@@ -901,14 +892,12 @@ def _reserve_entry_ids(n: int) -> list[int]:
 def _insert_entries(entry_rows: list[tuple], line_rows: list[tuple]) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            raw = cursor.cursor
-            for table, cols, rows, text in (
-                ("ledger_journalentry", _ENTRY_COLS, entry_rows, _copy_entries),
-                ("ledger_journalline", _LINE_COLS, line_rows, _copy_lines),
-            ):
-                with raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                    for start in range(0, len(rows), 5000):
-                        copy.write(text(rows[start : start + 5000]))
+            pgcopy.copy_lines(
+                cursor.cursor, "ledger_journalentry", _ENTRY_COLS, _copy_entries(entry_rows)
+            )
+            pgcopy.copy_lines(
+                cursor.cursor, "ledger_journalline", _LINE_COLS, _copy_lines(line_rows)
+            )
             return
         cursor.executemany(
             f"INSERT INTO ledger_journalentry ({_ENTRY_COLS}) VALUES (?,?,?,?,?,?,?,?,?)".replace(

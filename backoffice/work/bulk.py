@@ -12,13 +12,13 @@ connection's own operations, so they are stored exactly as the ORM would store t
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
+from backoffice.core import pgcopy
 from backoffice.work.models import State
 
 if TYPE_CHECKING:
@@ -90,8 +90,11 @@ def insert_items(
             for pk in ids
         ]
         if connection.vendor == "postgresql":
-            _copy(cursor, "work_workitem", ITEM_COLUMNS, _copy_items(items))
-            _copy(cursor, "work_workitemevent", EVENT_COLUMNS, _copy_events(events))
+            raw = cursor.cursor
+            pgcopy.copy_lines(raw, "work_workitem", ", ".join(ITEM_COLUMNS), _copy_items(items))
+            pgcopy.copy_lines(
+                raw, "work_workitemevent", ", ".join(EVENT_COLUMNS), _copy_events(events)
+            )
         else:
             _insert(cursor, "work_workitem", ITEM_COLUMNS, items)
             _insert(cursor, "work_workitemevent", EVENT_COLUMNS, events)
@@ -111,44 +114,19 @@ def _new_ids(cursor: Any, n: int) -> list[int]:
     return list(range(start, start + n))
 
 
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_SPECIAL = re.compile(r"[\\\t\n\r]")
-_NULL = "\\N"
-
-
-def _text(value: str) -> str:
-    return value.translate(_ESCAPES) if _SPECIAL.search(value) else value
-
-
-def _ref(value: int | None) -> str:
-    return _NULL if value is None else str(value)
-
-
 def _copy_items(rows: list[tuple[Any, ...]]) -> Iterator[str]:
-    """COPY text rows, formatted per column: about 3 times cheaper than the driver's write_row."""
-    for pk, t, e, b, ref, data, state, prio, skill, lang, at, due, paused, r, br, by in rows:
+    """COPY text rows, formatted per column."""
+    for pk, t, e, b, ext_ref, data, state, prio, skill, lang, at, due, paused, r, br, by in rows:
         yield (
-            f"{pk}\t{t}\t{e}\t{_ref(b)}\t{_text(ref)}\t{_text(data)}\t{state}\t{prio}\t"
-            f"{_text(skill)}\t{_text(lang)}\t{at}\t{due}\t{paused}\t{'t' if r else 'f'}\t"
-            f"{'t' if br else 'f'}\t{_ref(by)}\n"
+            f"{pk}\t{t}\t{e}\t{pgcopy.ref(b)}\t{pgcopy.text(ext_ref)}\t{pgcopy.text(data)}\t"
+            f"{state}\t{prio}\t{pgcopy.text(skill)}\t{pgcopy.text(lang)}\t{at}\t{due}\t{paused}\t"
+            f"{'t' if r else 'f'}\t{'t' if br else 'f'}\t{pgcopy.ref(by)}\n"
         )
 
 
 def _copy_events(rows: list[tuple[Any, ...]]) -> Iterator[str]:
     for t, item, actor, at, frm, to, note in rows:
-        yield f"{t}\t{item}\t{_ref(actor)}\t{at}\t{frm}\t{to}\t{_text(note)}\n"
-
-
-def _copy(cursor: Any, table: str, columns: tuple[str, ...], lines: Iterator[str]) -> None:
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        chunk: list[str] = []
-        for line in lines:
-            chunk.append(line)
-            if len(chunk) == 5000:
-                copy.write("".join(chunk))
-                chunk.clear()
-        if chunk:
-            copy.write("".join(chunk))
+        yield f"{t}\t{item}\t{pgcopy.ref(actor)}\t{at}\t{frm}\t{to}\t{pgcopy.text(note)}\n"
 
 
 def _insert(cursor: Any, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
