@@ -796,7 +796,14 @@ class AccuracyRowOut(Schema):
     reviews: int
     fields_reviewed: int
     fields_correct: int
-    accuracy_percent: float | None
+    accuracy_percent: float | None = Field(description="QA reviews only")
+    double_keys: int = Field(description="settled double-keyed items the agent keyed")
+    double_key_fields: int
+    double_key_correct: int
+    double_key_accuracy_percent: float | None
+    combined_fields: int = Field(description="fields_reviewed + double_key_fields")
+    combined_correct: int
+    combined_accuracy_percent: float | None
 
 
 class AccuracyOut(Schema):
@@ -891,7 +898,8 @@ def qa_accuracy(
     engagement_id: int | None = Query(None, ge=1, le=MAX_ID),
     agent: str | None = None,
 ) -> dict:
-    """Field accuracy per agent and engagement over a period of local dates (both included)."""
+    """Field accuracy per agent and engagement over a period of local dates (both included):
+    from QA reviews, from settled double keys, and both combined."""
     with _scope(request, Perm.ROUTE_WORK) as access:
         period = metrics.period_for(access, start, end)
         report = metrics.accuracy_report(

@@ -6,7 +6,9 @@ The second completion, by a different agent, is compared field by field: equal k
 the item move on as any completed item does (QA sample, else done); mismatching fields
 send it to review, where a third person picks or edits each mismatching value
 (`adjudicate`) and the item is done. The same agent may not key both (service and a
-CHECK constraint) and neither keyer may adjudicate.
+CHECK constraint) and neither keyer may adjudicate. Once settled (matched or adjudicated),
+each keyer's fields count towards their accuracy against the settled result
+(`keyer_scores`, summed by `metrics.accuracy_report`).
 """
 
 from __future__ import annotations
@@ -22,11 +24,10 @@ from backoffice.core.errors import Conflict, DomainError, Forbidden
 from backoffice.tenancy.models import User
 from backoffice.work import services
 from backoffice.work.models import DoubleKey, Engagement, State, WorkItem
-from backoffice.work.qa import same_value
+from backoffice.work.qa import MISSING, same_value
 from backoffice.work.schema import field_errors
 
 Status = DoubleKey.Status
-_MISSING = object()
 
 
 def for_item(item: WorkItem) -> DoubleKey | None:
@@ -45,9 +46,31 @@ def keyed_first_by(item: WorkItem, user: User) -> bool:
     return dk is not None and dk.status == Status.AWAITING_SECOND and dk.first_agent_id == user.pk
 
 
+def compared_fields(first: Mapping[str, Any], second: Mapping[str, Any]) -> list[str]:
+    """The fields two keys are compared on: both keys' top-level fields, first key's order."""
+    return list(first) + [k for k in second if k not in first]
+
+
 def mismatches(first: dict[str, Any], second: dict[str, Any]) -> list[str]:
-    names = list(first) + [k for k in second if k not in first]
-    return [n for n in names if not same_value(first.get(n, _MISSING), second.get(n, _MISSING))]
+    names = compared_fields(first, second)
+    return [n for n in names if not same_value(first.get(n, MISSING), second.get(n, MISSING))]
+
+
+def keyer_scores(
+    first: Mapping[str, Any], second: Mapping[str, Any], final: Mapping[str, Any]
+) -> tuple[int, int, int]:
+    """How each keyer's fields compare with the settled result, for accuracy.
+
+    Every compared field counts as checked for both keyers; a keyer's field is correct when
+    it equals the settled value (a field absent from both is equal). Matching keys settle
+    as keyed, so both score every field. Returns (fields, first correct, second correct).
+    """
+    names = compared_fields(first, second)
+
+    def correct(keyed: Mapping[str, Any]) -> int:
+        return sum(same_value(keyed.get(n, MISSING), final.get(n, MISSING)) for n in names)
+
+    return len(names), correct(first), correct(second)
 
 
 def capture(

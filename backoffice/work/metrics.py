@@ -1,4 +1,5 @@
-"""Team leads' figures over a period: QA accuracy and handle time, per agent and engagement.
+"""Team leads' figures over a period: accuracy (QA reviews and double keys) and handle time,
+per agent and engagement.
 
 Reads only, always through `selectors.work_tenant_ids` (the clients the caller may see).
 A period is a range of local dates in the viewer's time zone, both ends included.
@@ -8,18 +9,20 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 
 from backoffice.core.errors import DomainError
 from backoffice.tenancy.models import User
 from backoffice.tenancy.selectors import TenantAccess
-from backoffice.work import selectors
-from backoffice.work.models import QaReview, State, WorkItemEvent
+from backoffice.work import double_key, selectors
+from backoffice.work.models import DoubleKey, QaReview, State, WorkItemEvent
 
 
 @dataclass(frozen=True)
@@ -53,12 +56,21 @@ def _filter_period(qs: Any, column: str, period: Period) -> Any:
     return qs
 
 
-# --- QA accuracy -----------------------------------------------------------------------------
+# --- accuracy: QA reviews and settled double keys ---------------------------------------------
+
+
+def _percent(correct: int, checked: int) -> float | None:
+    return round(100 * correct / checked, 1) if checked else None
 
 
 @dataclass
 class AccuracyRow:
-    """Reviews of one agent on one engagement (or a total over either, when blank)."""
+    """Checked fields of one agent on one engagement (or a total over either, when blank).
+
+    Two sources: QA reviews (`reviews`, `fields_reviewed`, `fields_correct`) and settled
+    double keys the agent keyed (`double_keys`, `double_key_fields`, `double_key_correct`);
+    the combined figure sums both.
+    """
 
     engagement_id: int | None
     engagement: str
@@ -67,18 +79,38 @@ class AccuracyRow:
     reviews: int = 0
     fields_reviewed: int = 0
     fields_correct: int = 0
+    double_keys: int = 0
+    double_key_fields: int = 0
+    double_key_correct: int = 0
 
     @property
     def accuracy(self) -> float | None:
-        """Percent of reviewed fields that were correct, one decimal; None without reviews."""
-        if not self.fields_reviewed:
-            return None
-        return round(100 * self.fields_correct / self.fields_reviewed, 1)
+        """QA accuracy: percent of reviewed fields that were correct; None without reviews."""
+        return _percent(self.fields_correct, self.fields_reviewed)
+
+    @property
+    def double_key_accuracy(self) -> float | None:
+        return _percent(self.double_key_correct, self.double_key_fields)
+
+    @property
+    def combined_fields(self) -> int:
+        return self.fields_reviewed + self.double_key_fields
+
+    @property
+    def combined_correct(self) -> int:
+        return self.fields_correct + self.double_key_correct
+
+    @property
+    def combined_accuracy(self) -> float | None:
+        return _percent(self.combined_correct, self.combined_fields)
 
     def add(self, other: AccuracyRow) -> None:
         self.reviews += other.reviews
         self.fields_reviewed += other.fields_reviewed
         self.fields_correct += other.fields_correct
+        self.double_keys += other.double_keys
+        self.double_key_fields += other.double_key_fields
+        self.double_key_correct += other.double_key_correct
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +122,13 @@ class AccuracyRow:
             "fields_reviewed": self.fields_reviewed,
             "fields_correct": self.fields_correct,
             "accuracy_percent": self.accuracy,
+            "double_keys": self.double_keys,
+            "double_key_fields": self.double_key_fields,
+            "double_key_correct": self.double_key_correct,
+            "double_key_accuracy_percent": self.double_key_accuracy,
+            "combined_fields": self.combined_fields,
+            "combined_correct": self.combined_correct,
+            "combined_accuracy_percent": self.combined_accuracy,
         }
 
 
@@ -101,6 +140,7 @@ class AccuracyReport:
     total: AccuracyRow = field(default_factory=lambda: AccuracyRow(None, "", "", ""))
 
 
+# New columns go at the end: downloads read by position keep working.
 ACCURACY_HEADER = [
     "client",
     "engagement",
@@ -109,6 +149,13 @@ ACCURACY_HEADER = [
     "fields_reviewed",
     "fields_correct",
     "accuracy_percent",
+    "double_keys",
+    "double_key_fields",
+    "double_key_correct",
+    "double_key_accuracy_percent",
+    "combined_fields",
+    "combined_correct",
+    "combined_accuracy_percent",
 ]
 
 
@@ -119,46 +166,92 @@ def accuracy_report(
     engagement_id: int | None = None,
     agent: str | None = None,
 ) -> AccuracyReport:
-    """Field accuracy from QA reviews in the period: correct fields / reviewed fields."""
+    """Field accuracy in the period from QA reviews and settled double keys, and combined."""
     engagements = {e.pk: e for e in selectors.engagements(access)}
+    counts: dict[tuple[int, int], AccuracyRow] = {}
+
+    def row(eng_id: int, agent_id: int) -> AccuracyRow:
+        return counts.setdefault((eng_id, agent_id), AccuracyRow(eng_id, "", "", ""))
+
+    for g in _qa_reviews(access, period, engagement_id, agent):
+        r = row(g["engagement_id"], g["agent_id"])
+        r.reviews, r.fields_reviewed, r.fields_correct = g["reviews"], g["reviewed"], g["correct"]
+    for eng_id, agent_id, checked, correct in _double_key_checks(
+        access, period, engagement_id, agent
+    ):
+        r = row(eng_id, agent_id)
+        r.double_keys += 1
+        r.double_key_fields += checked
+        r.double_key_correct += correct
+    names = dict(User.objects.filter(pk__in={a for _, a in counts}).values_list("pk", "username"))
+    report = AccuracyReport()
+    by_agent: dict[str, AccuracyRow] = {}
+    by_engagement: dict[int, AccuracyRow] = {}
+    for (eng_id, agent_id), r in counts.items():
+        e = engagements.get(eng_id)
+        r.agent = names.get(agent_id, "?")
+        if e is None or (agent and r.agent != agent):
+            continue
+        r.engagement, r.client = e.name, e.tenant.name
+        report.rows.append(r)
+        by_agent.setdefault(r.agent, AccuracyRow(None, "", "", r.agent)).add(r)
+        by_engagement.setdefault(e.pk, AccuracyRow(e.pk, e.name, e.tenant.name, "")).add(r)
+        report.total.add(r)
+    report.rows.sort(key=lambda r: (r.client, r.engagement, r.agent))
+    report.by_agent = sorted(by_agent.values(), key=lambda r: r.agent)
+    report.by_engagement = sorted(by_engagement.values(), key=lambda r: (r.client, r.engagement))
+    return report
+
+
+def _qa_reviews(
+    access: TenantAccess, period: Period, engagement_id: int | None, agent: str | None
+) -> list[dict[str, Any]]:
+    """QA reviews made in the period, summed per engagement and agent."""
     qs = QaReview.objects.for_tenants(selectors.work_tenant_ids(access))
     qs = _filter_period(qs, "reviewed_at", period)
     if engagement_id is not None:
         qs = qs.filter(engagement_id=engagement_id)
     if agent:
         qs = qs.filter(agent__username=agent)
-    grouped = list(
+    return list(
         qs.values("engagement_id", "agent_id").annotate(
             reviews=Count("id"), reviewed=Sum("fields_reviewed"), correct=Sum("fields_correct")
         )
     )
-    names = dict(
-        User.objects.filter(pk__in={g["agent_id"] for g in grouped}).values_list("pk", "username")
+
+
+def _double_key_checks(
+    access: TenantAccess, period: Period, engagement_id: int | None, agent: str | None
+) -> Iterator[tuple[int, int, int, int]]:
+    """(engagement, keyer, fields checked, correct) per keyer of each double key settled in
+    the period: matched at the second key, adjudicated at the adjudication.
+
+    Scored from the stored keys and settled result (`double_key.keyer_scores`) in Python,
+    as comparing JSON values the same way on SQLite and PostgreSQL is not practical in SQL.
+    """
+    Status = DoubleKey.Status
+    qs = (
+        DoubleKey.objects.for_tenants(selectors.work_tenant_ids(access))
+        .filter(status__in=[Status.MATCHED, Status.ADJUDICATED])
+        .annotate(settled_at=Coalesce("adjudicated_at", "second_at"))
     )
-    report = AccuracyReport()
-    by_agent: dict[str, AccuracyRow] = {}
-    by_engagement: dict[int, AccuracyRow] = {}
-    for g in grouped:
-        e = engagements.get(g["engagement_id"])
-        if e is None:
-            continue
-        row = AccuracyRow(
-            e.pk,
-            e.name,
-            e.tenant.name,
-            names.get(g["agent_id"], "?"),
-            g["reviews"],
-            g["reviewed"] or 0,
-            g["correct"] or 0,
-        )
-        report.rows.append(row)
-        by_agent.setdefault(row.agent, AccuracyRow(None, "", "", row.agent)).add(row)
-        by_engagement.setdefault(e.pk, AccuracyRow(e.pk, e.name, e.tenant.name, "")).add(row)
-        report.total.add(row)
-    report.rows.sort(key=lambda r: (r.client, r.engagement, r.agent))
-    report.by_agent = sorted(by_agent.values(), key=lambda r: r.agent)
-    report.by_engagement = sorted(by_engagement.values(), key=lambda r: (r.client, r.engagement))
-    return report
+    qs = _filter_period(qs, "settled_at", period)
+    if engagement_id is not None:
+        qs = qs.filter(item__engagement_id=engagement_id)
+    if agent:
+        qs = qs.filter(Q(first_agent__username=agent) | Q(second_agent__username=agent))
+    rows = qs.values_list(
+        "item__engagement_id",
+        "first_agent_id",
+        "second_agent_id",
+        "first_output",
+        "second_output",
+        "final_output",
+    )
+    for eng_id, first_id, second_id, first, second, final in rows.iterator(2000):
+        checked, first_ok, second_ok = double_key.keyer_scores(first, second or {}, final or {})
+        yield eng_id, first_id, checked, first_ok
+        yield eng_id, second_id, checked, second_ok
 
 
 def accuracy_table(report: AccuracyReport) -> list[list[Any]]:
@@ -173,10 +266,21 @@ def accuracy_table(report: AccuracyReport) -> list[list[Any]]:
                 r.reviews,
                 r.fields_reviewed,
                 r.fields_correct,
-                "" if r.accuracy is None else r.accuracy,
+                _blank(r.accuracy),
+                r.double_keys,
+                r.double_key_fields,
+                r.double_key_correct,
+                _blank(r.double_key_accuracy),
+                r.combined_fields,
+                r.combined_correct,
+                _blank(r.combined_accuracy),
             ]
         )
     return out
+
+
+def _blank(value: float | None) -> float | str:
+    return "" if value is None else value
 
 
 # --- handle time -------------------------------------------------------------------------------

@@ -27,7 +27,8 @@ from backoffice.work.schema import field_errors
 
 Verdict = QaFieldVerdict.Verdict
 DECISIONS = {"accept": QaReview.Decision.ACCEPTED, "rework": QaReview.Decision.REWORK}
-_MISSING = object()
+# A field absent from an output: equal only to another absent field.
+MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def same_value(a: Any, b: Any) -> bool:
 
 
 def _norm(value: Any) -> Any:
-    if value is _MISSING:
+    if value is MISSING:
         return {"__missing__": True}
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -182,7 +183,7 @@ def _verdict_errors(
         elif v.verdict == Verdict.CORRECTED:
             if v.value is None or (isinstance(v.value, str) and not v.value.strip()):
                 errors[f"verdicts.{name}"] = ["Give the corrected value."]
-            elif same_value(output.get(name, _MISSING), v.value):
+            elif same_value(output.get(name, MISSING), v.value):
                 errors[f"verdicts.{name}"] = ["That is the agent's value: mark it correct."]
     for name in verdicts:
         if name not in names:

@@ -591,7 +591,8 @@ def _agent_report_page(
 @tenant_view(Perm.ROUTE_WORK)
 @_work_pages
 def accuracy(request: HttpRequest) -> HttpResponse:
-    """QA accuracy per agent and engagement for a date range; CSV or XLSX download."""
+    """Accuracy (QA reviews, double keys, combined) per agent and engagement for a date range;
+    CSV or XLSX download."""
     return _agent_report_page(
         request,
         build=metrics.accuracy_report,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from backoffice.tenancy.models import Organization, User
 from backoffice.tenancy.roles import Role
 from backoffice.tenancy.tests.factories import UserFactory, make_member, make_token
 from backoffice.work.tests.factories import make_engagement, make_service_type
@@ -25,31 +26,39 @@ def engagement_b(client_b, service_type):
     return make_engagement(client_b, service_type, code="eng-b")
 
 
+def _staff(username: str, role: str, *organizations: Organization) -> User:
+    """A provider staff member with `role` in the provider and each client they serve."""
+    user = UserFactory.create(username=username)
+    for organization in organizations:
+        make_member(organization, user, role)
+    return user
+
+
 @pytest.fixture
 def agent(provider, client_a, client_b):
     """An agent of the provider who serves both clients."""
-    user = UserFactory.create(username="agent")
-    make_member(provider, user, Role.AGENT)
-    make_member(client_a, user, Role.AGENT)
-    make_member(client_b, user, Role.AGENT)
-    return user
+    return _staff("agent", Role.AGENT, provider, client_a, client_b)
 
 
 @pytest.fixture
 def agent_a_only(provider, client_a):
-    user = UserFactory.create(username="agent-a")
-    make_member(provider, user, Role.AGENT)
-    make_member(client_a, user, Role.AGENT)
-    return user
+    return _staff("agent-a", Role.AGENT, provider, client_a)
+
+
+@pytest.fixture
+def agent_b_only(provider, client_b):
+    return _staff("agent-b", Role.AGENT, provider, client_b)
 
 
 @pytest.fixture
 def lead(provider, client_a, client_b):
-    user = UserFactory.create(username="lead")
-    make_member(provider, user, Role.TEAM_LEAD)
-    make_member(client_a, user, Role.TEAM_LEAD)
-    make_member(client_b, user, Role.TEAM_LEAD)
-    return user
+    return _staff("lead", Role.TEAM_LEAD, provider, client_a, client_b)
+
+
+@pytest.fixture
+def lead_a(provider, client_a):
+    """A team lead of the provider who serves client A only."""
+    return _staff("lead-a", Role.TEAM_LEAD, provider, client_a)
 
 
 @pytest.fixture
@@ -74,16 +83,9 @@ def web_lead(lead):
 @pytest.fixture
 def reviewer(provider, client_a, client_b):
     """A QA reviewer of the provider who serves both clients."""
-    user = UserFactory.create(username="reviewer")
-    make_member(provider, user, Role.QA_REVIEWER)
-    make_member(client_a, user, Role.QA_REVIEWER)
-    make_member(client_b, user, Role.QA_REVIEWER)
-    return user
+    return _staff("reviewer", Role.QA_REVIEWER, provider, client_a, client_b)
 
 
 @pytest.fixture
 def reviewer_a_only(provider, client_a):
-    user = UserFactory.create(username="reviewer-a")
-    make_member(provider, user, Role.QA_REVIEWER)
-    make_member(client_a, user, Role.QA_REVIEWER)
-    return user
+    return _staff("reviewer-a", Role.QA_REVIEWER, provider, client_a)

@@ -6,7 +6,7 @@ from typing import Any
 
 from backoffice.tenancy.models import Organization, User
 from backoffice.work import services
-from backoffice.work.models import Engagement, ServiceType
+from backoffice.work.models import Engagement, ServiceType, State, WorkItem
 
 SIMPLE_SCHEMA = {
     "type": "object",
@@ -97,12 +97,12 @@ def make_qa_engagement(
     return make_engagement(client, st, code=code, **kw)
 
 
+def key(item: WorkItem, agent: User, output: dict[str, Any]) -> WorkItem:
+    """Let `agent` take the item and complete it with `output` (one key of a double key)."""
+    services.transition_item(item=item, actor=agent, to=State.IN_PROGRESS)
+    return services.complete_item(item=item, actor=agent, output=dict(output))
+
+
 def key_item(engagement: Engagement, ref: str, agent: User, output: dict[str, Any] | None = None):
     """Submit an item, let `agent` take it and complete it with `output`."""
-    from backoffice.work.models import State
-
-    item = submit(engagement, ref)
-    services.transition_item(item=item, actor=agent, to=State.IN_PROGRESS)
-    return services.complete_item(
-        item=item, actor=agent, output=dict(QA_OUTPUT if output is None else output)
-    )
+    return key(submit(engagement, ref), agent, QA_OUTPUT if output is None else output)

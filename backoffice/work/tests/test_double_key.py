@@ -9,13 +9,13 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 
 from backoffice.core.errors import Conflict, DomainError, Forbidden
-from backoffice.tenancy.roles import Role
-from backoffice.tenancy.tests.factories import UserFactory, make_member, make_token
+from backoffice.tenancy.tests.factories import make_token
 from backoffice.work import double_key, qa, services
 from backoffice.work.models import DoubleKey, QaReview, State, WorkItem
 from backoffice.work.tests.factories import (
     QA_OUTPUT,
     QA_OUTPUT_SCHEMA,
+    key,
     make_engagement,
     make_qa_engagement,
     make_service_type,
@@ -42,11 +42,6 @@ def dk_a(client_a, provider):
 @pytest.fixture
 def dk_b(client_b, provider):
     return _dk_engagement(client_b, provider, "dk-b")
-
-
-def key(item: WorkItem, agent, output) -> WorkItem:
-    services.transition_item(item=item, actor=agent, to=State.IN_PROGRESS)
-    return services.complete_item(item=item, actor=agent, output=dict(output))
 
 
 def _dk(item: WorkItem) -> DoubleKey:
@@ -135,6 +130,18 @@ def test_mismatching_fields_wait_for_a_third_person(mismatched, agent, agent_a_o
     assert item.output == {"vendor": "Acme", "total": 120.5, "currency": "USD", "paid": False}
     assert dk.status == DoubleKey.Status.ADJUDICATED and dk.adjudicator == reviewer
     assert not QaReview.objects.for_tenant(item.tenant_id).exists()
+
+
+def test_a_field_only_one_agent_keyed_is_a_mismatch(dk_a, agent, agent_a_only, reviewer):
+    # the optional `paid` left out by the first agent (this comparison once crashed)
+    item = submit(dk_a, "K1")
+    without_paid = {k: v for k, v in QA_OUTPUT.items() if k != "paid"}
+    key(item, agent, without_paid)
+    item = key(item, agent_a_only, QA_OUTPUT)
+    assert item.state == State.IN_REVIEW and _dk(item).mismatched_fields == ["paid"]
+    double_key.adjudicate(item=item, actor=reviewer, values={"paid": None})
+    item.refresh_from_db()
+    assert item.state == State.DONE and item.output == without_paid
 
 
 @pytest.mark.parametrize(
@@ -249,14 +256,11 @@ def test_api_second_agent_sees_no_first_key_and_reviewer_settles(
 
 
 @pytest.fixture
-def mismatched_b(dk_b, agent, provider, client_b):
+def mismatched_b(dk_b, agent, agent_b_only):
     """Client B's item keyed differently by agent and agent-b."""
-    agent_b = UserFactory.create(username="agent-b")
-    make_member(provider, agent_b, Role.AGENT)
-    make_member(client_b, agent_b, Role.AGENT)
     item = submit(dk_b, "B-SECRET")
     key(item, agent, QA_OUTPUT)
-    return key(item, agent_b, OTHER)
+    return key(item, agent_b_only, OTHER)
 
 
 def test_api_double_key_hides_another_clients_items(mismatched_b, reviewer_a_only, provider):

@@ -26,9 +26,8 @@ import pytest
 from django.test import Client
 
 from backoffice.core.errors import DomainError
-from backoffice.tenancy.roles import Role
 from backoffice.tenancy.selectors import access_tenant
-from backoffice.tenancy.tests.factories import UserFactory, make_member, make_token
+from backoffice.tenancy.tests.factories import make_token
 from backoffice.work import metrics, services
 from backoffice.work.models import Comment, State
 from backoffice.work.tests.factories import submit
@@ -162,14 +161,6 @@ def test_an_interval_counts_on_the_day_it_ends(engagement_a, agent, lead):
 
 
 # --- API and page ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def lead_a(provider, client_a):
-    user = UserFactory.create(username="lead-a")
-    make_member(provider, user, Role.TEAM_LEAD)
-    make_member(client_a, user, Role.TEAM_LEAD)
-    return user
 
 
 def test_api_handle_time(worked_day, lead, provider, engagement_b):
