@@ -12,7 +12,7 @@ connection's own operations, so they are stored exactly as the ORM would store t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -51,53 +51,62 @@ def insert_items(
     engagement_id: int,
     batch_id: int | None,
     actor_id: int | None,
-    rows: Sequence[ItemInput],
-    priorities: Sequence[int],
+    rows: Iterable[tuple[ItemInput, int]],
+    capacity: int,
     now: datetime,
     due: datetime,
 ) -> list[int]:
-    """Insert queued items plus one new→queued event each; returns the new item ids."""
-    if not rows:
-        return []
+    """Insert queued items (row, priority) plus one new→queued event each; returns the ids.
+
+    `rows` may check each row as it is asked for: on PostgreSQL the items stream into
+    COPY as they come, so that checking overlaps the server's writing of earlier rows.
+    At most `capacity` rows.
+    """
     ops = connection.ops
     at = ops.adapt_datetimefield_value(now)
     due_value = ops.adapt_datetimefield_value(due)
     with connection.cursor() as cursor:
-        ids = _new_ids(cursor, len(rows))
-        items = [
-            (
-                pk,
-                tenant_id,
-                engagement_id,
-                batch_id,
-                row.external_ref,
-                json.dumps(row.data, ensure_ascii=False),
-                State.QUEUED.value,
-                priority,
-                row.skill,
-                row.language,
-                at,
-                due_value,
-                0,
-                False,
-                False,
-                actor_id,
-            )
-            for pk, row, priority in zip(ids, rows, priorities, strict=True)
-        ]
-        events = [
-            (tenant_id, pk, actor_id, at, State.NEW.value, State.QUEUED.value, "submitted")
-            for pk in ids
-        ]
+        pool = iter(_new_ids(cursor, capacity))
+        ids: list[int] = []
+
+        def items() -> Iterator[tuple[Any, ...]]:
+            for row, priority in rows:
+                pk = next(pool)
+                ids.append(pk)
+                yield (
+                    pk,
+                    tenant_id,
+                    engagement_id,
+                    batch_id,
+                    row.external_ref,
+                    json.dumps(row.data, ensure_ascii=False),
+                    State.QUEUED.value,
+                    priority,
+                    row.skill,
+                    row.language,
+                    at,
+                    due_value,
+                    0,
+                    False,
+                    False,
+                    actor_id,
+                )
+
+        def events() -> Iterator[tuple[Any, ...]]:
+            new, queued = State.NEW.value, State.QUEUED.value
+            for pk in ids:
+                yield (tenant_id, pk, actor_id, at, new, queued, "submitted")
+
         if connection.vendor == "postgresql":
             raw = cursor.cursor
-            pgcopy.copy_lines(raw, "work_workitem", ", ".join(ITEM_COLUMNS), _copy_items(items))
-            pgcopy.copy_lines(
-                raw, "work_workitemevent", ", ".join(EVENT_COLUMNS), _copy_events(events)
-            )
+            pgcopy.copy_lines(raw, "work_workitem", ", ".join(ITEM_COLUMNS), _copy_items(items()))
+            if ids:
+                pgcopy.copy_lines(
+                    raw, "work_workitemevent", ", ".join(EVENT_COLUMNS), _copy_events(events())
+                )
         else:
-            _insert(cursor, "work_workitem", ITEM_COLUMNS, items)
-            _insert(cursor, "work_workitemevent", EVENT_COLUMNS, events)
+            _insert(cursor, "work_workitem", ITEM_COLUMNS, items())
+            _insert(cursor, "work_workitemevent", EVENT_COLUMNS, events())
     return ids
 
 
@@ -114,7 +123,7 @@ def _new_ids(cursor: Any, n: int) -> list[int]:
     return list(range(start, start + n))
 
 
-def _copy_items(rows: list[tuple[Any, ...]]) -> Iterator[str]:
+def _copy_items(rows: Iterable[tuple[Any, ...]]) -> Iterator[str]:
     """COPY text rows, formatted per column."""
     for pk, t, e, b, ext_ref, data, state, prio, skill, lang, at, due, paused, r, br, by in rows:
         yield (
@@ -124,12 +133,14 @@ def _copy_items(rows: list[tuple[Any, ...]]) -> Iterator[str]:
         )
 
 
-def _copy_events(rows: list[tuple[Any, ...]]) -> Iterator[str]:
+def _copy_events(rows: Iterable[tuple[Any, ...]]) -> Iterator[str]:
     for t, item, actor, at, frm, to, note in rows:
         yield f"{t}\t{item}\t{pgcopy.ref(actor)}\t{at}\t{frm}\t{to}\t{pgcopy.text(note)}\n"
 
 
-def _insert(cursor: Any, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+def _insert(
+    cursor: Any, table: str, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]
+) -> None:
     names = ", ".join(columns)
     marks = ", ".join(["%s"] * len(columns))
     cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)

@@ -351,7 +351,12 @@ class WorkItem(TenantOwned):
                 name="work_item_claimable",
             ),
             models.Index(fields=["tenant", "state", "sla_due_at"], name="work_item_state_due"),
-            models.Index(fields=["tenant", "assignee", "state"], name="work_item_assignee"),
+            # Partial: intake writes unassigned rows, which never need this index.
+            models.Index(
+                fields=["tenant", "assignee", "state"],
+                condition=Q(assignee__isnull=False),
+                name="work_item_assignee",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -140,7 +140,7 @@ def record_qa_review(
             summary += "; corrected " + ", ".join(sorted(corrected))
         text = f"{summary}. {note}".strip() if note.strip() else summary
         if decision == "accept":
-            extra = {"output": final} if corrected else {}
+            extra: dict[str, Any] = {"output": final} if corrected else {}
             services._move(
                 item,
                 State.DONE,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from backoffice.audit.services import PendingEvent, record_event, record_events
+from backoffice.core.context import request_id_var
 from backoffice.core.errors import Conflict, DomainError, Forbidden, NotFound
 from backoffice.tenancy.models import Organization, User
 from backoffice.tenancy.roles import Perm
@@ -429,6 +430,41 @@ def _require_active(engagement: Engagement) -> None:
         raise DomainError("This engagement is closed to new work.", code="engagement_inactive")
 
 
+class _RowCheck:
+    """Bulk intake's per-row validation; accumulates the report as rows pass through."""
+
+    def __init__(self, engagement: Engagement, pre_errors: Iterable[RowError]) -> None:
+        self.schema = engagement.input_schema
+        self.fast = schema_fast_check(self.schema)
+        self.errors: list[RowError] = list(pre_errors)
+        self.reported: dict[int, set[str]] = {}
+        for e in self.errors:
+            self.reported.setdefault(e.row, set()).add(e.field)
+        self.bad_rows = set(self.reported)
+        self.seen: set[str] = set()
+
+    def accepts(self, row: int, item: ItemInput) -> bool:
+        if item.unreadable:
+            self.bad_rows.add(row)
+            return False
+        row_errors = [RowError(row, "external_ref", m) for m in _ref_errors(item.external_ref)]
+        if not row_errors and item.external_ref in self.seen:
+            row_errors.append(RowError(row, "external_ref", "Duplicate in this batch."))
+        if item.priority is not None and not 0 <= item.priority <= 9:
+            row_errors.append(RowError(row, "priority", "Between 0 and 9."))
+        if self.fast is None or not self.fast(item.data):
+            for path, messages in field_errors(self.schema, item.data).items():
+                row_errors.extend(RowError(row, path or "data", m) for m in messages)
+        already = self.reported.get(row, set())
+        row_errors = [e for e in row_errors if e.field not in already]
+        if row_errors or row in self.bad_rows:
+            self.errors.extend(row_errors)
+            self.bad_rows.add(row)
+            return False
+        self.seen.add(item.external_ref)
+        return True
+
+
 def submit_items(
     *,
     engagement: Engagement,
@@ -440,89 +476,66 @@ def submit_items(
     first_row: int = 1,
     progress: Any = None,
 ) -> IntakeResult:
-    """Bulk intake: validate every row, then write all (or, by choice, the valid ones).
+    """Bulk intake: validate every row and write the valid ones, in one transaction.
 
-    All-or-nothing with any error writes nothing and raises with the per-row report.
-    Existing external references are not errors: they are counted and left alone, so a
-    retried upload is safe. `pre_errors` carries problems found while parsing a file.
+    Rows are checked as they are written: on PostgreSQL each valid row streams into COPY
+    the moment it passes, so the checking overlaps the database's work instead of
+    preceding it. All-or-nothing stops writing at the first error, checks the rest for the
+    report, then raises — rolling back whatever was written. Existing external references
+    are not errors: they are counted and left alone, so a retried upload is safe.
+    `pre_errors` carries problems found while parsing a file.
     """
     _require_active(engagement)
     if mode not in IntakeBatch.Mode.values:
         raise DomainError(
             "Unknown intake mode.", fields={"mode": [f"one of {IntakeBatch.Mode.values}"]}
         )
-    errors: list[RowError] = list(pre_errors)
-    reported: dict[int, set[str]] = {}
-    for e in errors:
-        reported.setdefault(e.row, set()).add(e.field)
-    bad_rows = set(reported)
-    seen: set[str] = set()
-    valid: list[tuple[int, ItemInput]] = []
-    schema = engagement.input_schema
-    fast = schema_fast_check(schema)
-    for offset, item in enumerate(rows):
-        row = item.row or first_row + offset
-        if progress is not None and offset % 5000 == 4999:
-            progress(offset + 1)
-        if item.unreadable:
-            bad_rows.add(row)
-            continue
-        row_errors = [RowError(row, "external_ref", m) for m in _ref_errors(item.external_ref)]
-        if not row_errors and item.external_ref in seen:
-            row_errors.append(RowError(row, "external_ref", "Duplicate in this batch."))
-        if item.priority is not None and not 0 <= item.priority <= 9:
-            row_errors.append(RowError(row, "priority", "Between 0 and 9."))
-        if fast is None or not fast(item.data):
-            for path, messages in field_errors(schema, item.data).items():
-                row_errors.extend(RowError(row, path or "data", m) for m in messages)
-        already = reported.get(row, set())
-        row_errors = [e for e in row_errors if e.field not in already]
-        if row_errors or row in bad_rows:
-            errors.extend(row_errors)
-            bad_rows.add(row)
-        else:
-            seen.add(item.external_ref)
-            valid.append((row, item))
-    errors.sort(key=lambda e: e.row)
-    total = len(rows)
-    if errors and mode == IntakeBatch.Mode.ALL_OR_NOTHING:
-        raise DomainError(
-            f"{len(bad_rows)} row(s) are invalid; nothing was imported.",
-            code="intake_rejected",
-            fields={"rows": [e.as_dict() for e in errors[:REPORT_CAP]]},
-        )
-    keep_items = len(valid) <= KEEP_ITEMS
+    check = _RowCheck(engagement, pre_errors)
+    all_or_nothing = mode == IntakeBatch.Mode.ALL_OR_NOTHING
+    keep_items = len(rows) <= KEEP_ITEMS
+    created: list[int] = []
+    written = existing_count = 0
     with transaction.atomic():
-        existing = _existing_refs(engagement, [item.external_ref for _, item in valid])
-        fresh = [item for _, item in valid if item.external_ref not in existing]
+        existing = _existing_refs(
+            engagement,
+            [r.external_ref for r in rows if not r.unreadable and isinstance(r.external_ref, str)],
+        )
         batch = IntakeBatch.objects.create(
             tenant_id=engagement.tenant_id,
             engagement=engagement,
             source=source[:255],
             mode=mode,
-            rows_total=total,
-            rows_created=len(fresh),
-            rows_existing=len(valid) - len(fresh),
-            rows_rejected=len(bad_rows),
-            report=[e.as_dict() for e in errors[:REPORT_CAP]],
+            rows_total=len(rows),
             created_by=actor,
         )
-        created: list[int] = []
-        written = 0
         now = timezone.now()
         due = due_at(engagement, now)
-        for start in range(0, len(fresh), BATCH_SIZE):
-            chunk = fresh[start : start + BATCH_SIZE]
+
+        def fresh(start: int, chunk: Sequence[ItemInput]) -> Iterator[tuple[ItemInput, int]]:
+            nonlocal existing_count
+            for offset, item in enumerate(chunk, start):
+                if progress is not None and offset % 5000 == 4999:
+                    progress(offset + 1)
+                if not check.accepts(item.row or first_row + offset, item):
+                    continue
+                if item.external_ref in existing:
+                    existing_count += 1
+                elif not (all_or_nothing and check.errors):
+                    priority = item.priority
+                    yield (
+                        item,
+                        priority if priority is not None else priority_for(engagement, item.data),
+                    )
+
+        for start in range(0, len(rows), BATCH_SIZE):
+            chunk = rows[start : start + BATCH_SIZE]
             ids = bulk.insert_items(
                 tenant_id=engagement.tenant_id,
                 engagement_id=engagement.pk,
                 batch_id=batch.pk,
                 actor_id=actor.pk if actor is not None else None,
-                rows=chunk,
-                priorities=[
-                    r.priority if r.priority is not None else priority_for(engagement, r.data)
-                    for r in chunk
-                ],
+                rows=fresh(start, chunk),
+                capacity=len(chunk),
                 now=now,
                 due=due,
             )
@@ -530,7 +543,20 @@ def submit_items(
             if keep_items:
                 created.extend(ids)
             if progress is not None:
-                progress(len(rows), written=written)
+                progress(start + len(chunk), written=written)
+        errors = sorted(check.errors, key=lambda e: e.row)
+        rejected = len(check.bad_rows)
+        if errors and all_or_nothing:
+            raise DomainError(
+                f"{rejected} row(s) are invalid; nothing was imported.",
+                code="intake_rejected",
+                fields={"rows": [e.as_dict() for e in errors[:REPORT_CAP]]},
+            )
+        batch.rows_created = written
+        batch.rows_existing = existing_count
+        batch.rows_rejected = rejected
+        batch.report = [e.as_dict() for e in errors[:REPORT_CAP]]
+        batch.save(update_fields=["rows_created", "rows_existing", "rows_rejected", "report"])
         record_events(
             tenant=engagement.tenant_id,
             actor=actor,
@@ -542,18 +568,18 @@ def submit_items(
                     None,
                     {
                         "source": batch.source,
-                        "created": batch.rows_created,
-                        "existing": batch.rows_existing,
-                        "rejected": batch.rows_rejected,
+                        "created": written,
+                        "existing": existing_count,
+                        "rejected": rejected,
                     },
                 )
             ],
         )
     return IntakeResult(
         batch=batch,
-        created=len(fresh),
-        existing=len(valid) - len(fresh),
-        rejected=len(bad_rows),
+        created=written,
+        existing=existing_count,
+        rejected=rejected,
         errors=errors,
         item_ids=created,
     )
@@ -634,6 +660,7 @@ def _move(
     note: str = "",
     action: str = "work.item_transitioned",
     now: datetime | None = None,
+    audit_lane: int = 0,
     **changes: Any,
 ) -> WorkItem:
     """Apply one legal transition with its event and audit record (inside a transaction)."""
@@ -673,6 +700,7 @@ def _move(
         obj=item,
         before={"state": before},
         after={"state": to, "note": note[:200]} if note else {"state": to},
+        lane=audit_lane,
     )
     return item
 
@@ -789,9 +817,9 @@ def claim_next_item(
     filters: dict[str, Any] = {}
     if queue is not None:
         filters = {k: v for k, v in queue.filters().items() if not k.startswith("engagement")}
+    if connection.vendor == "postgresql":
+        return _claim_postgres(agent, tenant_ids, engagement_ids, filters)
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            return _claim_postgres(agent, tenant_ids, engagement_ids, filters)
         keyed_first = DoubleKey.objects.for_tenants(tenant_ids).filter(
             status=DoubleKey.Status.AWAITING_SECOND, first_agent=agent
         )
@@ -811,91 +839,53 @@ def claim_next_item(
             actor=agent,
             action="work.item_claimed",
             now=now,
+            audit_lane=claim_lane(agent),
             assignee=agent,
             claimed_at=now,
         )
 
 
-_QUEUE_SQL = {
-    "skill": "skill = %s",
-    "language": "language = %s",
-    "priority__gte": "priority >= %s",
-}
-_CLAIM_SQL = """
-WITH picked AS (
-    SELECT w.id, w.state FROM work_engagement AS e
-    CROSS JOIN LATERAL (
-        SELECT id, state, priority, sla_due_at FROM work_workitem
-        WHERE tenant_id = e.tenant_id AND engagement_id = e.id
-          AND state IN ('queued', 'rework') {extra}
-          AND NOT EXISTS (
-            SELECT 1 FROM work_doublekey AS dk WHERE dk.item_id = work_workitem.id
-            AND dk.status = 'awaiting_second' AND dk.first_agent_id = %s)
-        ORDER BY priority DESC, sla_due_at, id
-        LIMIT 1
-        FOR UPDATE SKIP LOCKED
-    ) AS w
-    WHERE e.tenant_id = ANY(%s) AND e.id = ANY(%s)
-    ORDER BY w.priority DESC, w.sla_due_at, w.id
-    LIMIT 1
-), moved AS (
-    UPDATE work_workitem AS w
-    SET state = 'in_progress', assignee_id = %s, claimed_at = %s, last_activity_at = %s
-    FROM picked WHERE w.id = picked.id
-    RETURNING w.*, picked.state AS claimed_from
-), logged AS (
-    INSERT INTO work_workitemevent (tenant_id, item_id, actor_id, at, from_state, to_state, note)
-    SELECT tenant_id, id, %s, %s, claimed_from, 'in_progress', '' FROM moved
-)
-SELECT * FROM moved
-"""
-
-
 def _claim_postgres(
     agent: User, tenant_ids: list[int], engagement_ids: list[int], filters: dict[str, Any]
 ) -> WorkItem | None:
-    """One round trip: pick (SKIP LOCKED), move and log the claim; then the audit event.
+    """One statement, `work_claim_next` (work migration 0009): pick with SKIP LOCKED, move,
+    log and append the audit event, server-side. Outside a transaction the statement is
+    its own; inside one it joins it.
 
     The pick reads each eligible engagement's claimable index in order and stops at its
     first unlocked row (LATERAL … LIMIT 1), then takes the most urgent of those: a few
-    index probes however long the queues, where one ORDER BY over all engagements would
-    sort every queued row on each claim. The other engagements' heads stay locked until
-    this claim commits; concurrent agents skip them for that moment.
+    index probes however long the queues. Same effect as `_move(item, IN_PROGRESS)`
+    without the ORM's read-modify-write: only queued and rework rows are picked.
 
-    Same effect as `_move(item, IN_PROGRESS)`, without the ORM's read-modify-write: the
-    transition is legal by construction (only queued and rework rows are picked).
-
-    The first statement sets the RLS tenants (as `rls.set_rls_tenants` does) and turns
-    off the wait for the WAL flush at commit, for this transaction only. A claim holds the
-    client's audit-chain lock until commit; waiting for the disk there would serialise
-    every agent of that client behind fsync. A crash can lose the last few hundred
-    milliseconds of claims — item, event and audit record together, never one without
-    the others — and those items are simply still queued.
+    The function turns off the wait for the WAL flush at commit for its transaction: a
+    claim holds its audit lane's head until commit, and waiting for the disk there would
+    serialise agents behind fsync. A crash can lose the last few hundred milliseconds of
+    claims — item, event and audit record together — and those items are still queued.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('app.tenant_ids', %s, true), "
-            "set_config('synchronous_commit', 'off', true)",
-            [",".join(str(int(t)) for t in tenant_ids)],
-        )
-    extra = "".join(f" AND {_QUEUE_SQL[k]}" for k in filters)
     now = timezone.now()
-    params = [*filters.values(), agent.pk, tenant_ids, engagement_ids]
-    params += [agent.pk, now, now, agent.pk, now]
-    found = list(WorkItem.objects.raw(_CLAIM_SQL.format(extra=extra), params))
-    if not found:
-        return None
-    item = found[0]
-    record_event(
-        tenant=item.tenant_id,
-        actor=agent,
-        action="work.item_claimed",
-        obj=item,
-        before={"state": item.claimed_from},  # type: ignore[attr-defined]
-        after={"state": State.IN_PROGRESS},
-        lane=claim_lane(agent),
+    request_id = request_id_var.get()
+    params = [
+        agent.pk,
+        tenant_ids,
+        engagement_ids,
+        filters.get("skill"),
+        filters.get("language"),
+        filters.get("priority__gte"),
+        now,
+        # The hash's canonical JSON of the two free-text values, as `event_hash` writes it.
+        json.dumps(now.isoformat(timespec="microseconds")),
+        request_id,
+        json.dumps(request_id, ensure_ascii=False),
+        claim_lane(agent),
+    ]
+    found = list(
+        WorkItem.objects.raw(
+            "SELECT * FROM work_claim_next(%s, %s::bigint[], %s::bigint[], %s, %s, %s, "
+            "%s, %s, %s, %s, %s)",
+            params,
+        )
     )
-    return item
+    return found[0] if found else None
 
 
 CLAIM_LANES = 16

@@ -8,7 +8,11 @@ from unittest import mock
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from backoffice.audit.chain import event_hash
 from backoffice.audit.models import AuditEvent
+from backoffice.audit.services import record_event
+from backoffice.audit.verify import verify_tenant_chain
+from backoffice.core.context import request_id_var
 from backoffice.core.errors import Conflict, DomainError
 from backoffice.tenancy.roles import Role
 from backoffice.tenancy.tests.factories import UserFactory, make_member
@@ -192,6 +196,52 @@ def test_claim_takes_the_most_urgent_item_across_the_clients_served(
     assert first is not None and first.pk == urgent.pk and first.tenant_id == engagement_b.tenant_id
     assert second is not None and second.external_ref == "low"
     assert services.claim_next_item(agent=agent) is None
+
+
+def test_a_claim_appends_an_audit_event_whose_hash_the_chain_check_recomputes(
+    engagement_a, agent, lead
+):
+    """On PostgreSQL the claim's audit event is hashed in SQL: it must be the hash that
+    `event_hash` computes, for any request id, and the lane must go on from it."""
+    # given an engagement reviewing every item, and a request id with quotes, a
+    # backslash, a control character and non-ASCII
+    engagement_a.qa_sample_percent = 100
+    engagement_a.save()
+    submit(engagement_a, "first")
+    submit(engagement_a, "second")
+    token = request_id_var.set('req "7"\\\tnaïve—✓')
+    try:
+        # when one item is claimed, sent back to rework and claimed again
+        claimed = services.claim_next_item(agent=agent)
+        assert claimed is not None
+        services.complete_item(item=claimed, actor=agent, output={"result": "ok"})
+        services.review_item(item=claimed, actor=lead, accept=False, note="again")
+        again = services.claim_next_item(agent=agent)
+        assert again is not None and again.pk == claimed.pk
+        record_event(
+            tenant=engagement_a.tenant_id,
+            actor=agent,
+            action="test.after_claims",
+            lane=services.claim_lane(agent),
+        )
+    finally:
+        request_id_var.reset(token)
+    # then
+    claims = list(
+        AuditEvent.objects.for_tenant(engagement_a.tenant_id)
+        .filter(action="work.item_claimed")
+        .order_by("seq")
+    )
+    assert [(e.before, e.after) for e in claims] == [
+        ({"state": "queued"}, {"state": "in_progress"}),
+        ({"state": "rework"}, {"state": "in_progress"}),
+    ]
+    assert {e.lane for e in claims} == {services.claim_lane(agent)}
+    for event in claims:
+        assert event.object_id == str(claimed.pk) and event.actor_id == agent.pk
+        assert event.request_id == 'req "7"\\\tnaïve—✓'
+        assert event.hash == event_hash(event)
+    assert verify_tenant_chain(engagement_a.tenant_id) is None
 
 
 def test_an_agent_only_gets_work_of_the_clients_they_serve(
