@@ -10,6 +10,7 @@ figures; asserts nothing about speed.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import time
 from pathlib import Path
@@ -29,6 +30,28 @@ def write_csv(path: Path, rows: int) -> None:
                 f"INV-{i:08d},Supplier {i % 997},{rng.randint(1, 99999) / 100},"
                 f"{1 + i % 5},2026-0{1 + i % 9}-{day:02d}\n"
             )
+
+
+def backend_pid() -> int | None:
+    """The PostgreSQL server process serving this connection (None on SQLite)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def process_cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) a local process has used; 0 when it cannot be read."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -57,6 +80,8 @@ def main() -> None:
             if written is not None and "validated" not in marks:
                 marks["validated"] = time.perf_counter()
 
+        backend = backend_pid()
+        cpu0, server0 = time.process_time(), process_cpu(backend)
         t0 = time.perf_counter()
         with transaction.atomic():
             set_rls_tenants([engagement.tenant_id])
@@ -68,6 +93,7 @@ def main() -> None:
                 progress=progress,
             )
         elapsed = time.perf_counter() - t0
+        cpu, server = time.process_time() - cpu0, process_cpu(backend) - server0
         items = WorkItem.objects.for_tenant(engagement.tenant_id).count()
         events = WorkItemEvent.objects.for_tenant(engagement.tenant_id).count()
         assert result.created == args.rows == items == events, (result.created, items, events)
@@ -79,6 +105,9 @@ def main() -> None:
             first_batch = marks["validated"] - t0
             print(f"read + convert + validate + first batch written: {first_batch:.1f} s")
         print(f"total: {elapsed:.1f} s -> {args.rows / elapsed:,.0f} items/s")
+        per_row = 1e6 / args.rows
+        where = f"; database server process {server * per_row:.1f} µs" if backend else ""
+        print(f"CPU per row: this Python process {cpu * per_row:.1f} µs{where}")
         path.unlink()
     finally:
         if not args.keep:

@@ -18,8 +18,8 @@ CHUNK_ROWS = 5000
 
 def text(value: str | None) -> str:
     """A text cell: backslash, tab and line breaks escaped; None is NULL."""
-    if value is None:
-        return NULL
+    if not value:
+        return NULL if value is None else value
     return value.translate(_ESCAPES) if _SPECIAL.search(value) else value
 
 

@@ -12,10 +12,11 @@ connection's own operations, so they are stored exactly as the ORM would store t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from django.db import connection
 
 from backoffice.core import pgcopy
@@ -51,36 +52,44 @@ def insert_items(
     engagement_id: int,
     batch_id: int | None,
     actor_id: int | None,
-    rows: Iterable[tuple[ItemInput, int]],
-    capacity: int,
+    rows: Sequence[tuple[ItemInput, int]],
     now: datetime,
     due: datetime,
 ) -> list[int]:
-    """Insert queued items (row, priority) plus one new→queued event each; returns the ids.
-
-    `rows` may check each row as it is asked for: on PostgreSQL the items stream into
-    COPY as they come, so that checking overlaps the server's writing of earlier rows.
-    At most `capacity` rows.
-    """
+    """Insert queued items (row, priority) plus one new→queued event each; returns the ids."""
+    if not rows:
+        return []
     ops = connection.ops
     at = ops.adapt_datetimefield_value(now)
     due_value = ops.adapt_datetimefield_value(due)
+    new, queued = State.NEW.value, State.QUEUED.value
     with connection.cursor() as cursor:
-        pool = iter(_new_ids(cursor, capacity))
-        ids: list[int] = []
-
-        def items() -> Iterator[tuple[Any, ...]]:
-            for row, priority in rows:
-                pk = next(pool)
-                ids.append(pk)
-                yield (
+        ids = _new_ids(cursor, len(rows))
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor
+            # What every row of this call shares is formatted once.
+            lead = f"\t{tenant_id}\t{engagement_id}\t{pgcopy.ref(batch_id)}\t"
+            tail = f"\t{at}\t{due_value}\t0\tf\tf\t{pgcopy.ref(actor_id)}\n"
+            item_lines = (
+                f"{pk}{lead}{pgcopy.text(row.external_ref)}\t{pgcopy.text(_json(row.data))}"
+                f"\t{queued}\t{priority}\t{pgcopy.text(row.skill)}\t{pgcopy.text(row.language)}"
+                f"{tail}"
+                for pk, (row, priority) in zip(ids, rows, strict=True)
+            )
+            pgcopy.copy_lines(raw, "work_workitem", ", ".join(ITEM_COLUMNS), item_lines)
+            event_tail = f"\t{pgcopy.ref(actor_id)}\t{at}\t{new}\t{queued}\tsubmitted\n"
+            event_lines = (f"{tenant_id}\t{pk}{event_tail}" for pk in ids)
+            pgcopy.copy_lines(raw, "work_workitemevent", ", ".join(EVENT_COLUMNS), event_lines)
+        else:
+            items = (
+                (
                     pk,
                     tenant_id,
                     engagement_id,
                     batch_id,
                     row.external_ref,
-                    json.dumps(row.data, ensure_ascii=False),
-                    State.QUEUED.value,
+                    _json(row.data),
+                    queued,
                     priority,
                     row.skill,
                     row.language,
@@ -91,22 +100,11 @@ def insert_items(
                     False,
                     actor_id,
                 )
-
-        def events() -> Iterator[tuple[Any, ...]]:
-            new, queued = State.NEW.value, State.QUEUED.value
-            for pk in ids:
-                yield (tenant_id, pk, actor_id, at, new, queued, "submitted")
-
-        if connection.vendor == "postgresql":
-            raw = cursor.cursor
-            pgcopy.copy_lines(raw, "work_workitem", ", ".join(ITEM_COLUMNS), _copy_items(items()))
-            if ids:
-                pgcopy.copy_lines(
-                    raw, "work_workitemevent", ", ".join(EVENT_COLUMNS), _copy_events(events())
-                )
-        else:
-            _insert(cursor, "work_workitem", ITEM_COLUMNS, items())
-            _insert(cursor, "work_workitemevent", EVENT_COLUMNS, events())
+                for pk, (row, priority) in zip(ids, rows, strict=True)
+            )
+            events = ((tenant_id, pk, actor_id, at, new, queued, "submitted") for pk in ids)
+            _insert(cursor, "work_workitem", ITEM_COLUMNS, items)
+            _insert(cursor, "work_workitemevent", EVENT_COLUMNS, events)
     return ids
 
 
@@ -123,19 +121,13 @@ def _new_ids(cursor: Any, n: int) -> list[int]:
     return list(range(start, start + n))
 
 
-def _copy_items(rows: Iterable[tuple[Any, ...]]) -> Iterator[str]:
-    """COPY text rows, formatted per column."""
-    for pk, t, e, b, ext_ref, data, state, prio, skill, lang, at, due, paused, r, br, by in rows:
-        yield (
-            f"{pk}\t{t}\t{e}\t{pgcopy.ref(b)}\t{pgcopy.text(ext_ref)}\t{pgcopy.text(data)}\t"
-            f"{state}\t{prio}\t{pgcopy.text(skill)}\t{pgcopy.text(lang)}\t{at}\t{due}\t{paused}\t"
-            f"{'t' if r else 'f'}\t{'t' if br else 'f'}\t{pgcopy.ref(by)}\n"
-        )
-
-
-def _copy_events(rows: Iterable[tuple[Any, ...]]) -> Iterator[str]:
-    for t, item, actor, at, frm, to, note in rows:
-        yield f"{t}\t{item}\t{pgcopy.ref(actor)}\t{at}\t{frm}\t{to}\t{pgcopy.text(note)}\n"
+def _json(data: dict[str, Any]) -> str:
+    """The item's data as JSON text: msgspec takes a tenth of the standard encoder's time;
+    the standard one writes what msgspec cannot (integers beyond 64 bits)."""
+    try:
+        return msgspec.json.encode(data).decode()
+    except (msgspec.EncodeError, OverflowError):
+        return json.dumps(data, ensure_ascii=False)
 
 
 def _insert(

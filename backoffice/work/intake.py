@@ -1,9 +1,10 @@
 """Intake files: CSV, JSONL and XLSX into items, with a per-row validation report.
 
 A file is checked as a whole first (encoding, header, columns); a file that fails there is
-refused with one clear message and nothing is written. Then every row is converted to the
-schema's types and validated by `services.submit_items`, which writes all rows or, when
-asked, only the valid ones.
+refused with one clear message and nothing is written. Then its rows are read lazily —
+converted to the schema's types as `services.submit_items` asks for them, with what
+reading found wrong carried on each row — and validated there, which writes all rows or,
+when asked, only the valid ones.
 
 Columns: `external_ref` (required), optional `priority`, `skill`, `language`, and the
 service's input fields. A column the schema does not know is an error (a typo would
@@ -24,7 +25,7 @@ from backoffice.tenancy.models import User
 from backoffice.work import services
 from backoffice.work.models import Engagement, IntakeBatch
 from backoffice.work.schema import coerce
-from backoffice.work.services import IntakeResult, ItemInput, RowError
+from backoffice.work.services import IntakeResult, ItemInput
 
 META_COLUMNS = ("external_ref", "priority", "skill", "language")
 FORMATS = ("csv", "jsonl", "xlsx")
@@ -68,15 +69,23 @@ def _check_columns(engagement: Engagement, columns: list[str]) -> None:
 
 
 class Parsed:
-    """Rows converted to items, plus the problems found while converting them."""
+    """A file that passed the whole-file checks; its rows are read as they are asked for."""
 
-    def __init__(self, first_row: int) -> None:
-        self.rows: list[ItemInput] = []
-        self.errors: list[RowError] = []
+    def __init__(self, rows: Iterator[ItemInput], first_row: int) -> None:
+        self.rows = rows
         self.first_row = first_row
 
 
-def _to_item(engagement: Engagement, parsed: Parsed, row_no: int, record: dict[str, Any]) -> None:
+def _unreadable(row_no: int, message: str) -> ItemInput:
+    return ItemInput("", {}, unreadable=True, row=row_no, problems=(("", message),))
+
+
+def _to_item(
+    engagement: Engagement,
+    row_no: int,
+    record: dict[str, Any],
+    problems: tuple[tuple[str, str], ...] = (),
+) -> ItemInput:
     ref = record.pop("external_ref", None)
     priority_raw = record.pop("priority", None)
     skill = record.pop("skill", None) or ""
@@ -88,11 +97,17 @@ def _to_item(engagement: Engagement, parsed: Parsed, row_no: int, record: dict[s
             priority = int(str(priority_raw).strip())
         except ValueError:
             errors.setdefault("priority", []).append(f"{priority_raw!r} is not a whole number.")
-    for name, messages in errors.items():
-        parsed.errors.extend(RowError(row_no, name, m) for m in messages)
+    if errors:
+        problems += tuple((name, m) for name, messages in errors.items() for m in messages)
     ref_text = str(ref).strip() if ref is not None else ""
-    parsed.rows.append(
-        ItemInput(ref_text, data, priority, str(skill)[:50], str(language)[:10], row=row_no)
+    return ItemInput(
+        ref_text,
+        data,
+        priority,
+        str(skill)[:50],
+        str(language)[:10],
+        row=row_no,
+        problems=problems,
     )
 
 
@@ -117,24 +132,21 @@ def parse_csv(engagement: Engagement, raw: bytes) -> Parsed:
     _check_columns(engagement, header)
     columns = [c.strip() for c in header]
     width = len(columns)
-    parsed = Parsed(first_row=2)
-    row_no = 1
-    for cells in reader:
-        row_no += 1
-        if not cells or all(not c.strip() for c in cells):
-            parsed.rows.append(ItemInput("", {}, unreadable=True, row=row_no))
-            parsed.errors.append(RowError(row_no, "", "Empty row."))
-            continue
-        if len(cells) != width:
-            parsed.rows.append(ItemInput("", {}, unreadable=True, row=row_no))
-            parsed.errors.append(
-                RowError(row_no, "", f"Expected {width} cells, found {len(cells)}.")
-            )
-            continue
-        _to_item(engagement, parsed, row_no, dict(zip(columns, cells, strict=True)))
-    if not parsed.rows:
-        raise FileRejected("The file has a header but no rows.", fields={"file": ["no rows"]})
-    return parsed
+
+    def rows() -> Iterator[ItemInput]:
+        row_no = 1
+        for cells in reader:
+            row_no += 1
+            if not cells or all(not c.strip() for c in cells):
+                yield _unreadable(row_no, "Empty row.")
+            elif len(cells) != width:
+                yield _unreadable(row_no, f"Expected {width} cells, found {len(cells)}.")
+            else:
+                yield _to_item(engagement, row_no, dict(zip(columns, cells, strict=True)))
+        if row_no == 1:
+            raise FileRejected("The file has a header but no rows.", fields={"file": ["no rows"]})
+
+    return Parsed(rows(), first_row=2)
 
 
 def parse_jsonl(engagement: Engagement, raw: bytes) -> Parsed:
@@ -147,37 +159,33 @@ def parse_jsonl(engagement: Engagement, raw: bytes) -> Parsed:
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise FileRejected("The file is empty.", fields={"file": ["empty file"]})
-    parsed = Parsed(first_row=1)
-    checked = False
-    for row_no, line in enumerate(lines, start=1):
-        if not line.strip():
-            parsed.rows.append(ItemInput("", {}, unreadable=True, row=row_no))
-            parsed.errors.append(RowError(row_no, "", "Empty line."))
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            parsed.rows.append(ItemInput("", {}, unreadable=True, row=row_no))
-            parsed.errors.append(RowError(row_no, "", f"Not valid JSON: {exc.msg}."))
-            continue
-        if not isinstance(record, dict):
-            parsed.rows.append(ItemInput("", {}, unreadable=True, row=row_no))
-            parsed.errors.append(RowError(row_no, "", "Each line must be a JSON object."))
-            continue
-        if isinstance(record.get("data"), dict):
-            record = {**{k: v for k, v in record.items() if k != "data"}, **record["data"]}
-        if not checked:
-            _check_columns(engagement, list(record))
-            checked = True
-        else:
-            extra = [k for k in record if k not in engagement.input_schema.get("properties", {})]
-            extra = [k for k in extra if k not in META_COLUMNS]
-            if extra:
-                parsed.errors.append(
-                    RowError(row_no, extra[0], "Unknown field(s): " + ", ".join(extra))
-                )
-        _to_item(engagement, parsed, row_no, record)
-    return parsed
+    known = set(engagement.input_schema.get("properties", {})) | set(META_COLUMNS)
+
+    def rows() -> Iterator[ItemInput]:
+        checked = False
+        for row_no, line in enumerate(lines, start=1):
+            if not line.strip():
+                yield _unreadable(row_no, "Empty line.")
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield _unreadable(row_no, f"Not valid JSON: {exc.msg}.")
+                continue
+            if not isinstance(record, dict):
+                yield _unreadable(row_no, "Each line must be a JSON object.")
+                continue
+            if isinstance(record.get("data"), dict):
+                record = {**{k: v for k, v in record.items() if k != "data"}, **record["data"]}
+            problems: tuple[tuple[str, str], ...] = ()
+            if not checked:
+                _check_columns(engagement, list(record))
+                checked = True
+            elif extra := [k for k in record if k not in known]:
+                problems = ((extra[0], "Unknown field(s): " + ", ".join(extra)),)
+            yield _to_item(engagement, row_no, record, problems)
+
+    return Parsed(rows(), first_row=1)
 
 
 def parse_xlsx(engagement: Engagement, raw: bytes) -> Parsed:
@@ -191,30 +199,39 @@ def parse_xlsx(engagement: Engagement, raw: bytes) -> Parsed:
         ) from exc
     try:
         sheet = workbook.worksheets[0]
-        rows: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
-        header_cells = next(rows, None)
+        cells_by_row: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
+        header_cells = next(cells_by_row, None)
         if header_cells is None or all(c is None for c in header_cells):
             raise FileRejected("The workbook is empty.", fields={"file": ["empty file"]})
         while header_cells and header_cells[-1] is None:
             header_cells = header_cells[:-1]
         columns = [str(c).strip() if c is not None else "" for c in header_cells]
         _check_columns(engagement, columns)
-        parsed = Parsed(first_row=2)
-        for row_no, cells in enumerate(rows, start=2):
-            values = list(cells[: len(columns)])
-            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-                continue
-            if any(v is not None for v in cells[len(columns) :]):
-                parsed.rows.append(ItemInput("", {}, unreadable=True, row=row_no))
-                parsed.errors.append(RowError(row_no, "", "Cells beyond the last column."))
-                continue
-            record = {c: _cell(v) for c, v in zip(columns, values, strict=False)}
-            _to_item(engagement, parsed, row_no, record)
-    finally:
+    except BaseException:
         workbook.close()
-    if not parsed.rows:
-        raise FileRejected("The workbook has a header but no rows.", fields={"file": ["no rows"]})
-    return parsed
+        raise
+
+    def rows() -> Iterator[ItemInput]:
+        count = 0
+        try:
+            for row_no, cells in enumerate(cells_by_row, start=2):
+                values = list(cells[: len(columns)])
+                if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                    continue
+                count += 1
+                if any(v is not None for v in cells[len(columns) :]):
+                    yield _unreadable(row_no, "Cells beyond the last column.")
+                    continue
+                record = {c: _cell(v) for c, v in zip(columns, values, strict=False)}
+                yield _to_item(engagement, row_no, record)
+        finally:
+            workbook.close()
+        if not count:
+            raise FileRejected(
+                "The workbook has a header but no rows.", fields={"file": ["no rows"]}
+            )
+
+    return Parsed(rows(), first_row=2)
 
 
 def _cell(value: Any) -> Any:
@@ -257,7 +274,6 @@ def import_file(
         rows=parsed.rows,
         mode=mode,
         source=filename,
-        pre_errors=parsed.errors,
         first_row=parsed.first_row,
         progress=progress,
     )

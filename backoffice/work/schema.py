@@ -8,8 +8,9 @@ the agent's form all name the field that is wrong.
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -57,7 +58,21 @@ def field_errors(schema: dict[str, Any], data: Any) -> FieldErrors:
         elif error.validator == "additionalProperties":
             message = "Unknown field(s): " + message.split("(")[-1].rstrip(")")
         errors.setdefault(".".join(path), []).append(message)
+    for path_parts in _non_finite(data, ()):
+        errors.setdefault(".".join(path_parts), []).append("Not a finite number.")
     return errors
+
+
+def _non_finite(value: Any, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    """Paths of NaN and infinite floats: JSON has no such numbers, so they are refused."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _non_finite(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_finite(item, (*path, str(index)))
 
 
 _SIMPLE_TYPES = {"string", "number", "integer", "boolean"}
@@ -155,7 +170,7 @@ def _scalar_check(prop: dict[str, Any]) -> Callable[[Any], bool]:
         elif kind == "boolean":
             return t is bool
         else:
-            if t is not int and (kind == "integer" or t is not float):
+            if t is not int and (kind == "integer" or t is not float or not math.isfinite(v)):
                 return False
             if lo is not None and v < lo:
                 return False

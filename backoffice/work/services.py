@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -19,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from backoffice.audit.services import PendingEvent, record_event, record_events
+from backoffice.core.ahead import ahead
 from backoffice.core.context import request_id_var
 from backoffice.core.errors import Conflict, DomainError, Forbidden, NotFound
 from backoffice.tenancy.models import Organization, User
@@ -333,8 +336,10 @@ class ItemInput:
     priority: int | None = None
     skill: str = ""
     language: str = ""
-    unreadable: bool = False  # the file's row could not be read at all (already reported)
+    unreadable: bool = False  # the file's row could not be read at all
     row: int = 0  # the row number in the source file, when it is not first_row + offset
+    # What reading the file found wrong with the row: (field, message); "" is the row.
+    problems: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -433,19 +438,35 @@ def _require_active(engagement: Engagement) -> None:
 class _RowCheck:
     """Bulk intake's per-row validation; accumulates the report as rows pass through."""
 
-    def __init__(self, engagement: Engagement, pre_errors: Iterable[RowError]) -> None:
+    def __init__(self, engagement: Engagement) -> None:
         self.schema = engagement.input_schema
         self.fast = schema_fast_check(self.schema)
-        self.errors: list[RowError] = list(pre_errors)
-        self.reported: dict[int, set[str]] = {}
-        for e in self.errors:
-            self.reported.setdefault(e.row, set()).add(e.field)
-        self.bad_rows = set(self.reported)
+        self.errors: list[RowError] = []
+        self.bad_rows = 0
         self.seen: set[str] = set()
 
     def accepts(self, row: int, item: ItemInput) -> bool:
+        ref, priority = item.external_ref, item.priority
+        if (  # the common case, decided without building anything
+            not item.problems
+            and not item.unreadable
+            and type(ref) is str
+            and 0 < len(ref) <= MAX_REF
+            and ref not in self.seen
+            and (priority is None or 0 <= priority <= 9)
+            and self.fast is not None
+            and ref.strip()
+            and self.fast(item.data)
+        ):
+            self.seen.add(ref)
+            return True
+        return self._judge(row, item)
+
+    def _judge(self, row: int, item: ItemInput) -> bool:
+        read = [RowError(row, name, message) for name, message in item.problems]
         if item.unreadable:
-            self.bad_rows.add(row)
+            self.errors.extend(read)
+            self.bad_rows += 1
             return False
         row_errors = [RowError(row, "external_ref", m) for m in _ref_errors(item.external_ref)]
         if not row_errors and item.external_ref in self.seen:
@@ -455,11 +476,12 @@ class _RowCheck:
         if self.fast is None or not self.fast(item.data):
             for path, messages in field_errors(self.schema, item.data).items():
                 row_errors.extend(RowError(row, path or "data", m) for m in messages)
-        already = self.reported.get(row, set())
-        row_errors = [e for e in row_errors if e.field not in already]
-        if row_errors or row in self.bad_rows:
+        if read:  # a field reading already faulted is not reported twice
+            already = {e.field for e in read}
+            row_errors = read + [e for e in row_errors if e.field not in already]
+        if row_errors:
             self.errors.extend(row_errors)
-            self.bad_rows.add(row)
+            self.bad_rows += 1
             return False
         self.seen.add(item.external_ref)
         return True
@@ -469,94 +491,102 @@ def submit_items(
     *,
     engagement: Engagement,
     actor: User | None,
-    rows: Sequence[ItemInput],
+    rows: Iterable[ItemInput],
     mode: str = IntakeBatch.Mode.ALL_OR_NOTHING,
     source: str = "api",
-    pre_errors: Iterable[RowError] = (),
     first_row: int = 1,
     progress: Any = None,
 ) -> IntakeResult:
     """Bulk intake: validate every row and write the valid ones, in one transaction.
 
-    Rows are checked as they are written: on PostgreSQL each valid row streams into COPY
-    the moment it passes, so the checking overlaps the database's work instead of
-    preceding it. All-or-nothing stops writing at the first error, checks the rest for the
-    report, then raises — rolling back whatever was written. Existing external references
-    are not errors: they are counted and left alone, so a retried upload is safe.
-    `pre_errors` carries problems found while parsing a file.
+    Reading and checking run a chunk ahead in a thread (`core.ahead`) while the database
+    writes the chunk before, so a big file costs about the larger of the two, not their
+    sum. All-or-nothing stops writing at the first error, checks the rest for the report,
+    then raises — rolling back whatever was written. Existing external references are not
+    errors: they are counted and left alone, so a retried upload is safe. `rows` may be
+    lazy (a file being read); problems found while reading travel on each row.
     """
     _require_active(engagement)
     if mode not in IntakeBatch.Mode.values:
         raise DomainError(
             "Unknown intake mode.", fields={"mode": [f"one of {IntakeBatch.Mode.values}"]}
         )
-    check = _RowCheck(engagement, pre_errors)
+    check = _RowCheck(engagement)
     all_or_nothing = mode == IntakeBatch.Mode.ALL_OR_NOTHING
-    keep_items = len(rows) <= KEEP_ITEMS
+
+    def checked() -> Iterator[tuple[int, list[tuple[ItemInput, int]]]]:
+        """(rows read so far, the chunk's valid rows with their priorities)."""
+        source_rows = iter(rows)
+        total = 0
+        while chunk := list(islice(source_rows, BATCH_SIZE)):
+            valid = []
+            for offset, item in enumerate(chunk, total):
+                if check.accepts(item.row or first_row + offset, item):
+                    priority = item.priority
+                    if priority is None:
+                        priority = priority_for(engagement, item.data)
+                    valid.append((item, priority))
+            total += len(chunk)
+            yield total, valid
+
     created: list[int] = []
-    written = existing_count = 0
+    total = written = existing_count = 0
     with transaction.atomic():
-        existing = _existing_refs(
-            engagement,
-            [r.external_ref for r in rows if not r.unreadable and isinstance(r.external_ref, str)],
+        was_empty = (
+            not WorkItem.objects.for_tenant(engagement.tenant_id)
+            .filter(engagement=engagement)
+            .exists()
         )
         batch = IntakeBatch.objects.create(
             tenant_id=engagement.tenant_id,
             engagement=engagement,
             source=source[:255],
             mode=mode,
-            rows_total=len(rows),
             created_by=actor,
         )
         now = timezone.now()
         due = due_at(engagement, now)
-
-        def fresh(start: int, chunk: Sequence[ItemInput]) -> Iterator[tuple[ItemInput, int]]:
-            nonlocal existing_count
-            for offset, item in enumerate(chunk, start):
-                if progress is not None and offset % 5000 == 4999:
-                    progress(offset + 1)
-                if not check.accepts(item.row or first_row + offset, item):
-                    continue
-                if item.external_ref in existing:
-                    existing_count += 1
-                elif not (all_or_nothing and check.errors):
-                    priority = item.priority
-                    yield (
-                        item,
-                        priority if priority is not None else priority_for(engagement, item.data),
-                    )
-
-        for start in range(0, len(rows), BATCH_SIZE):
-            chunk = rows[start : start + BATCH_SIZE]
-            ids = bulk.insert_items(
-                tenant_id=engagement.tenant_id,
-                engagement_id=engagement.pk,
-                batch_id=batch.pk,
-                actor_id=actor.pk if actor is not None else None,
-                rows=fresh(start, chunk),
-                capacity=len(chunk),
-                now=now,
-                due=due,
-            )
-            written += len(ids)
-            if keep_items:
-                created.extend(ids)
-            if progress is not None:
-                progress(start + len(chunk), written=written)
+        with closing(ahead(checked())) as chunks:
+            for total, valid in chunks:
+                if progress is not None:
+                    progress(total)
+                if not was_empty:
+                    existing = _existing_refs(engagement, [item.external_ref for item, _ in valid])
+                    fresh = [pair for pair in valid if pair[0].external_ref not in existing]
+                    existing_count += len(valid) - len(fresh)
+                    valid = fresh
+                if all_or_nothing and check.errors:
+                    continue  # nothing of this batch will stay; only the report is wanted
+                ids = bulk.insert_items(
+                    tenant_id=engagement.tenant_id,
+                    engagement_id=engagement.pk,
+                    batch_id=batch.pk,
+                    actor_id=actor.pk if actor is not None else None,
+                    rows=valid,
+                    now=now,
+                    due=due,
+                )
+                written += len(ids)
+                if written <= KEEP_ITEMS:
+                    created.extend(ids)
+                if progress is not None:
+                    progress(total, written=written)
         errors = sorted(check.errors, key=lambda e: e.row)
-        rejected = len(check.bad_rows)
+        rejected = check.bad_rows
         if errors and all_or_nothing:
             raise DomainError(
                 f"{rejected} row(s) are invalid; nothing was imported.",
                 code="intake_rejected",
                 fields={"rows": [e.as_dict() for e in errors[:REPORT_CAP]]},
             )
+        batch.rows_total = total
         batch.rows_created = written
         batch.rows_existing = existing_count
         batch.rows_rejected = rejected
         batch.report = [e.as_dict() for e in errors[:REPORT_CAP]]
-        batch.save(update_fields=["rows_created", "rows_existing", "rows_rejected", "report"])
+        batch.save(
+            update_fields=["rows_total", "rows_created", "rows_existing", "rows_rejected", "report"]
+        )
         record_events(
             tenant=engagement.tenant_id,
             actor=actor,
@@ -581,15 +611,13 @@ def submit_items(
         existing=existing_count,
         rejected=rejected,
         errors=errors,
-        item_ids=created,
+        item_ids=created if written <= KEEP_ITEMS else [],
     )
 
 
 def _existing_refs(engagement: Engagement, refs: list[str]) -> set[str]:
     found: set[str] = set()
     qs = WorkItem.objects.for_tenant(engagement.tenant_id).filter(engagement=engagement)
-    if len(refs) > 5000 and not qs.exists():
-        return found
     for start in range(0, len(refs), 5000):
         chunk = refs[start : start + 5000]
         found.update(qs.filter(external_ref__in=chunk).values_list("external_ref", flat=True))

@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from backoffice.core.errors import DomainError
-from backoffice.work import intake
-from backoffice.work.models import IntakeBatch, WorkItem
+from backoffice.work import intake, services
+from backoffice.work.models import IntakeBatch, WorkItem, WorkItemEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +98,53 @@ def test_valid_rows_only_imports_the_good_rows(engagement_a):
     assert (result.created, result.rejected) == (1, 4)
     assert result.batch is not None and result.batch.rows_total == 5
     assert sorted({e.row for e in result.errors}) == [3, 4, 5, 6]
+
+
+def many_rows(n: int, bad_row: int | None = None) -> bytes:
+    """A CSV of n rows (file rows 2…n+1); `bad_row` gets an amount that is not a number."""
+    lines = ["external_ref,name,amount,pages"]
+    for row in range(2, n + 2):
+        lines.append(f"R{row},Name {row},{'abc' if row == bad_row else row},1")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_an_error_after_chunks_were_written_rolls_them_all_back(engagement_a, monkeypatch):
+    # given chunks of 3 rows, so chunks 1-3 stream to the database before row 11 is read
+    monkeypatch.setattr(services, "BATCH_SIZE", 3)
+    # when
+    with pytest.raises(DomainError) as exc:
+        run(engagement_a, "rows.csv", many_rows(12, bad_row=11))
+    # then nothing stays: not the earlier chunks, not the batch
+    assert exc.value.fields["rows"] == [
+        {"row": 11, "field": "amount", "message": "'abc' is not a valid number."}
+    ]
+    assert count(engagement_a) == 0
+    assert WorkItemEvent.objects.for_tenant(engagement_a.tenant).count() == 0
+    assert IntakeBatch.objects.for_tenant(engagement_a.tenant).count() == 0
+
+
+def test_chunked_valid_rows_and_a_retry_count_every_row_once(engagement_a, monkeypatch):
+    monkeypatch.setattr(services, "BATCH_SIZE", 4)
+    first = run(engagement_a, "rows.csv", many_rows(10, bad_row=7), mode="valid_rows")
+    assert (first.created, first.existing, first.rejected) == (9, 0, 1)
+    assert first.batch is not None and first.batch.rows_total == 10
+    assert len(first.item_ids) == 9 and count(engagement_a) == 9
+    # a retry of the corrected file adds only the row that failed
+    again = run(engagement_a, "rows.csv", many_rows(10), mode="valid_rows")
+    assert (again.created, again.existing, again.rejected) == (1, 9, 0)
+    assert count(engagement_a) == 10
+    assert WorkItemEvent.objects.for_tenant(engagement_a.tenant).count() == 10
+
+
+def test_nan_and_infinity_are_not_numbers_json_can_store(engagement_a):
+    content = b"external_ref,name,amount\nR1,A,nan\nR2,B,inf\nR3,C,1e400\nR4,D,2\n"
+    result = run(engagement_a, "rows.csv", content, mode="valid_rows")
+    assert (result.created, result.rejected) == (1, 3)
+    assert {(e.row, e.field, e.message) for e in result.errors} == {
+        (2, "amount", "Not a finite number."),
+        (3, "amount", "Not a finite number."),
+        (4, "amount", "Not a finite number."),
+    }
 
 
 def test_jsonl_with_nested_data_and_bad_lines(engagement_a):
