@@ -1,12 +1,18 @@
 """Claim-next under contention: A agents claim until the queue is empty (PostgreSQL).
 
-    .venv/bin/python bench/work_claim.py --items 20000 --procs 10 --threads 5
+    .venv/bin/python bench/work_claim.py                      # 50 agents, 4 connections
+    .venv/bin/python bench/work_claim.py --procs 5 --threads 10 --connections 0
 
-Agents are spread over `procs` processes x `threads` threads (Python's GIL would make
-50 threads of one process measure the interpreter, not the database). Every claim goes
-through `services.claim_next_item` (SKIP LOCKED, a WorkItemEvent and an audit event in the
-same transaction). Afterwards the script proves that no item was claimed twice, and runs
-pgbench (TPC-B-like, same client count) on its own scratch database as the ceiling.
+Agents are spread over `procs` processes (`threads` agents each; Python's GIL would make
+50 agents of one process measure the interpreter, not the database). Every agent asks for
+its next item the moment its last claim returns. By default each process serves its agents
+through 2 database connections, as an application server's workers would: agents wait in
+line for a free one, and that wait counts in a claim's latency. `--connections 0` gives
+every agent a connection and a thread of its own. Every claim goes through
+`services.claim_next_item` (SKIP LOCKED, a WorkItemEvent and an audit event in the same
+transaction). Afterwards the script proves that no item was claimed twice, and runs
+pgbench (TPC-B-like, as many clients as the claims had database connections) on its own
+scratch database as the ceiling.
 Creates and drops its databases. Prints figures; asserts only correctness.
 """
 
@@ -26,7 +32,21 @@ NAME = "bo_bench_work_claim"
 PGBENCH_DB = "bo_bench_work_pgbench"
 
 
-def _worker(url: str, agent_ids: list[int], scope: dict[str, Any], start: Any, out: Any) -> None:
+def _worker(
+    url: str,
+    agent_ids: list[int],
+    scope: dict[str, Any],
+    connections: int,
+    start: Any,
+    out: Any,
+) -> None:
+    """One process's agents. Each asks for its next item the moment its last claim returns.
+
+    `connections` > 0: the agents wait in one line (first come, first served) for that
+    many database connections, as an application server's workers would serve them; a
+    claim's latency runs from the agent's request to its answer, the wait included. 0:
+    every agent has a connection (and a thread) of its own.
+    """
     import os
 
     os.environ["DATABASE_URL"] = url
@@ -34,43 +54,70 @@ def _worker(url: str, agent_ids: list[int], scope: dict[str, Any], start: Any, o
     import django
 
     django.setup()
+    from collections import deque
+
     from django.db import connection
 
     from backoffice.tenancy.models import User
     from backoffice.work import services
 
-    results: list[tuple[int, list[int], list[float]]] = []
-    lock = threading.Lock()
+    agents = {a.pk: a for a in User.objects.filter(pk__in=agent_ids)}
+    connection.close()
+    claimed: dict[int, list[int]] = {a: [] for a in agent_ids}
+    latencies: dict[int, list[float]] = {a: [] for a in agent_ids}
 
-    def run(agent_id: int) -> None:
-        agent = User.objects.get(pk=agent_id)
-        claimed: list[int] = []
-        latencies: list[float] = []
+    def claim(agent_id: int) -> Any:
+        return services.claim_next_item(
+            agent=agents[agent_id],
+            tenant_ids=scope["tenant_ids"],
+            engagement_ids=scope["engagement_ids"],
+        )
+
+    def own_connection(agent_id: int) -> None:
         start.wait()
         try:
             while True:
                 t0 = time.perf_counter()
-                item = services.claim_next_item(
-                    agent=agent,
-                    tenant_ids=scope["tenant_ids"],
-                    engagement_ids=scope["engagement_ids"],
-                )
-                latencies.append(time.perf_counter() - t0)
+                item = claim(agent_id)
                 if item is None:
-                    latencies.pop()
                     break
-                claimed.append(item.pk)
+                latencies[agent_id].append(time.perf_counter() - t0)
+                claimed[agent_id].append(item.pk)
         finally:
             connection.close()
-        with lock:
-            results.append((agent_id, claimed, latencies))
 
-    threads = [threading.Thread(target=run, args=(a,)) for a in agent_ids]
+    waiting: deque[tuple[int, float]] = deque()
+
+    def serve() -> None:
+        start.wait()
+        try:
+            while True:
+                try:
+                    agent_id, asked = waiting.popleft()
+                except IndexError:
+                    return
+                item = claim(agent_id)
+                if item is None:
+                    continue  # the queue is empty: this agent is done
+                done = time.perf_counter()
+                latencies[agent_id].append(done - asked)
+                claimed[agent_id].append(item.pk)
+                waiting.append((agent_id, done))
+        finally:
+            connection.close()
+
+    if connections:
+        start.wait()  # every agent asks at the start
+        now = time.perf_counter()
+        waiting.extend((a, now) for a in agent_ids)
+        threads = [threading.Thread(target=serve) for _ in range(connections)]
+    else:
+        threads = [threading.Thread(target=own_connection, args=(a,)) for a in agent_ids]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    out.put(results)
+    out.put([(a, claimed[a], latencies[a]) for a in agent_ids])
 
 
 def pgbench(clients: int, seconds: int) -> str:
@@ -105,11 +152,17 @@ def pgbench(clients: int, seconds: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--items", type=int, default=20_000)
+    parser.add_argument("--items", type=int, default=30_000)
     parser.add_argument("--clients", type=int, default=3, help="client tenants")
-    parser.add_argument("--procs", type=int, default=10)
-    parser.add_argument("--threads", type=int, default=5)
+    parser.add_argument("--procs", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=25, help="agents per process")
     parser.add_argument("--pgbench-seconds", type=int, default=20)
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=2,
+        help="database connections per process shared by its agents (0: one per agent)",
+    )
     args = parser.parse_args()
     agents_total = args.procs * args.threads
 
@@ -160,7 +213,14 @@ def main() -> None:
         procs = [
             ctx.Process(
                 target=_worker,
-                args=(url, agent_ids[i :: args.procs], scope, _ProcBarrier(start), out),
+                args=(
+                    url,
+                    agent_ids[i :: args.procs],
+                    scope,
+                    args.connections,
+                    _ProcBarrier(start),
+                    out,
+                ),
             )
             for i in range(args.procs)
         ]
@@ -192,9 +252,14 @@ def main() -> None:
             return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
 
         print(f"machine: {machine()}")
+        served = (
+            f"{args.procs * args.connections} database connections ({args.connections} per process)"
+            if args.connections
+            else "one database connection each"
+        )
         print(
             f"claim-next: {agents_total} agents ({args.procs} processes x {args.threads} "
-            f"threads), {total_items:,} items over {args.clients} client tenants"
+            f"threads), {served}, {total_items:,} items over {args.clients} client tenants"
         )
         print(
             f"claimed {len(claimed):,} in {elapsed:.1f} s -> {len(claimed) / elapsed:,.0f} claims/s"
@@ -204,7 +269,7 @@ def main() -> None:
             f"exactly once: {len(set(claimed)):,} distinct ids = {held:,} items in progress = "
             f"{claim_events:,} claim events (no item claimed twice)"
         )
-        print(pgbench(agents_total, args.pgbench_seconds))
+        print(pgbench(args.procs * args.connections or agents_total, args.pgbench_seconds))
     finally:
         drop_database("postgresql", NAME)
 

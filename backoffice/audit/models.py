@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from backoffice.tenancy.scoping import TenantOwned
+from backoffice.tenancy.scoping import TenantOwned, trigger_checked_tenant
 
 
 class AuditEvent(TenantOwned):
@@ -14,11 +14,20 @@ class AuditEvent(TenantOwned):
     not queue behind one chain head. Each lane is a complete hash chain, verified alone.
     """
 
+    # References checked per statement on PostgreSQL (audit migration 0005), not per row:
+    # a per-row check takes a share lock on the tenant's organization row, and every agent
+    # of a client claiming at once queued on that one row.
+    tenant = trigger_checked_tenant()
     lane = models.PositiveSmallIntegerField(default=0)
     seq = models.BigIntegerField()
     at = models.DateTimeField()
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     action = models.CharField(max_length=100)
     object_type = models.CharField(max_length=100, blank=True)

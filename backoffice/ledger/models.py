@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from backoffice.tenancy.scoping import TenantOwned
+from backoffice.tenancy.scoping import TenantOwned, trigger_checked_tenant
 
 
 class Currency(models.Model):
@@ -90,13 +90,7 @@ class JournalEntry(TenantOwned):
     deferred foreign-key triggers (migration 0004).
     """
 
-    tenant = models.ForeignKey(
-        "tenancy.Organization",
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    tenant = trigger_checked_tenant()
     date = models.DateField()
     memo = models.CharField(max_length=500, blank=True)
     source_ref = models.CharField(
@@ -161,13 +155,7 @@ class JournalLine(TenantOwned):
     trigger checks every touched entry balances at commit (migration 0002).
     """
 
-    tenant = models.ForeignKey(
-        "tenancy.Organization",
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    tenant = trigger_checked_tenant()
     entry = models.ForeignKey(
         JournalEntry,
         on_delete=models.PROTECT,
@@ -237,13 +225,7 @@ class DailyBalance(TenantOwned):
     key triggers, and the unique key serves as the only index.
     """
 
-    tenant = models.ForeignKey(
-        "tenancy.Organization",
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    tenant = trigger_checked_tenant()
     account = models.ForeignKey(
         Account, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )

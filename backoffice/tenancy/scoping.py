@@ -115,6 +115,19 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
     pass
 
 
+def trigger_checked_tenant() -> Any:
+    """The `tenant` field of a table whose references a statement trigger checks on
+    PostgreSQL instead of a per-row foreign key (decision 0005): no constraint, and no index
+    of its own (each such table leads a composite index with the tenant)."""
+    return models.ForeignKey(
+        "tenancy.Organization",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+
+
 class TenantOwned(models.Model):
     """Base for every client-owned row: a non-null tenant and a scoped default manager."""
 

@@ -327,7 +327,7 @@ def _detail(item: WorkItem) -> dict[str, Any]:
                 "to_state": e.to_state,
                 "note": e.note,
             }
-            for e in item.events.select_related("actor")
+            for e in selectors.item_events(item)
         ],
         "comments": [_comment_out(c) for c in item.comments.select_related("author")],
         "attachments": [

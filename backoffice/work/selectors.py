@@ -17,6 +17,7 @@ from backoffice.work.models import (
     ServiceType,
     State,
     WorkItem,
+    WorkItemEvent,
 )
 
 
@@ -106,6 +107,16 @@ def get_item(access: TenantAccess, item_id: int | str) -> WorkItem:
     if found is None:
         raise NotFound("No such item.")
     return found
+
+
+def item_events(item: WorkItem) -> QuerySet[WorkItemEvent]:
+    """The item's history, oldest first, read through the (tenant, item, at) index."""
+    return (
+        WorkItemEvent.objects.for_tenant(item.tenant_id)
+        .filter(item=item)
+        .select_related("actor")
+        .order_by("at", "id")
+    )
 
 
 def get_comment(access: TenantAccess, item: WorkItem, comment_id: int) -> Comment:

@@ -158,7 +158,7 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             "holder": holder,
             "input_fields": form_fields(engagement.input_schema, item.data),
             "output_fields": form_fields(engagement.output_schema, output_values),
-            "events": item.events.select_related("actor"),
+            "events": selectors.item_events(item),
             "comments": item.comments.select_related("author"),
             "attachments": item.attachments.all(),
             "can_route": access.can(Perm.ROUTE_WORK),
