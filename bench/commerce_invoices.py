@@ -50,6 +50,8 @@ def setup_django(db: str) -> None:
         os.environ["BACKOFFICE_DATA_DIR"] = tempfile.mkdtemp(prefix="bo_bench_commerce_")
     # The private settings add the app until the project registers it (then a no-op).
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.commerce.tests.settings_commerce")
+    # Production runs with DEBUG off; with it on, Django logs every query it sends.
+    os.environ.setdefault("DEBUG", "false")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
 

@@ -41,6 +41,8 @@ def setup_django(db: str) -> None:
         os.environ.pop("DATABASE_URL", None)
         os.environ["BACKOFFICE_DATA_DIR"] = tmp
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
+    # Production runs with DEBUG off; with it on, Django logs every query it sends.
+    os.environ.setdefault("DEBUG", "false")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
 

@@ -15,11 +15,12 @@ import argparse
 import multiprocessing as mp
 import statistics
 import time
+from typing import Any
 
 from ledger_common import machine, make_tenants, setup_django, teardown, verify_balances
 
 
-def writer(tenant_id: int, n: int, count: int, codes: list[str], out: mp.Queue) -> None:
+def writer(tenant_id: int, n: int, count: int, codes: list[str], ready: Any, out: mp.Queue) -> None:
     from datetime import date
 
     from django.db import connection, transaction
@@ -31,6 +32,7 @@ def writer(tenant_id: int, n: int, count: int, codes: list[str], out: mp.Queue) 
     connection.close()
     tenant = Organization.objects.get(pk=tenant_id)
     latencies = []
+    ready.wait()  # the clock starts when every writer is connected and set up
     for i in range(count):
         a, b = codes[(n + i) % len(codes)], codes[(n + i + 1) % len(codes)]
         e = EntryIn(
@@ -68,16 +70,18 @@ def run(args: argparse.Namespace) -> None:
     connections.close_all()
     ctx = mp.get_context("fork")
     out: mp.Queue = ctx.Queue()
+    ready = ctx.Barrier(args.writers + 1)
     procs = [
         ctx.Process(
             target=writer,
-            args=(tenants[0 if args.same_tenant else n].pk, n, args.entries, codes, out),
+            args=(tenants[0 if args.same_tenant else n].pk, n, args.entries, codes, ready, out),
         )
         for n in range(args.writers)
     ]
-    t0 = time.perf_counter()
     for proc in procs:
         proc.start()
+    ready.wait()
+    t0 = time.perf_counter()
     latencies: list[float] = []
     for _ in procs:
         latencies += out.get()

@@ -41,6 +41,8 @@ def create_database(vendor: str, name: str) -> str:
         url = f"sqlite:///{path}"
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
+    # Production runs with DEBUG off; with it on, Django logs every query it sends.
+    os.environ.setdefault("DEBUG", "false")
     return url
 
 
