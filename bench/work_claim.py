@@ -170,6 +170,8 @@ def main() -> None:
     migrate()
     from django.db import transaction
 
+    from backoffice.audit.models import AuditEvent
+    from backoffice.audit.verify import verify_tenant_chain
     from backoffice.tenancy import services as tenancy
     from backoffice.tenancy.models import User
     from backoffice.tenancy.rls import set_rls_bypass
@@ -247,6 +249,13 @@ def main() -> None:
             held,
             claim_events,
         )
+        # Every claim's audit event was hashed in SQL: the Python check must agree.
+        with transaction.atomic():
+            set_rls_bypass()
+            audited = AuditEvent.objects.for_tenants(tenant_ids).filter(action="work.item_claimed")
+            claim_audits = audited.count()
+            broken = [b for t in tenant_ids if (b := verify_tenant_chain(t)) is not None]
+        assert claim_audits == total_items and not broken, (claim_audits, broken)
 
         def pct(p: float) -> float:
             return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
@@ -268,6 +277,10 @@ def main() -> None:
         print(
             f"exactly once: {len(set(claimed)):,} distinct ids = {held:,} items in progress = "
             f"{claim_events:,} claim events (no item claimed twice)"
+        )
+        print(
+            f"audit: {claim_audits:,} claim events hashed in SQL; every lane of the "
+            f"{len(tenant_ids)} tenants' chains verified in Python"
         )
         print(pgbench(args.procs * args.connections or agents_total, args.pgbench_seconds))
     finally:
