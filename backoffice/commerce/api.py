@@ -16,7 +16,7 @@ from ninja.pagination import paginate
 from backoffice.api.idempotency import run_idempotent
 from backoffice.api.pagination import Page
 from backoffice.commerce import imports, pdf, posting, reports, selectors, services, ubl
-from backoffice.commerce.models import Document, Party, Payment, Product
+from backoffice.commerce.models import Document, Party, Payment, Product, Refund
 from backoffice.core.errors import NotFound
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
@@ -285,6 +285,15 @@ class CreditOut(Schema):
     date: dt.date
     amount: int
     journal_entry_id: int | None
+    reversed_on: dt.date | None
+    reversal_entry_id: int | None
+
+
+class RefundBriefOut(Schema):
+    id: int
+    number: str
+    date: dt.date
+    amount: int
 
 
 class DocumentOut(DocumentSummaryOut):
@@ -292,14 +301,48 @@ class DocumentOut(DocumentSummaryOut):
     postings: list[PostingOut]
     moves: list[MoveOut]
     credits: list[CreditOut]
+    refunds: list[RefundBriefOut]
     gross_functional: int
 
 
 class CreditIn(Schema):
     amount: int
     payment_id: int | None = None
-    credit_note_id: int | None = None
+    credit_note_id: int | None = Field(
+        None, description="An open credit note (for an invoice) or debit note (for a bill)"
+    )
     date: dt.date | None = None
+
+
+class UnapplyIn(Schema):
+    date: dt.date | None = None
+
+
+class RefundIn(Schema):
+    amount: int
+    date: dt.date | None = None
+    currency: str | None = Field(None, description="If given, must be the credit's currency")
+    rate: Decimal | None = None
+    bank_account: str = Field("", max_length=20)
+    reference: str = Field("", max_length=60)
+
+
+class RefundOut(Schema):
+    id: int
+    number: str
+    party_id: int
+    party: str
+    payment_id: int | None
+    credit_note_id: int | None
+    source: str
+    date: dt.date
+    currency: str
+    rate: Decimal
+    amount: int
+    bank_account: str
+    reference: str
+    journal_entry_id: int | None
+    postings: list[PostingOut]
 
 
 class CreditSourceOut(Schema):
@@ -341,6 +384,7 @@ class PaymentOut(Schema):
     unallocated: int
     journal_entry_id: int | None
     allocations: list[dict[str, Any]]
+    refunds: list[RefundBriefOut]
     postings: list[PostingOut]
 
 
@@ -453,6 +497,9 @@ def _doc_out(d: Document) -> dict:
         "postings": _postings(d.tenant_id, d.journal_entry_id),
         "moves": [_move_out(m) for m in selectors.stock_moves(d.tenant_id, document_id=d.pk)],
         "credits": [_credit_out(c) for c in selectors.credits_applied(d.tenant_id, d.pk)],
+        "refunds": [_refund_brief(r) for r in selectors.refunds(d.tenant_id, credit_note_id=d.pk)]
+        if d.kind == "credit_note"
+        else [],
     }
 
 
@@ -467,6 +514,33 @@ def _credit_out(c: Any) -> dict:
         "date": c.date,
         "amount": c.amount,
         "journal_entry_id": c.journal_entry_id,
+        "reversed_on": c.reversed_on,
+        "reversal_entry_id": c.reversal_entry_id,
+    }
+
+
+def _refund_brief(r: Refund) -> dict:
+    return {"id": r.pk, "number": r.number, "date": r.date, "amount": r.amount}
+
+
+def _refund_out(r: Refund) -> dict:
+    source = r.payment if r.payment_id is not None else r.credit_note
+    return {
+        "id": r.pk,
+        "number": r.number,
+        "party_id": r.party_id,
+        "party": r.party.name,
+        "payment_id": r.payment_id,
+        "credit_note_id": r.credit_note_id,
+        "source": source.number if source is not None else "",
+        "date": r.date,
+        "currency": r.currency,
+        "rate": r.rate,
+        "amount": r.amount,
+        "bank_account": r.bank_account,
+        "reference": r.reference,
+        "journal_entry_id": r.journal_entry_id,
+        "postings": _postings(r.tenant_id, r.journal_entry_id),
     }
 
 
@@ -487,6 +561,7 @@ def _payment_out(p: Payment) -> dict:
             {"document_id": a.document_id, "number": a.document.number, "amount": a.amount}
             for a in p.allocations.select_related("document").order_by("id")
         ],
+        "refunds": [_refund_brief(r) for r in selectors.refunds(p.tenant_id, payment_id=p.pk)],
         "postings": _postings(p.tenant_id, p.journal_entry_id),
     }
 
@@ -864,7 +939,8 @@ def credit_sources(request: HttpRequest, document_id: int) -> list[dict]:
 @router.post("/documents/{document_id}/credits", response={201: CreditOut})
 def apply_credit(request: HttpRequest, document_id: int, payload: CreditIn) -> Status:
     """Apply a receipt's unallocated rest (`payment_id`) or an open credit note
-    (`credit_note_id`) of the same party to this invoice (a payment's to a bill)."""
+    (`credit_note_id`) of the same party to this invoice (a payment's rest or an open debit
+    note to a bill)."""
     a = _access(request, Perm.MANAGE_COMMERCE)
     selectors.get_document(a.tenant, document_id)
 
@@ -881,6 +957,28 @@ def apply_credit(request: HttpRequest, document_id: int, payload: CreditIn) -> S
         return 201, _credit_out(c)
 
     return run_idempotent(request, create)
+
+
+@router.post("/documents/{document_id}/credits/{credit_id}/unapply", response={200: CreditOut})
+def unapply_credit(
+    request: HttpRequest, document_id: int, credit_id: int, payload: UnapplyIn
+) -> Status:
+    """Undo a credit application of this document: both sides get their open amounts back and
+    its posting is reversed on `date`. Undoing it again answers 409."""
+    a = _access(request, Perm.MANAGE_COMMERCE)
+    selectors.get_document(a.tenant, document_id)
+
+    def undo() -> tuple[int, dict]:
+        c = services.unapply_credit(
+            tenant=a.tenant,
+            actor=a.user,
+            credit_id=credit_id,
+            document_id=document_id,
+            day=payload.date,
+        )
+        return 200, _credit_out(c)
+
+    return run_idempotent(request, undo)
 
 
 # --- payments --------------------------------------------------------------------------------
@@ -937,6 +1035,65 @@ def record_payment(request: HttpRequest, payload: PaymentIn) -> Status:
         return 201, _payment_out(p)
 
     return run_idempotent(request, create)
+
+
+# --- refunds ---------------------------------------------------------------------------------
+
+
+@router.get("/refunds", response=list[RefundOut])
+@paginate(Page)
+def list_refunds(request: HttpRequest, party_id: int | None = None) -> Any:
+    a = _access(request, Perm.VIEW_COMMERCE)
+    return [_refund_out(r) for r in selectors.refunds(a.tenant, party_id=party_id)]
+
+
+@router.get("/refunds/{refund_id}", response=RefundOut)
+def get_refund(request: HttpRequest, refund_id: int) -> dict:
+    a = _access(request, Perm.VIEW_COMMERCE)
+    return _refund_out(selectors.get_refund(a.tenant, refund_id))
+
+
+def _refund(
+    request: HttpRequest,
+    payload: RefundIn,
+    *,
+    payment_id: int | None = None,
+    credit_note_id: int | None = None,
+) -> Status:
+    a = _access(request, Perm.MANAGE_COMMERCE)
+    if payment_id is not None:
+        selectors.get_payment(a.tenant, payment_id)
+    if credit_note_id is not None:
+        selectors.get_document(a.tenant, credit_note_id)
+
+    def create() -> tuple[int, dict]:
+        r = services.refund_credit(
+            tenant=a.tenant,
+            actor=a.user,
+            amount=payload.amount,
+            payment_id=payment_id,
+            credit_note_id=credit_note_id,
+            day=payload.date,
+            currency=payload.currency,
+            rate=payload.rate,
+            bank_account=payload.bank_account,
+            reference=payload.reference,
+        )
+        return 201, _refund_out(r)
+
+    return run_idempotent(request, create)
+
+
+@router.post("/payments/{payment_id}/refunds", response={201: RefundOut})
+def refund_payment(request: HttpRequest, payment_id: int, payload: RefundIn) -> Status:
+    """Pay back (part of) a receipt's unallocated rest, a customer's overpayment."""
+    return _refund(request, payload, payment_id=payment_id)
+
+
+@router.post("/documents/{document_id}/refunds", response={201: RefundOut})
+def refund_credit_note(request: HttpRequest, document_id: int, payload: RefundIn) -> Status:
+    """Pay back (part of) what is open on an issued credit note."""
+    return _refund(request, payload, credit_note_id=document_id)
 
 
 # --- settings and posting rules --------------------------------------------------------------

@@ -225,12 +225,19 @@ class DocKind(models.TextChoices):
     PURCHASE_ORDER = "purchase_order", "Purchase order"
     GOODS_RECEIPT = "goods_receipt", "Goods receipt"
     BILL = "bill", "Supplier bill"
+    DEBIT_NOTE = "debit_note", "Debit note"
 
 
 SALES_KINDS = frozenset(
     {DocKind.QUOTE, DocKind.SALES_ORDER, DocKind.DELIVERY, DocKind.INVOICE, DocKind.CREDIT_NOTE}
 )
-POSTED_KINDS = frozenset({DocKind.INVOICE, DocKind.CREDIT_NOTE, DocKind.BILL})
+POSTED_KINDS = frozenset({DocKind.INVOICE, DocKind.CREDIT_NOTE, DocKind.BILL, DocKind.DEBIT_NOTE})
+# The note that corrects an invoice (a bill): once issued, what is open on it is the party's
+# credit, which may settle a later document of that kind (services.apply_credit).
+CREDIT_KINDS: dict[str, str] = {
+    DocKind.INVOICE: DocKind.CREDIT_NOTE,
+    DocKind.BILL: DocKind.DEBIT_NOTE,
+}
 OPEN_ITEM_KINDS = POSTED_KINDS
 
 
@@ -242,6 +249,7 @@ DERIVATIONS: dict[str, set[str]] = {
     DocKind.CREDIT_NOTE: {DocKind.INVOICE},
     DocKind.GOODS_RECEIPT: {DocKind.PURCHASE_ORDER},
     DocKind.BILL: {DocKind.PURCHASE_ORDER, DocKind.GOODS_RECEIPT},
+    DocKind.DEBIT_NOTE: {DocKind.BILL},
 }
 DERIVABLE: dict[str, list[str]] = {
     src: [k for k, sources in DERIVATIONS.items() if src in sources] for src in DocKind.values
@@ -317,6 +325,11 @@ class Document(TenantOwned):
             models.CheckConstraint(
                 condition=Q(status="draft") | ~Q(number=""), name="commerce_doc_issued_numbered"
             ),
+            # A debit note only exists against the bill it corrects (services.create_from).
+            models.CheckConstraint(
+                condition=~Q(kind="debit_note") | Q(source__isnull=False),
+                name="commerce_debit_note_has_bill",
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant", "kind", "date"], name="commerce_doc_kind_date"),
@@ -383,6 +396,7 @@ class MoveKind(models.TextChoices):
     TRANSFER = "transfer", "Transfer"
     ADJUSTMENT = "adjustment", "Adjustment"
     RETURN = "return", "Customer return"
+    SUPPLIER_RETURN = "return_out", "Return to supplier"
 
 
 class StockMove(TenantOwned):
@@ -522,10 +536,12 @@ class CreditApplication(TenantOwned):
     """Credit a party already has, applied to a later open invoice or bill.
 
     The credit is either a payment's unallocated rest (a customer's overpayment, a supplier
-    advance) or what is left open on a credit note. Amounts are in the shared currency of
-    the source and the target; `source_functional` / `target_functional` are what the credit
-    and the receivable (payable) were worth, and any difference is a realised exchange
-    difference in `journal_entry`.
+    advance) or what is left open on a credit note (a supplier's debit note, for a bill; the
+    `credit_note` field holds either). Amounts are in the shared currency of the source and
+    the target; `source_functional` / `target_functional` are what the credit and the
+    receivable (payable) were worth, and any difference is a realised exchange difference in
+    `journal_entry`. An application is undone once (`reversed_at`), never deleted: both
+    documents get their open amounts back and `reversal_entry` reverses `journal_entry`.
     """
 
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="credits")
@@ -546,10 +562,23 @@ class CreditApplication(TenantOwned):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    reversed_on = models.DateField(null=True, blank=True, help_text="Ledger date of the undo")
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reversal_entry = models.ForeignKey(
+        "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["date", "id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(reversed_at__isnull=True, reversed_on__isnull=True)
+                | Q(reversed_at__isnull=False, reversed_on__isnull=False),
+                name="commerce_credit_reversal_dated",
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="commerce_credit_positive"),
             models.CheckConstraint(
                 condition=(Q(payment__isnull=False) & Q(credit_note__isnull=True))
@@ -560,6 +589,58 @@ class CreditApplication(TenantOwned):
         indexes = [
             models.Index(fields=["tenant", "document"], name="commerce_credit_document"),
         ]
+
+
+class Refund(TenantOwned):
+    """Customer credit paid back: money out of a bank or cash account against receivables.
+
+    The credit is a receipt's unallocated rest (an overpayment) or what is left open on a
+    credit note, in its currency; `source_functional` is what that credit was worth, the bank
+    pays `amount` at the refund's `rate`, and the difference is a realised exchange difference.
+    """
+
+    series = models.CharField(max_length=10)
+    number = models.CharField(max_length=30)
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="refunds")
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
+    credit_note = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
+    date = models.DateField()
+    currency = models.CharField(max_length=3)
+    rate = models.DecimalField(max_digits=20, decimal_places=10, default=Decimal(1))
+    amount = models.BigIntegerField()
+    source_functional = models.BigIntegerField()
+    bank_account = models.CharField(max_length=20, help_text="Ledger account code")
+    reference = models.CharField(max_length=60, blank=True)
+    journal_entry = models.ForeignKey(
+        "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "series", "number"], name="commerce_refund_number_unique"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="commerce_refund_positive"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="commerce_refund_rate_positive"),
+            models.CheckConstraint(
+                condition=(Q(payment__isnull=False) & Q(credit_note__isnull=True))
+                | (Q(payment__isnull=True) & Q(credit_note__isnull=False)),
+                name="commerce_refund_one_source",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "party"], name="commerce_refund_party")]
+
+    def __str__(self) -> str:
+        return self.number
 
 
 class DocumentCounter(TenantOwned):

@@ -15,6 +15,7 @@ from backoffice.commerce.models import (
     Document,
     DocumentLine,
     Payment,
+    Refund,
 )
 from backoffice.commerce.posting import to_functional
 from backoffice.commerce.selectors import StockRow, stock_on_hand
@@ -82,7 +83,7 @@ class StatementLine:
 def statement(
     tenant: Organization, *, party_id: int, start: date, end: date
 ) -> tuple[int, list[StatementLine]]:
-    """A customer's account: invoices (debit), credit notes and receipts (credit).
+    """A customer's account: invoices and refunds (debit), credit notes and receipts (credit).
 
     Returns the opening balance at `start` and the lines up to `end` with running balance.
     """
@@ -103,6 +104,8 @@ def statement(
             events.append(StatementLine(d.date, "credit note", d.number, 0, d.gross))
     for p in pays:
         events.append(StatementLine(p.date, "receipt", p.number, 0, p.amount))
+    for r in Refund.objects.for_tenant(tenant).filter(party_id=party_id, date__lte=end):
+        events.append(StatementLine(r.date, "refund", r.number, r.amount, 0))
     events.sort(key=lambda e: (e.date, e.number))
     opening = sum(e.debit - e.credit for e in events if e.date < start)
     balance = opening
@@ -131,9 +134,14 @@ class PeriodRow:
 def by_period(
     tenant: Organization, *, side: str, start: date, end: date, group: str = "month"
 ) -> list[PeriodRow]:
-    """Sales (invoices less credit notes) or purchases (bills) in the tenant's currency,
-    grouped by month, party or product. Amounts are converted at each document's rate."""
-    kinds = [DocKind.INVOICE, DocKind.CREDIT_NOTE] if side == "sales" else [DocKind.BILL]
+    """Sales (invoices less credit notes) or purchases (bills less debit notes) in the tenant's
+    currency, grouped by month, party or product. Amounts are converted at each document's
+    rate."""
+    kinds = (
+        [DocKind.INVOICE, DocKind.CREDIT_NOTE]
+        if side == "sales"
+        else [DocKind.BILL, DocKind.DEBIT_NOTE]
+    )
     lines = DocumentLine.objects.for_tenant(tenant).filter(
         document__status=DocStatus.ISSUED,
         document__kind__in=kinds,
@@ -154,7 +162,7 @@ def by_period(
     for r in rows:
         key = r[key_expr]
         label = key.strftime("%Y-%m") if hasattr(key, "strftime") else str(key or "(no product)")
-        sign = -1 if r["document__kind"] == DocKind.CREDIT_NOTE else 1
+        sign = -1 if r["document__kind"] in (DocKind.CREDIT_NOTE, DocKind.DEBIT_NOTE) else 1
         acc = out[label]
         for i, name in enumerate(("net", "tax", "gross")):
             acc[i] += sign * to_functional(

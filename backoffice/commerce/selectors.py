@@ -9,14 +9,17 @@ from decimal import Decimal
 from django.db.models import F, Q, QuerySet, Sum
 
 from backoffice.commerce.models import (
+    CREDIT_KINDS,
     CreditApplication,
     DocKind,
     DocStatus,
     Document,
+    DocumentLine,
     Location,
     Party,
     Payment,
     Product,
+    Refund,
     StockLevel,
     StockMove,
     TaxRate,
@@ -113,6 +116,22 @@ def get_document(tenant: Organization, document_id: int) -> Document:
     if found is None:
         raise NotFound("No such document.")
     return found
+
+
+def remaining(tenant: Organization, source: Document, kind: str) -> dict[int, Decimal]:
+    """Quantity of each line of `source` not yet taken into a `kind` made from it (drafts
+    count; cancelled ones do not), by line id."""
+    taken = dict(
+        DocumentLine.objects.for_tenant(tenant)
+        .filter(source_line__document=source, document__kind=kind)
+        .exclude(document__status=DocStatus.CANCELLED)
+        .values("source_line_id")
+        .annotate(q=Sum("quantity"))
+        .values_list("source_line_id", "q")
+    )
+    return {
+        line.pk: line.quantity - (taken.get(line.pk) or Decimal(0)) for line in source.lines.all()
+    }
 
 
 def payments(
@@ -239,23 +258,32 @@ def stock_moves(
 
 def customer_credit(tenant: Organization, party_id: int) -> int:
     """Unallocated receipts plus open credit notes of a customer (document currency units)."""
+    return _party_credit(tenant, party_id, "in", DocKind.CREDIT_NOTE)
+
+
+def supplier_credit(tenant: Organization, party_id: int) -> int:
+    """Unallocated payments (advances) plus open debit notes of a supplier."""
+    return _party_credit(tenant, party_id, "out", DocKind.DEBIT_NOTE)
+
+
+def _party_credit(tenant: Organization, party_id: int, direction: str, note_kind: str) -> int:
     paid = (
         Payment.objects.for_tenant(tenant)
-        .filter(party_id=party_id, direction="in")
+        .filter(party_id=party_id, direction=direction)
         .aggregate(s=Sum("unallocated"))["s"]
         or 0
     )
-    credits = (
+    notes = (
         Document.objects.for_tenant(tenant)
-        .filter(party_id=party_id, kind=DocKind.CREDIT_NOTE, status=DocStatus.ISSUED)
+        .filter(party_id=party_id, kind=note_kind, status=DocStatus.ISSUED)
         .aggregate(g=Sum("gross"), s=Sum("settled"))
     )
-    return int(paid) + int((credits["g"] or 0) - (credits["s"] or 0))
+    return int(paid) + int((notes["g"] or 0) - (notes["s"] or 0))
 
 
 @dataclass
 class CreditSource:
-    kind: str  # "payment" or "credit_note"
+    kind: str  # "payment", "credit_note" or "debit_note"
     id: int
     number: str
     date: date
@@ -264,7 +292,8 @@ class CreditSource:
 
 def credit_sources(tenant: Organization, document: Document) -> list[CreditSource]:
     """Credit the document's party has in its currency, to apply to it: unallocated
-    receipts (payments for a bill) and, for an invoice, open credit notes; oldest first."""
+    receipts and open credit notes for an invoice, unallocated payments and open debit notes
+    for a bill; oldest first."""
     if document.kind not in (DocKind.INVOICE, DocKind.BILL):
         return []
     direction = "in" if document.kind == DocKind.INVOICE else "out"
@@ -277,25 +306,50 @@ def credit_sources(tenant: Organization, document: Document) -> list[CreditSourc
             unallocated__gt=0,
         )
     ]
-    if document.kind == DocKind.INVOICE:
-        out += [
-            CreditSource("credit_note", d.pk, d.number, d.date, d.open_amount)
-            for d in Document.objects.for_tenant(tenant).filter(
-                party_id=document.party_id,
-                currency=document.currency,
-                kind=DocKind.CREDIT_NOTE,
-                status=DocStatus.ISSUED,
-                settled__lt=F("gross"),
-            )
-        ]
+    note_kind = CREDIT_KINDS[document.kind]
+    out += [
+        CreditSource(note_kind, d.pk, d.number, d.date, d.open_amount)
+        for d in Document.objects.for_tenant(tenant).filter(
+            party_id=document.party_id,
+            currency=document.currency,
+            kind=note_kind,
+            status=DocStatus.ISSUED,
+            settled__lt=F("gross"),
+        )
+    ]
     return sorted(out, key=lambda c: (c.date, c.kind, c.id))
 
 
 def credits_applied(tenant: Organization | int, document_id: int) -> QuerySet[CreditApplication]:
-    """Credit applied to a document (an invoice or bill), with its source."""
+    """Credit applied to a document (an invoice or bill), with its source; undone ones too
+    (`reversed_at` set)."""
     return (
         CreditApplication.objects.for_tenant(tenant)
         .filter(document_id=document_id)
         .select_related("payment", "credit_note")
         .order_by("date", "id")
     )
+
+
+def refunds(
+    tenant: Organization | int,
+    *,
+    party_id: int | None = None,
+    payment_id: int | None = None,
+    credit_note_id: int | None = None,
+) -> QuerySet[Refund]:
+    qs = Refund.objects.for_tenant(tenant).select_related("party", "payment", "credit_note")
+    if party_id:
+        qs = qs.filter(party_id=party_id)
+    if payment_id:
+        qs = qs.filter(payment_id=payment_id)
+    if credit_note_id:
+        qs = qs.filter(credit_note_id=credit_note_id)
+    return qs.order_by("-date", "-id")
+
+
+def get_refund(tenant: Organization, refund_id: int) -> Refund:
+    found = refunds(tenant).filter(pk=refund_id).first()
+    if found is None:
+        raise NotFound("No such refund.")
+    return found

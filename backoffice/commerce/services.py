@@ -21,8 +21,9 @@ from stdnum import get_cc_module
 from stdnum.exceptions import ValidationError as StdnumError
 
 from backoffice.audit.services import record_event
-from backoffice.commerce import posting
+from backoffice.commerce import posting, selectors
 from backoffice.commerce.models import (
+    CREDIT_KINDS,
     DERIVATIONS,
     POSTED_KINDS,
     SALES_KINDS,
@@ -46,6 +47,7 @@ from backoffice.commerce.models import (
     ProductPurchaseTax,
     ProductSalesTax,
     ProductValuation,
+    Refund,
     StockLevel,
     StockMove,
     TaxRate,
@@ -66,8 +68,10 @@ SERIES = {
     DocKind.PURCHASE_ORDER: "PO",
     DocKind.GOODS_RECEIPT: "GR",
     DocKind.BILL: "BILL",
+    DocKind.DEBIT_NOTE: "DBN",
 }
 PAYMENT_SERIES = {PaymentDirection.RECEIVED: "RCT", PaymentDirection.MADE: "PAY"}
+REFUND_SERIES = "RFD"
 
 EU = set(
     [
@@ -557,7 +561,8 @@ def next_number(tenant: Organization, series: str, year: int) -> str:
 @dataclass
 class _MoveSpec:
     """One stock move to write. `value` is given for incoming stock; outgoing stock is valued
-    when it is written (by the tenant's method)."""
+    when it is written (by the tenant's method) unless it leaves at a known value (negative,
+    a return to the supplier)."""
 
     product: Product
     location: Location
@@ -700,7 +705,12 @@ def _write_moves(
                     code="insufficient_stock",
                     fields={"quantity": [f"{on_hand.normalize():f} on hand"]},
                 )
-            value = -_outgoing_value(product, -quantity, cfg, row, layers[product.pk])
+            if value is None:
+                value = -_outgoing_value(product, -quantity, cfg, row, layers[product.pk])
+            elif row.quantity + quantity == 0:
+                # Goods leaving at a given value (a return to the supplier at the bill's
+                # cost) but the last units: they carry the rest, so no value stays on zero.
+                value = -int(row.value)
         elif value is None:
             value = round_half_up(quantity * product.cost)
         row.quantity += quantity
@@ -1122,16 +1132,18 @@ def create_document(
     party = _party(tenant, party_id, kind)
     cur = (currency or party.currency).upper()
     posting.exponent(cur)
-    settings_ = get_settings(tenant)
-    prepared = _prepare_lines(tenant, kind, cur, lines)
-    if prices_include_tax is None:
-        flags = {ln.product.prices_include_tax for ln in prepared if ln.product is not None}
-        prices_include_tax = flags == {True} and kind in SALES_KINDS
     source = None
     if source_id is not None:
         source = Document.objects.for_tenant(tenant).filter(pk=source_id).first()
         if source is None:
             raise DomainError("Unknown source document.", fields={"source_id": ["not found"]})
+    if kind == DocKind.DEBIT_NOTE:
+        _check_debit_note_source(tenant, source, party, cur, lines)
+    settings_ = get_settings(tenant)
+    prepared = _prepare_lines(tenant, kind, cur, lines)
+    if prices_include_tax is None:
+        flags = {ln.product.prices_include_tax for ln in prepared if ln.product is not None}
+        prices_include_tax = flags == {True} and kind in SALES_KINDS
     if kind == DocKind.BILL and reference.strip():
         _refuse_duplicate_bill(tenant, party, reference.strip())
     with transaction.atomic():
@@ -1153,7 +1165,7 @@ def create_document(
             tax_rounding=settings_.tax_rounding,
             created_by=_actor(actor),
         )
-        if kind == DocKind.CREDIT_NOTE and source is not None:
+        if kind in (DocKind.CREDIT_NOTE, DocKind.DEBIT_NOTE) and source is not None:
             doc.rate = source.rate
         totals = _totals(doc, prepared)
         doc.save()
@@ -1166,6 +1178,37 @@ def create_document(
             after=_audit_doc(doc),
         )
     return doc
+
+
+def _check_debit_note_source(
+    tenant: Organization,
+    source: Document | None,
+    party: Party,
+    currency: str,
+    lines: Sequence[LineSpec],
+) -> None:
+    """A debit note corrects one issued bill, line by line (`create_from` makes it so)."""
+    if source is None or source.kind != DocKind.BILL or source.status != DocStatus.ISSUED:
+        raise DomainError(
+            "A debit note is made from an issued supplier bill.",
+            code="debit_note_source",
+            fields={"source_id": ["an issued bill"]},
+        )
+    errors: dict[str, list[str]] = {}
+    if source.party_id != party.pk:
+        errors["party_id"] = [f"{source.number} is another supplier's bill"]
+    if source.currency != currency:
+        errors["currency"] = [f"{source.number} is in {source.currency}"]
+    bill_lines = set(
+        DocumentLine.objects.for_tenant(tenant).filter(document=source).values_list("pk", flat=True)
+    )
+    for i, spec in enumerate(lines):
+        if spec.source_line_id not in bill_lines:
+            errors[f"lines[{i}].source_line_id"] = [f"not a line of {source.number}"]
+    if errors:
+        raise DomainError(
+            "The debit note does not match its bill.", code="debit_note_source", fields=errors
+        )
 
 
 def _refuse_duplicate_bill(tenant: Organization, party: Party, reference: str) -> None:
@@ -1191,6 +1234,7 @@ def _moves_stock(kind: str) -> bool:
         DocKind.INVOICE,
         DocKind.BILL,
         DocKind.CREDIT_NOTE,
+        DocKind.DEBIT_NOTE,
     }
 
 
@@ -1237,6 +1281,12 @@ def update_document(
         if notes is not None:
             doc.notes = notes
         if lines is not None:
+            if doc.kind == DocKind.DEBIT_NOTE:
+                raise DomainError(
+                    "A debit note's lines come from its bill: cancel the draft and make another.",
+                    code="debit_note_source",
+                    fields={"lines": ["taken from the bill"]},
+                )
             prepared = _prepare_lines(tenant, doc.kind, doc.currency, lines)
             LineTax.objects.for_tenant(tenant).filter(line__document=doc).delete()
             DocumentLine.objects.for_tenant(tenant).filter(document=doc).delete()
@@ -1285,6 +1335,10 @@ def create_from(
         for no, price in prices.items()
         if no not in line_nos or isinstance(price, bool) or not isinstance(price, int) or price < 0
     }
+    if kind == DocKind.DEBIT_NOTE and prices:
+        bad_prices = {
+            f"unit_prices.{no}": ["a debit note takes the bill's prices"] for no in prices
+        }
     if bad_prices:
         raise DomainError("Some prices are not valid.", code="invalid_lines", fields=bad_prices)
     allowed = DERIVATIONS.get(kind, set())
@@ -1294,7 +1348,23 @@ def create_from(
         )
     if source.status != DocStatus.ISSUED:
         raise DomainError("Issue the source document first.", fields={"source_id": ["draft"]})
-    remaining = _remaining(tenant, source, kind)
+    asked: dict[int, Decimal] = {}
+    bad_quantities: dict[str, list[str]] = {}
+    for no, value in (quantities or {}).items():
+        try:
+            asked[no] = Decimal(str(value))
+        except InvalidOperation:
+            bad_quantities[f"quantities.{no}"] = ["a number"]
+            continue
+        if no not in line_nos:
+            bad_quantities[f"quantities.{no}"] = ["no such line on the source document"]
+        elif not asked[no].is_finite() or asked[no] < 0:
+            bad_quantities[f"quantities.{no}"] = ["zero or more"]
+    if bad_quantities:
+        raise DomainError(
+            "Some quantities are not valid.", code="invalid_quantity", fields=bad_quantities
+        )
+    remaining = selectors.remaining(tenant, source, kind)
     specs = []
     stock_only = kind in (DocKind.DELIVERY, DocKind.GOODS_RECEIPT)
     for line in (
@@ -1303,11 +1373,7 @@ def create_from(
         if stock_only and (line.product is None or not line.product.is_stock):
             continue
         left = remaining[line.pk]
-        wanted = (
-            Decimal(str(quantities[line.line_no]))
-            if quantities and line.line_no in quantities
-            else (None if quantities else left)
-        )
+        wanted = asked.get(line.line_no) if quantities else left
         if wanted is None or wanted == 0:
             continue
         if wanted > left:
@@ -1338,26 +1404,14 @@ def create_from(
         day=day or source.date,
         lines=specs,
         currency=source.currency,
-        rate=source.rate if kind == DocKind.CREDIT_NOTE or day is None else None,
+        rate=source.rate
+        if kind in (DocKind.CREDIT_NOTE, DocKind.DEBIT_NOTE) or day is None
+        else None,
         location_id=location_id or source.location_id,
         reference=reference or source.reference,
         prices_include_tax=source.prices_include_tax,
         source_id=source.pk,
     )
-
-
-def _remaining(tenant: Organization, source: Document, kind: str) -> dict[int, Decimal]:
-    taken = dict(
-        DocumentLine.objects.for_tenant(tenant)
-        .filter(source_line__document=source, document__kind=kind)
-        .exclude(document__status=DocStatus.CANCELLED)
-        .values("source_line_id")
-        .annotate(q=Sum("quantity"))
-        .values_list("source_line_id", "q")
-    )
-    return {
-        line.pk: line.quantity - (taken.get(line.pk) or Decimal(0)) for line in source.lines.all()
-    }
 
 
 def issue_document(*, tenant: Organization, actor: User | None, document_id: int) -> Document:
@@ -1377,13 +1431,13 @@ def issue_document(*, tenant: Organization, actor: User | None, document_id: int
         doc.status = DocStatus.ISSUED
         doc.issued_at = timezone.now()
         if doc.kind in POSTED_KINDS:
-            if doc.due_date is None and doc.kind != DocKind.CREDIT_NOTE:
+            if doc.due_date is None and doc.kind in (DocKind.INVOICE, DocKind.BILL):
                 doc.due_date = doc.date + timedelta(days=doc.party.payment_terms_days)
             doc.gross_functional = _f(tenant, doc, doc.gross)
             doc.journal_entry = _post_document(tenant, actor, doc, lines)
         doc.save()
-        if doc.kind == DocKind.CREDIT_NOTE and doc.source_id is not None:
-            _settle_with_credit_note(tenant, doc)
+        if doc.kind in (DocKind.CREDIT_NOTE, DocKind.DEBIT_NOTE) and doc.source_id is not None:
+            _settle_source(tenant, doc)
         record_event(
             tenant=tenant,
             actor=actor,
@@ -1468,10 +1522,15 @@ def _issue_stock(
             spec.value = line.cost_value = round_half_up(
                 Decimal(src.cost_value) * line.quantity / src.quantity
             )
+        elif doc.kind == DocKind.DEBIT_NOTE:
+            # Back to the supplier at the cost the bill put into stock.
+            spec.kind = MoveKind.SUPPLIER_RETURN
+            if src is not None and src.cost_value is not None:
+                spec.value = -round_half_up(Decimal(src.cost_value) * line.quantity / src.quantity)
         specs.append(spec)
         valued.append(line)
     for move in _write_moves(tenant, specs, cfg=cfg, locked=True):
-        if move.kind == MoveKind.DELIVERY:
+        if move.kind in (MoveKind.DELIVERY, MoveKind.SUPPLIER_RETURN):
             assert move.line is not None
             move.line.cost_value = -move.value
     _bulk_update(tenant, valued, ["cost_value"])
@@ -1526,7 +1585,8 @@ def _post_document(
         if cost:
             j.debit(rule["invoice.cogs"], sign * cost)
             j.credit(rule["invoice.inventory"], sign * cost)
-    else:  # bill
+    else:  # bill, or a debit note: the bill's posting the other way round
+        sign = -1 if doc.kind == DocKind.DEBIT_NOTE else 1
         stock_net = stock_value = 0
         for line in lines:
             p = line.product
@@ -1541,14 +1601,16 @@ def _post_document(
             by_account[acc] += line.net
         for tax, amount in tax_totals:
             by_tax[tax.purchase_account or rule["bill.tax"]] += amount
-        j.credit(rule["bill.payable"], doc.gross_functional)
+        j.credit(rule["bill.payable"], sign * doc.gross_functional)
         if stock_net or stock_value:
-            j.debit(rule["bill.inventory"], stock_value)
-            j.debit(rule["bill.price_difference"], _f(tenant, doc, stock_net) - stock_value)
+            j.debit(rule["bill.inventory"], sign * stock_value)
+            j.debit(
+                rule["bill.price_difference"], sign * (_f(tenant, doc, stock_net) - stock_value)
+            )
         for acc, amount in by_account.items():
-            j.debit(acc, _f(tenant, doc, amount))
+            j.debit(acc, sign * _f(tenant, doc, amount))
         for acc, amount in by_tax.items():
-            j.debit(acc, _f(tenant, doc, amount))
+            j.debit(acc, sign * _f(tenant, doc, amount))
     j.balance_to(rule["rounding"])
     return posting.post(
         tenant=tenant,
@@ -1582,8 +1644,9 @@ def _document_taxes(
     return [(rates[tid], amount) for tid, amount in sorted(totals.taxes.items()) if amount]
 
 
-def _settle_with_credit_note(tenant: Organization, cn: Document) -> None:
-    """A credit note first pays what is open on its invoice; the rest is customer credit."""
+def _settle_source(tenant: Organization, cn: Document) -> None:
+    """A credit note first pays what is open on its invoice (a debit note on its bill); the
+    rest is the party's credit."""
     invoice = _locked_document(tenant, cn.source_id or 0)
     amount = min(cn.gross, invoice.open_amount)
     if amount <= 0:
@@ -1824,11 +1887,12 @@ def apply_credit(
     """Apply credit the party already has to an open invoice (or bill).
 
     The credit is a payment's unallocated rest (`payment_id`: a customer's overpayment, or a
-    supplier advance for a bill) or what is left on an issued credit note (`credit_note_id`,
-    invoices only), of the same party and currency. Both sides settle by `amount`; the
-    ledger moves the credit off `payment.customer_credit` (`payment.supplier_advance`) or the
-    receivable and clears the document's receivable (payable) at the document's rate, the
-    difference being a realised exchange difference. Nothing is written on a refusal.
+    supplier advance for a bill) or what is left on an issued credit note (`credit_note_id`:
+    a credit note for an invoice, a supplier's debit note for a bill), of the same party and
+    currency. Both sides settle by `amount`; the ledger moves the credit off
+    `payment.customer_credit` (`payment.supplier_advance`) or the receivable (payable) and
+    clears the document's receivable (payable) at the document's rate, the difference being
+    a realised exchange difference. Nothing is written on a refusal. `unapply_credit` undoes it.
     """
     errors: dict[str, list[str]] = {}
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
@@ -1864,27 +1928,24 @@ def apply_credit(
             PaymentDirection.RECEIVED if doc.kind == DocKind.INVOICE else PaymentDirection.MADE
         )
         rule = posting.rules(tenant)
-        target_account = (
-            rule["invoice.receivable"] if doc.kind == DocKind.INVOICE else rule["bill.payable"]
-        )
         payment = credit_note = None
         if credit_note_id is not None:
             credit_note = docs.get(credit_note_id)
+            note_kind = CREDIT_KINDS[doc.kind]
             if (
                 credit_note is None
                 or credit_note_id == document_id
-                or credit_note.kind != DocKind.CREDIT_NOTE
+                or credit_note.kind != note_kind
                 or credit_note.status != DocStatus.ISSUED
                 or credit_note.party_id != doc.party_id
                 or credit_note.currency != doc.currency
             ):
                 errors["credit_note_id"] = [
-                    f"no issued credit note in {doc.currency} of this party with id "
-                    f"{credit_note_id}"
+                    f"no issued {DocKind(note_kind).label.lower()} in {doc.currency} of this "
+                    f"party with id {credit_note_id}"
                 ]
             else:
                 available = credit_note.open_amount
-                source_account = rule["invoice.receivable"]
         else:
             payment = (
                 Payment.objects.for_tenant(tenant)
@@ -1904,11 +1965,6 @@ def apply_credit(
                 ]
             else:
                 available = payment.unallocated
-                source_account = rule[
-                    "payment.customer_credit"
-                    if direction == PaymentDirection.RECEIVED
-                    else "payment.supplier_advance"
-                ]
         if not errors:
             if amount > available:
                 errors["amount"] = [f"only {available} of credit left"]
@@ -1941,14 +1997,7 @@ def apply_credit(
             target_functional=target_f,
             created_by=_actor(actor),
         )
-        j = posting.Journal.new()
-        if direction == PaymentDirection.RECEIVED:
-            j.debit(source_account, source_f)
-            j.credit(target_account, target_f)
-        else:
-            j.credit(source_account, source_f)
-            j.debit(target_account, target_f)
-        j.balance_to(rule["fx.difference"])
+        j = _credit_journal(rule, app)
         source = payment.number if payment is not None else str(credit_note)
         app.journal_entry = posting.post(
             tenant=tenant,
@@ -1977,18 +2026,265 @@ def apply_credit(
     return app
 
 
+def _credit_journal(rule: Mapping[str, str], app: CreditApplication) -> posting.Journal:
+    """The ledger lines of a credit application (`unapply_credit` posts them negated).
+
+    The credit leaves its own account at its value; the document's receivable (payable) is
+    cleared at the document's; what does not balance is a realised exchange difference.
+    """
+    sales = app.document.kind == DocKind.INVOICE
+    target = rule["invoice.receivable"] if sales else rule["bill.payable"]
+    if app.payment_id is None:
+        source = target  # an open credit (debit) note sits on the receivable (payable)
+    else:
+        source = rule["payment.customer_credit" if sales else "payment.supplier_advance"]
+    sign = 1 if sales else -1
+    j = posting.Journal.new()
+    j.debit(source, sign * app.source_functional)
+    j.credit(target, sign * app.target_functional)
+    j.balance_to(rule["fx.difference"])
+    return j
+
+
 def _payment_credit_share(tenant: Organization, payment: Payment, amount: int) -> int:
-    """Functional value of `amount` of a payment's kept credit; the exact rest when it ends it."""
+    """Functional value of `amount` of a payment's kept credit; the exact rest when it ends it.
+
+    The credit kept is what is unallocated now plus what was applied (and not undone) or
+    refunded since; those took their own functional shares.
+    """
     convert = posting.to_functional
     if amount < payment.unallocated:
         return convert(
             amount, rate=payment.rate, currency=payment.currency, functional=tenant.currency
         )
-    applied = (
+    used = [
         CreditApplication.objects.for_tenant(tenant)
+        .filter(payment=payment, reversed_at__isnull=True)
+        .aggregate(a=Sum("amount"), f=Sum("source_functional")),
+        Refund.objects.for_tenant(tenant)
         .filter(payment=payment)
-        .aggregate(a=Sum("amount"), f=Sum("source_functional"))
-    )
-    kept = payment.unallocated + (applied["a"] or 0)
+        .aggregate(a=Sum("amount"), f=Sum("source_functional")),
+    ]
+    kept = payment.unallocated + sum(u["a"] or 0 for u in used)
     kept_f = convert(kept, rate=payment.rate, currency=payment.currency, functional=tenant.currency)
-    return kept_f - (applied["f"] or 0)
+    return kept_f - sum(u["f"] or 0 for u in used)
+
+
+def unapply_credit(
+    *,
+    tenant: Organization,
+    actor: User | None,
+    credit_id: int,
+    document_id: int | None = None,
+    day: date | None = None,
+) -> CreditApplication:
+    """Undo a credit application: the document and the credit (payment rest, credit or
+    debit note) get their open amounts back, and the application's posting, if it made one,
+    is reversed on `day`. The application stays, marked undone; it is undone once.
+    `document_id`, when given, is the document the application must belong to.
+    """
+    with transaction.atomic():
+        peek = CreditApplication.objects.for_tenant(tenant).filter(pk=credit_id).first()
+        if peek is None or (document_id is not None and peek.document_id != document_id):
+            raise NotFound("No such credit application.")
+        # Lock order: documents by id, then the payment, then the application.
+        docs = {
+            d.pk: d
+            for d in Document.objects.for_tenant(tenant)
+            .select_for_update()
+            .filter(pk__in=sorted({peek.document_id, peek.credit_note_id} - {None}))
+            .order_by("pk")
+        }
+        payment = (
+            Payment.objects.for_tenant(tenant).select_for_update().get(pk=peek.payment_id)
+            if peek.payment_id is not None
+            else None
+        )
+        app = CreditApplication.objects.for_tenant(tenant).select_for_update().get(pk=credit_id)
+        if app.reversed_at is not None:
+            raise Conflict(
+                f"This credit was already undone on {app.reversed_on}.",
+                code="credit_undone",
+                fields={"credit_id": [f"undone on {app.reversed_on}"]},
+            )
+        undo_day = day or timezone.localdate()
+        if undo_day < app.date:
+            raise DomainError(
+                "A credit is undone on or after the day it was applied.",
+                code="invalid_credit",
+                fields={"date": [f"on or after {app.date}"]},
+            )
+        doc = app.document = docs[app.document_id]
+        doc.settled -= app.amount
+        doc.settled_functional -= app.target_functional
+        doc.save(update_fields=["settled", "settled_functional"])
+        if payment is not None:
+            payment.unallocated += app.amount
+            payment.save(update_fields=["unallocated"])
+            source = payment.number
+        else:
+            note = docs[app.credit_note_id or 0]
+            note.settled -= app.amount
+            note.settled_functional -= app.source_functional
+            note.save(update_fields=["settled", "settled_functional"])
+            source = note.number
+        rule = posting.rules(tenant)
+        j = _credit_journal(rule, app)
+        j.lines = {account: -amount for account, amount in j.lines.items()}
+        app.reversed_on = undo_day
+        app.reversed_at = timezone.now()
+        app.reversed_by = _actor(actor)
+        app.reversal_entry = posting.post(
+            tenant=tenant,
+            actor=actor,
+            day=undo_day,
+            memo=f"Credit {source} taken back from {doc.number} {doc.party.name}",
+            source_ref=doc.number,
+            journal=j,
+            idempotency_key=f"commerce:credit:{app.pk}:undo",
+        )
+        app.save(update_fields=["reversed_on", "reversed_at", "reversed_by", "reversal_entry"])
+        record_event(
+            tenant=tenant,
+            actor=actor,
+            action="commerce.credit_unapplied",
+            obj=app,
+            before={"document": doc.number, "source": source, "amount": app.amount},
+            after={"open_after": doc.open_amount, "date": str(undo_day)},
+        )
+    return app
+
+
+# --- refunds ---------------------------------------------------------------------------------
+
+
+def refund_credit(
+    *,
+    tenant: Organization,
+    actor: User | None,
+    amount: int,
+    payment_id: int | None = None,
+    credit_note_id: int | None = None,
+    day: date | None = None,
+    currency: str | None = None,
+    rate: Decimal | str | None = None,
+    bank_account: str = "",
+    reference: str = "",
+) -> Refund:
+    """Pay a customer's credit back: a receipt's unallocated rest (`payment_id`) or what is
+    open on an issued credit note (`credit_note_id`), fully or partly, in its currency.
+
+    The credit leaves `payment.customer_credit` (the receivable, for a credit note) at its own
+    value and the bank pays `amount` at the refund's rate; the difference is a realised
+    exchange difference. More than the credit left is refused and nothing is written.
+    """
+    errors: dict[str, list[str]] = {}
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        errors["amount"] = ["a positive integer of minor units"]
+    if (payment_id is None) == (credit_note_id is None):
+        errors["payment_id"] = ["give a receipt or a credit note, not both"]
+    if bank_account and not posting.account_exists(tenant, bank_account):
+        errors["bank_account"] = ["no such active account in the chart"]
+    if errors:
+        raise DomainError("The refund is not valid.", code="invalid_refund", fields=errors)
+    refund_day = day or timezone.localdate()
+    with transaction.atomic():
+        number = next_number(tenant, REFUND_SERIES, refund_day.year)
+        payment = note = None
+        if credit_note_id is not None:
+            note = (
+                Document.objects.for_tenant(tenant)
+                .select_for_update(of=("self",))
+                .select_related("party")
+                .filter(pk=credit_note_id, kind=DocKind.CREDIT_NOTE, status=DocStatus.ISSUED)
+                .first()
+            )
+            if note is None:
+                errors["credit_note_id"] = [f"no issued credit note with id {credit_note_id}"]
+        else:
+            payment = (
+                Payment.objects.for_tenant(tenant)
+                .select_for_update(of=("self",))
+                .select_related("party")
+                .filter(pk=payment_id, direction=PaymentDirection.RECEIVED)
+                .first()
+            )
+            if payment is None:
+                errors["payment_id"] = [f"no receipt with id {payment_id}"]
+        source: Document | Payment
+        if note is not None:
+            source, available = note, note.open_amount
+        elif payment is not None:
+            source, available = payment, payment.unallocated
+        else:
+            raise DomainError("The refund is not valid.", code="invalid_refund", fields=errors)
+        if currency and currency.upper() != source.currency:
+            errors["currency"] = [f"{source.number} is in {source.currency}"]
+        if amount > available:
+            errors["amount"] = [f"only {available} of credit left on {source.number}"]
+        if errors:
+            raise DomainError("The refund is not valid.", code="invalid_refund", fields=errors)
+        refund_rate = _rate(tenant, source.currency, refund_day, rate)
+        rule = posting.rules(tenant)
+        if note is not None:
+            source_f = _functional_share(note, amount)
+            note.settled += amount
+            note.settled_functional += source_f
+            note.save(update_fields=["settled", "settled_functional"])
+            source_account = rule["invoice.receivable"]
+        else:
+            assert payment is not None
+            source_f = _payment_credit_share(tenant, payment, amount)
+            payment.unallocated -= amount
+            payment.save(update_fields=["unallocated"])
+            source_account = rule["payment.customer_credit"]
+        refund = Refund.objects.create(
+            tenant=tenant,
+            series=REFUND_SERIES,
+            number=number,
+            party=source.party,
+            payment=payment,
+            credit_note=note,
+            date=refund_day,
+            currency=source.currency,
+            rate=refund_rate,
+            amount=amount,
+            source_functional=source_f,
+            bank_account=bank_account or rule["payment.bank"],
+            reference=reference.strip()[:60],
+            created_by=_actor(actor),
+        )
+        j = posting.Journal.new()
+        j.debit(source_account, source_f)
+        j.credit(
+            refund.bank_account,
+            posting.to_functional(
+                amount, rate=refund_rate, currency=refund.currency, functional=tenant.currency
+            ),
+        )
+        j.balance_to(rule["fx.difference"])
+        refund.journal_entry = posting.post(
+            tenant=tenant,
+            actor=actor,
+            day=refund_day,
+            memo=f"Refund {number} of {source.number} to {source.party.name}",
+            source_ref=number,
+            journal=j,
+            idempotency_key=f"commerce:refund:{refund.pk}",
+        )
+        refund.save(update_fields=["journal_entry"])
+        record_event(
+            tenant=tenant,
+            actor=actor,
+            action="commerce.credit_refunded",
+            obj=refund,
+            after={
+                "number": number,
+                "party": source.party_id,
+                "source": source.number,
+                "amount": amount,
+                "currency": refund.currency,
+                "credit_left": available - amount,
+            },
+        )
+    return refund

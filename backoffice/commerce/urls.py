@@ -28,6 +28,7 @@ urlpatterns = [
     ),
     path(f"{P}payments/", views.payments, name="payments"),
     path(f"{P}payments/<int:payment_id>/", views.payment, name="payment"),
+    path(f"{P}payments/<int:payment_id>/refund/", views.payment_refund, name="payment_refund"),
     path(f"{P}reports/<slug:kind>/", views.report, name="report"),
     path(f"{P}settings/", views.settings_page, name="settings"),
 ]

@@ -138,7 +138,9 @@ def party(request: HttpRequest, party_id: int) -> HttpResponse:
             "party": p,
             "documents": selectors.documents(tenant, party_id=p.pk)[:50],
             "payments": selectors.payments(tenant, party_id=p.pk)[:50],
-            "credit": selectors.customer_credit(tenant, p.pk),
+            "refunds": selectors.refunds(tenant, party_id=p.pk)[:50],
+            "credit": selectors.customer_credit(tenant, p.pk) if p.is_customer else 0,
+            "supplier_credit": selectors.supplier_credit(tenant, p.pk) if p.is_supplier else 0,
         },
     )
 
@@ -324,6 +326,9 @@ def document_new(request: HttpRequest) -> HttpResponse:
     kind = request.POST.get("kind") or request.GET.get("kind") or DocKind.INVOICE
     if kind not in DocKind.values:
         raise Http404("No such document kind.")
+    if kind == DocKind.DEBIT_NOTE:
+        messages.info(request, "A debit note is made from its bill: open the bill.")
+        return redirect(f"{_url(request, 'documents')}?kind={DocKind.BILL}&status=issued")
     if request.method == "POST":
         try:
             party_id = int(request.POST.get("party") or 0)
@@ -382,6 +387,12 @@ def document(request: HttpRequest, document_id: int) -> HttpResponse:
     d = selectors.get_document(tenant, document_id)
     lines = d.lines.select_related("product").prefetch_related("taxes").order_by("line_no")
     can_pay = d.is_issued and d.kind in (DocKind.INVOICE, DocKind.BILL) and d.open_amount > 0
+    debit_lines: list[tuple[Any, str, str]] = []
+    if d.is_issued and d.kind == DocKind.BILL:
+        left = selectors.remaining(tenant, d, DocKind.DEBIT_NOTE)
+        debit_lines = [
+            (ln, f"{ln.quantity.normalize():f}", f"{left[ln.pk].normalize():f}") for ln in lines
+        ]
     return render(
         request,
         "commerce/document.html",
@@ -396,8 +407,28 @@ def document(request: HttpRequest, document_id: int) -> HttpResponse:
             "credits": selectors.credits_applied(tenant, d.pk),
             "credit_sources": selectors.credit_sources(tenant, d) if can_pay else [],
             "can_pay": can_pay,
+            "debit_lines": debit_lines,
+            "can_refund": d.is_issued and d.kind == DocKind.CREDIT_NOTE and d.open_amount > 0,
+            "refunds": selectors.refunds(tenant, credit_note_id=d.pk)
+            if d.kind == DocKind.CREDIT_NOTE
+            else [],
         },
     )
+
+
+def _quantities_from_post(request: HttpRequest) -> dict[int, str] | None:
+    """`qty-<line no>` fields of a derive form (None without any: take what remains)."""
+    found = {
+        name.removeprefix("qty-"): request.POST.get(name, "").strip()
+        for name in request.POST
+        if name.startswith("qty-")
+    }
+    if not found:
+        return None
+    bad = [no for no in found if not no.isdigit()]
+    if bad:
+        raise DomainError("A quantity is not valid.", fields={f"qty-{bad[0]}": ["unknown line"]})
+    return {int(no): value or "0" for no, value in found.items()}
 
 
 def _prices_from_post(request: HttpRequest, currency: str) -> dict[int, int]:
@@ -446,6 +477,7 @@ def document_action(request: HttpRequest, document_id: int, action: str) -> Http
                     day=date_or_none(request.POST.get("date")),
                     reference=request.POST.get("reference", "").strip(),
                     unit_prices=_prices_from_post(request, source.currency),
+                    quantities=_quantities_from_post(request),
                 )
                 target = d.pk
                 messages.success(request, f"Draft {d.get_kind_display().lower()} created.")
@@ -467,7 +499,7 @@ def document_action(request: HttpRequest, document_id: int, action: str) -> Http
             elif action == "credit":
                 d = selectors.get_document(tenant, document_id)
                 kind, _, source_id = request.POST.get("source", "").partition(":")
-                if kind not in ("payment", "credit_note") or not source_id.isdigit():
+                if kind not in ("payment", "credit_note", "debit_note") or not source_id.isdigit():
                     raise DomainError("Choose a credit.", fields={"source": ["choose a credit"]})
                 c = services.apply_credit(
                     tenant=tenant,
@@ -475,10 +507,35 @@ def document_action(request: HttpRequest, document_id: int, action: str) -> Http
                     document_id=document_id,
                     amount=parse_major(request.POST.get("amount", ""), d.currency) or 0,
                     payment_id=int(source_id) if kind == "payment" else None,
-                    credit_note_id=int(source_id) if kind == "credit_note" else None,
+                    credit_note_id=int(source_id) if kind != "payment" else None,
                     day=date_or_none(request.POST.get("date")),
                 )
                 messages.success(request, f"Credit of {_major(c.amount, d.currency)} applied.")
+            elif action == "unapply":
+                credit_id = request.POST.get("credit", "")
+                if not credit_id.isdigit():
+                    raise DomainError("Choose a credit.", fields={"credit": ["choose a credit"]})
+                c = services.unapply_credit(
+                    tenant=tenant,
+                    actor=actor,
+                    credit_id=int(credit_id),
+                    document_id=document_id,
+                    day=date_or_none(request.POST.get("date")),
+                )
+                messages.success(
+                    request, f"Credit of {_major(c.amount, c.document.currency)} undone."
+                )
+            elif action == "refund":
+                d = selectors.get_document(tenant, document_id)
+                r = services.refund_credit(
+                    tenant=tenant,
+                    actor=actor,
+                    credit_note_id=document_id,
+                    amount=parse_major(request.POST.get("amount", ""), d.currency) or 0,
+                    day=date_or_none(request.POST.get("date")),
+                    bank_account=request.POST.get("bank_account", "").strip(),
+                )
+                messages.success(request, f"Refund {r.number} recorded.")
             else:
                 raise Http404("No such action.")
     except ValueError as exc:
@@ -511,8 +568,35 @@ def payment(request: HttpRequest, payment_id: int) -> HttpResponse:
             "p": p,
             "allocations": p.allocations.select_related("document").order_by("id"),
             "postings": selectors.postings(tenant, p.journal_entry_id),
+            "refunds": selectors.refunds(tenant, payment_id=p.pk),
+            "can_refund": p.direction == "in" and p.unallocated > 0,
         },
     )
+
+
+@require_POST
+@tenant_view(Perm.MANAGE_COMMERCE)
+@tenant_transaction
+def payment_refund(request: HttpRequest, payment_id: int) -> HttpResponse:
+    """Pay (part of) a receipt's kept credit back to the customer."""
+    tenant = _access(request).tenant
+    p = selectors.get_payment(tenant, payment_id)
+    try:
+        with transaction.atomic():
+            r = services.refund_credit(
+                tenant=tenant,
+                actor=_access(request).user,
+                payment_id=p.pk,
+                amount=parse_major(request.POST.get("amount", ""), p.currency) or 0,
+                day=date_or_none(request.POST.get("date")),
+                bank_account=request.POST.get("bank_account", "").strip(),
+            )
+        messages.success(request, f"Refund {r.number} recorded.")
+    except ValueError as exc:
+        messages.error(request, f"Amount: {exc}")
+    except DomainError as exc:
+        flash_domain_error(request, exc)
+    return redirect(_url(request, "payment", payment_id=p.pk))
 
 
 # --- reports ---------------------------------------------------------------------------------

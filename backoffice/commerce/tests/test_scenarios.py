@@ -350,3 +350,131 @@ def test_bill_from_an_order_at_another_price_than_received(books):
     # then: inventory 50.00 like the stock, 2.00 price difference, 52.00 payable
     assert ledger_balances(books) == {"1300": 5000, "5000": 200, "2100": -5200}
     assert reports.valuation(books)[0].value == 5000
+
+
+def test_bill_then_debit_note_then_the_debit_note_settles_the_next_bill(books):
+    # given: 19 % VAT and a widget bought at 30.00; 6400 other costs
+    widget, _, _ = _setup(books)
+    s = supplier(books)
+    # when: S1 bills 10 widgets at 30.00 and 50.00 of freight (no tax)
+    bill = issue(
+        books,
+        doc(books, DocKind.BILL, s, "2026-06-01", (widget, 10), (None, 1, 5000, []), reference="A"),
+    )
+    # then: net 350.00, VAT 19 % of 300.00 = 57.00, 407.00 payable
+    assert (bill.net, bill.tax, bill.gross) == (35000, 5700, 40700)
+    assert ledger_balances(books) == {"1300": 30000, "6400": 5000, "2200": 5700, "2100": -40700}
+    # when: the bill is paid, then 4 widgets go back and half the freight is credited
+    services.record_payment(
+        tenant=books, actor=None, direction="out", party_id=s.pk, day=date(2026, 6, 2), amount=40700
+    )
+    dn = issue(
+        books,
+        services.create_from(
+            tenant=books,
+            actor=None,
+            source_id=bill.pk,
+            kind=DocKind.DEBIT_NOTE,
+            quantities={1: 4, 2: Decimal("0.5")},
+            day=date(2026, 6, 5),
+        ),
+    )
+    # then: net 120.00 + 25.00 = 145.00, VAT 22.80, 167.80 the supplier owes us; the
+    # widgets leave at the bill's 30.00 each
+    assert (dn.net, dn.tax, dn.gross, dn.open_amount) == (14500, 2280, 16780, 16780)
+    assert ledger_balances(books) == {
+        "1120": -40700,
+        "1300": 30000 - 12000,
+        "2100": 16780,
+        "2200": 5700 - 2280,
+        "6400": 5000 - 2500,
+    }
+    # when: S1 bills 5 more widgets at 32.00 (+ 19 % = 190.40) and the debit note is applied
+    later = issue(
+        books, doc(books, DocKind.BILL, s, "2026-06-10", (widget, 5, 3200), reference="B")
+    )
+    services.apply_credit(
+        tenant=books,
+        actor=None,
+        document_id=later.pk,
+        credit_note_id=dn.pk,
+        amount=16780,
+        day=date(2026, 6, 10),
+    )
+    # then: 190.40 - 167.80 = 22.60 is still owed to S1 and nothing else is open
+    later.refresh_from_db()
+    dn.refresh_from_db()
+    assert (later.open_amount, dn.open_amount) == (2260, 0)
+    final = ledger_balances(books)
+    assert final == {
+        "1120": -40700,  # paid the first bill
+        "1300": 18000 + 16000,  # 6 widgets at 30.00 and 5 at 32.00
+        "2100": -2260,  # = what is open on the second bill
+        "2200": 3420 + 3040,  # input VAT 57.00 - 22.80 + 30.40
+        "6400": 2500,  # half the freight
+    }
+    assert sum(final.values()) == 0
+    # and the stock valuation is the inventory account: 11 widgets worth 340.00
+    assert [(r.quantity, r.value) for r in reports.valuation(books)] == [(11, final["1300"])]
+    assert reports.open_items_total(books, side="payable") == -final["2100"]
+
+
+def test_invoice_overpaid_refunded_and_a_credit_application_undone(books):
+    # given: C1 is invoiced 100.00 of services (no tax) and pays 150.00, 50.00 kept as credit
+    c = customer(books)
+    issue(books, doc(books, DocKind.INVOICE, c, "2026-07-01", (None, 1, 10000, [])))
+    receipt = services.record_payment(
+        tenant=books,
+        actor=None,
+        direction="in",
+        party_id=c.pk,
+        day=date(2026, 7, 5),
+        amount=15000,
+        keep_overpayment=True,
+    )
+    assert ledger_balances(books) == {"1120": 15000, "1200": -5000, "4200": -10000}
+    # when: a second invoice of 80.00 takes 30.00 of the credit
+    second = issue(books, doc(books, DocKind.INVOICE, c, "2026-07-10", (None, 1, 8000, [])))
+    app = services.apply_credit(
+        tenant=books,
+        actor=None,
+        document_id=second.pk,
+        payment_id=receipt.pk,
+        amount=3000,
+        day=date(2026, 7, 10),
+    )
+    # then: 50.00 open on the invoice, 20.00 of credit left: 1200 holds 30.00
+    assert ledger_balances(books) == {"1120": 15000, "1200": 3000, "4200": -18000}
+    # when: 15.00 of the credit is paid back
+    services.refund_credit(
+        tenant=books, actor=None, payment_id=receipt.pk, amount=1500, day=date(2026, 7, 15)
+    )
+    # then: the bank paid it out against receivables: 5.00 of credit left
+    assert ledger_balances(books) == {"1120": 13500, "1200": 4500, "4200": -18000}
+    # when: the 30.00 application is undone and the credit then left (35.00) refunded
+    services.unapply_credit(tenant=books, actor=None, credit_id=app.pk, day=date(2026, 7, 20))
+    receipt.refresh_from_db()
+    assert receipt.unallocated == 3500
+    services.refund_credit(
+        tenant=books, actor=None, payment_id=receipt.pk, amount=3500, day=date(2026, 7, 21)
+    )
+    # then: the second invoice is fully open; the bank kept 150.00 - 15.00 - 35.00 = 100.00
+    second.refresh_from_db()
+    receipt.refresh_from_db()
+    assert (second.open_amount, receipt.unallocated) == (8000, 0)
+    final = ledger_balances(books)
+    assert final == {"1120": 10000, "1200": 8000, "4200": -18000}
+    assert sum(final.values()) == 0
+    assert final["1200"] == reports.open_items_total(books, side="receivable")
+    assert selectors.customer_credit(books, c.pk) == 0
+    # and the customer's statement closes at the 80.00 owed
+    _, lines = reports.statement(
+        books, party_id=c.pk, start=date(2026, 7, 1), end=date(2026, 7, 31)
+    )
+    assert [(ln.kind, ln.debit, ln.credit, ln.balance) for ln in lines] == [
+        ("invoice", 10000, 0, 10000),
+        ("receipt", 0, 15000, -5000),
+        ("invoice", 8000, 0, 3000),
+        ("refund", 1500, 0, 4500),
+        ("refund", 3500, 0, 8000),
+    ]
