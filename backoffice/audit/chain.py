@@ -14,8 +14,7 @@ def jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def event_hash(event: Any) -> str:
-    """Hash of an `AuditEvent` (saved or not): every recorded field plus the previous hash."""
+def _payload(event: Any) -> dict[str, Any]:
     payload = {
         "tenant": event.tenant_id,
         "seq": event.seq,
@@ -31,5 +30,30 @@ def event_hash(event: Any) -> str:
     }
     if event.lane:  # lane 0 hashes as before lanes existed
         payload["lane"] = event.lane
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return payload
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_hash(event: Any) -> str:
+    """Hash of an `AuditEvent` (saved or not): every recorded field plus the previous hash."""
+    return hashlib.sha256(_canonical(_payload(event)).encode()).hexdigest()
+
+
+def canonical_around_link(event: Any) -> tuple[str, str, str]:
+    """The event's canonical JSON as three pieces around the two values only the database
+    knows when it appends: canonical = a + prev + b + str(seq) + c.
+
+    Keys sort as action … object_type, prev, request_id, seq, tenant, so everything before
+    "prev" is one object written without its closing brace. PostgreSQL's `audit_append`
+    (audit migration 0006) joins the pieces and hashes them; `event_hash` must agree, and a
+    property test holds them together.
+    """
+    payload = _payload(event)
+    head = {k: v for k, v in payload.items() if k < "prev"}
+    a = _canonical(head)[:-1] + ',"prev":"'
+    b = '","request_id":' + _canonical(payload["request_id"]) + ',"seq":'
+    c = ',"tenant":' + _canonical(payload["tenant"]) + "}"
+    return a, b, c

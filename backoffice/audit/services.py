@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from backoffice.audit.chain import event_hash, jsonable
+from backoffice.audit.chain import canonical_around_link, event_hash, jsonable
 from backoffice.audit.models import AuditChainHead, AuditEvent
 from backoffice.core.context import request_id_var
 
@@ -38,57 +38,34 @@ def _lock_head(tenant_id: int, lane: int) -> AuditChainHead:
     return head
 
 
-def _advance_head_pg(tenant_id: int, lane: int, n: int) -> tuple[int, str]:
-    """Lock the head and claim `n` sequence numbers in one statement: (last seq, last hash)."""
-    with connection.cursor() as cursor:
-        for _ in range(2):
-            cursor.execute(
-                "UPDATE audit_auditchainhead SET last_seq = last_seq + %s "
-                "WHERE tenant_id = %s AND lane = %s RETURNING last_seq - %s, last_hash",
-                [n, tenant_id, lane, n],
-            )
-            row = cursor.fetchone()
-            if row is not None:
-                return row[0], row[1]
-            AuditChainHead.objects.bulk_create(
-                [AuditChainHead(tenant_id=tenant_id, lane=lane)], ignore_conflicts=True
-            )
-    raise RuntimeError(f"audit chain head of tenant {tenant_id} cannot be created")
-
-
-def _insert_events_pg(tenant_id: int, lane: int, rows: list[AuditEvent]) -> None:
-    """The events and the head's new hash in one statement (the head is already locked)."""
-    values = ", ".join(
-        ["(%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, %s)"] * len(rows)
-    )
-    params: list[Any] = []
-    for ev in rows:
-        params += [
-            ev.tenant_id,
-            ev.lane,
-            ev.seq,
-            ev.at,
-            ev.actor_id,
-            ev.action,
-            ev.object_type,
-            ev.object_id,
-            None if ev.before is None else json.dumps(ev.before),
-            None if ev.after is None else json.dumps(ev.after),
-            ev.request_id,
-            ev.prev_hash,
-            ev.hash,
-        ]
+def _append_pg(tenant_id: int, lane: int, rows: list[AuditEvent]) -> None:
+    """The events in one statement (`audit_append`, audit migration 0006): the database
+    advances the lane's head and hashes each event over the canonical JSON written here
+    around the two values only it knows, the sequence number and the previous hash."""
+    first = rows[0]
+    pieces = [canonical_around_link(ev) for ev in rows]
     with connection.cursor() as cursor:
         cursor.execute(
-            "WITH h AS (UPDATE audit_auditchainhead SET last_hash = %s "
-            "WHERE tenant_id = %s AND lane = %s) "
-            "INSERT INTO audit_auditevent (tenant_id, lane, seq, at, actor_id, action, "
-            "object_type, object_id, before, after, request_id, prev_hash, hash) VALUES "
-            f"{values} RETURNING id",
-            [rows[-1].hash, tenant_id, lane, *params],
+            "SELECT * FROM audit_append(%s, %s, %s, %s, %s, %s::text[], %s::text[], "
+            "%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])",
+            [
+                tenant_id,
+                lane,
+                first.at,
+                first.actor_id,
+                first.request_id,
+                [ev.action for ev in rows],
+                [ev.object_type for ev in rows],
+                [ev.object_id for ev in rows],
+                [None if ev.before is None else json.dumps(ev.before) for ev in rows],
+                [None if ev.after is None else json.dumps(ev.after) for ev in rows],
+                [p[0] for p in pieces],
+                [p[1] for p in pieces],
+                [p[2] for p in pieces],
+            ],
         )
-        for ev, (pk,) in zip(rows, cursor.fetchall(), strict=True):
-            ev.pk = pk
+        for ev, (pk, seq, prev, digest) in zip(rows, cursor.fetchall(), strict=True):
+            ev.pk, ev.seq, ev.prev_hash, ev.hash = pk, seq, prev, digest
             ev._state.adding = False
             ev._state.db = connection.alias
 
@@ -106,40 +83,37 @@ def record_events(
     tenant_id = tenant if isinstance(tenant, int) else tenant.pk
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     request_id = request_id_var.get()
+    at = timezone.now()
+    rows = [
+        AuditEvent(
+            tenant_id=tenant_id,
+            lane=lane,
+            at=at,
+            actor_id=actor_id,
+            action=e.action,
+            object_type=e.object_type,
+            object_id=e.object_id,
+            before=jsonable(e.before),
+            after=jsonable(e.after),
+            request_id=request_id,
+        )
+        for e in events
+    ]
     # No savepoint: the events belong to the caller's transaction and fail with it.
     with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
-            seq, prev = _advance_head_pg(tenant_id, lane, len(events))
-        else:
-            head = _lock_head(tenant_id, lane)
-            seq, prev = head.last_seq, head.last_hash
-        at = timezone.now()
-        rows = []
-        for e in events:
+            _append_pg(tenant_id, lane, rows)
+            return rows
+        head = _lock_head(tenant_id, lane)
+        seq, prev = head.last_seq, head.last_hash
+        for event in rows:
             seq += 1
-            event = AuditEvent(
-                tenant_id=tenant_id,
-                lane=lane,
-                seq=seq,
-                at=at,
-                actor_id=actor_id,
-                action=e.action,
-                object_type=e.object_type,
-                object_id=e.object_id,
-                before=jsonable(e.before),
-                after=jsonable(e.after),
-                request_id=request_id,
-                prev_hash=prev,
-            )
+            event.seq, event.prev_hash = seq, prev
             event.hash = prev = event_hash(event)
-            rows.append(event)
-        if connection.vendor == "postgresql":
-            _insert_events_pg(tenant_id, lane, rows)
-        else:
-            AuditEvent.objects.bulk_create(rows)
-            AuditChainHead.objects.for_tenant(tenant_id).filter(lane=lane).update(
-                last_seq=seq, last_hash=prev
-            )
+        AuditEvent.objects.bulk_create(rows)
+        AuditChainHead.objects.for_tenant(tenant_id).filter(lane=lane).update(
+            last_seq=seq, last_hash=prev
+        )
     return rows
 
 
