@@ -89,6 +89,7 @@ def main() -> int:
                 [str(BIN / "ruff"), "check", "."],
                 [str(BIN / "ruff"), "format", "--check", "."],
                 [str(BIN / "mypy"), "backoffice"],
+                [str(BIN / "lint-imports")],
             ):
                 print(
                     "$", " ".join(Path(step[0]).name if i == 0 else s for i, s in enumerate(step))

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from backoffice.api.api import api
 from backoffice.core import health
+from backoffice.site.api import api
 from backoffice.web import auth_views as web_auth
 from backoffice.web import views as web_views
 

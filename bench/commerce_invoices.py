@@ -80,10 +80,10 @@ def run(args: argparse.Namespace) -> None:
 
     from backoffice.commerce import services
     from backoffice.commerce.models import Document, StockLevel, StockMove
+    from backoffice.core.rls import set_rls_bypass
     from backoffice.ledger.models import Account, AccountBalance
     from backoffice.ledger.services import apply_chart_template
     from backoffice.tenancy import services as tenancy
-    from backoffice.tenancy.rls import set_rls_bypass
 
     with transaction.atomic():
         set_rls_bypass()

@@ -64,9 +64,9 @@ def make_tenants(n: int, accounts: int) -> list[Any]:
     """A provider and `n` client tenants, each with `accounts` leaf accounts (A000...)."""
     from django.db import transaction
 
+    from backoffice.core.rls import set_rls_bypass
     from backoffice.ledger.models import Account
     from backoffice.tenancy import services
-    from backoffice.tenancy.rls import set_rls_bypass
 
     tenants = []
     with transaction.atomic():
@@ -97,7 +97,7 @@ def make_tenants(n: int, accounts: int) -> list[Any]:
 def bypass() -> Any:
     from django.db import transaction
 
-    from backoffice.tenancy.rls import set_rls_bypass
+    from backoffice.core.rls import set_rls_bypass
 
     with transaction.atomic():
         set_rls_bypass()

@@ -25,9 +25,9 @@ def writer(tenant_id: int, n: int, count: int, codes: list[str], ready: Any, out
 
     from django.db import connection, transaction
 
+    from backoffice.core.rls import set_rls_tenants
     from backoffice.ledger.services import EntryIn, LineIn, post_journal_entry
     from backoffice.tenancy.models import Organization
-    from backoffice.tenancy.rls import set_rls_tenants
 
     connection.close()
     tenant = Organization.objects.get(pk=tenant_id)

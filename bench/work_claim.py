@@ -172,9 +172,9 @@ def main() -> None:
 
     from backoffice.audit.models import AuditEvent
     from backoffice.audit.verify import verify_tenant_chain
+    from backoffice.core.rls import set_rls_bypass
     from backoffice.tenancy import services as tenancy
     from backoffice.tenancy.models import User
-    from backoffice.tenancy.rls import set_rls_bypass
     from backoffice.tenancy.roles import Role
     from backoffice.work import services
     from backoffice.work.models import State, WorkItem, WorkItemEvent

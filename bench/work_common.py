@@ -85,8 +85,8 @@ def make_engagement(n_clients: int = 1) -> tuple[Any, list[Any]]:
     """A provider, `n_clients` clients with one engagement each (NY calendar, US holidays)."""
     from django.db import transaction
 
+    from backoffice.core.rls import set_rls_bypass
     from backoffice.tenancy import services as tenancy
-    from backoffice.tenancy.rls import set_rls_bypass
     from backoffice.work import services
 
     with transaction.atomic():

@@ -65,7 +65,7 @@ def main() -> None:
     migrate()
     from django.db import transaction
 
-    from backoffice.tenancy.rls import set_rls_tenants
+    from backoffice.core.rls import set_rls_tenants
     from backoffice.work import intake
     from backoffice.work.models import WorkItem, WorkItemEvent
 

@@ -16,7 +16,6 @@ from pydantic_core import to_jsonable_python
 
 from backoffice.api.models import IdempotencyRecord
 from backoffice.core.errors import Conflict, DomainError
-from backoffice.tenancy.selectors import TenantAccess
 
 HEADER = "Idempotency-Key"
 
@@ -35,7 +34,7 @@ def run_idempotent(request: HttpRequest, operation: Callable[[], tuple[int, Any]
 
 
 def _run(request: HttpRequest, operation: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
-    access: TenantAccess = request.auth  # type: ignore[attr-defined]
+    tenant = request.tenant  # type: ignore[attr-defined]  # set by the API's authentication
     key = request.headers.get(HEADER, "").strip()
     if not key:
         with transaction.atomic():
@@ -50,7 +49,7 @@ def _run(request: HttpRequest, operation: Callable[[], tuple[int, Any]]) -> tupl
     ).hexdigest()
 
     def replay() -> tuple[int, Any] | None:
-        record = IdempotencyRecord.objects.for_tenant(access.tenant).filter(key=key).first()
+        record = IdempotencyRecord.objects.for_tenant(tenant).filter(key=key).first()
         if record is None:
             return None
         if record.request_hash != digest:
@@ -71,7 +70,7 @@ def _run(request: HttpRequest, operation: Callable[[], tuple[int, Any]]) -> tupl
             try:
                 with transaction.atomic():
                     IdempotencyRecord.objects.create(
-                        tenant=access.tenant,
+                        tenant=tenant,
                         key=key,
                         method=request.method or "",
                         path=request.path[:500],

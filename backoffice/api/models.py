@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from backoffice.tenancy.scoping import TenantOwned
+from backoffice.core.scoping import TenantOwned
 
 
 class IdempotencyRecord(TenantOwned):

@@ -8,10 +8,8 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from backoffice.api.pagination import Page
-from backoffice.audit import selectors
-from backoffice.audit.tasks import verify_tenant_audit_chain
-from backoffice.tenancy.roles import Perm
-from backoffice.tenancy.selectors import TenantAccess
+from backoffice.audit import selectors, services
+from backoffice.core.access import Access
 
 router = Router(tags=["audit"])
 
@@ -44,28 +42,24 @@ class JobOut(Schema):
 @router.get("/events", response=list[AuditEventOut])
 @paginate(Page)
 def list_events(request: HttpRequest, action: str = "", object_type: str = "") -> Any:
-    access: TenantAccess = request.auth  # type: ignore[attr-defined]
-    access.require(Perm.VIEW_AUDIT)
-    return selectors.events_for(access.tenant, action=action, object_type=object_type)
+    access: Access = request.auth  # type: ignore[attr-defined]
+    return selectors.access_events(access, action=action, object_type=object_type)
 
 
 @router.get("/events/{event_id}", response=AuditEventOut)
 def get_event(request: HttpRequest, event_id: int) -> Any:
-    access: TenantAccess = request.auth  # type: ignore[attr-defined]
-    access.require(Perm.VIEW_AUDIT)
-    return selectors.event_by_id(access.tenant, event_id)
+    access: Access = request.auth  # type: ignore[attr-defined]
+    return selectors.access_event_by_id(access, event_id)
 
 
 @router.post("/verifications", response={202: JobOut})
 def start_verification(request: HttpRequest) -> Status[dict]:
-    access: TenantAccess = request.auth  # type: ignore[attr-defined]
-    access.require(Perm.VIEW_AUDIT)
-    result = verify_tenant_audit_chain.enqueue(tenant_id=access.tenant.pk)
+    access: Access = request.auth  # type: ignore[attr-defined]
+    result = services.start_chain_verification(access=access)
     return Status(202, {"id": str(result.id), "status": str(result.status)})
 
 
 @router.get("/verifications/{job_id}", response=JobOut)
 def get_verification(request: HttpRequest, job_id: str) -> dict:
-    access: TenantAccess = request.auth  # type: ignore[attr-defined]
-    access.require(Perm.VIEW_AUDIT)
-    return selectors.verification_job(access.tenant, job_id)
+    access: Access = request.auth  # type: ignore[attr-defined]
+    return selectors.access_verification_by_id(access, job_id)

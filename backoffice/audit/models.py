@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from backoffice.tenancy.scoping import TenantOwned, trigger_checked_tenant
+from backoffice.core.scoping import TenantOwned, trigger_checked_tenant
 
 
 class AuditEvent(TenantOwned):

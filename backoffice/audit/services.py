@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from backoffice.audit.chain import canonical_around_link, event_hash, jsonable
 from backoffice.audit.models import AuditChainHead, AuditEvent
+from backoffice.audit.permissions import VIEW_AUDIT
+from backoffice.core.access import Access
 from backoffice.core.context import request_id_var
 
 if TYPE_CHECKING:
@@ -136,3 +138,11 @@ def record_event(
         lane=lane,
     )
     return event
+
+
+def start_chain_verification(*, access: Access) -> Any:
+    """Queue a check of the caller's tenant chain; the job runs after this transaction commits."""
+    from backoffice.audit.tasks import verify_tenant_audit_chain
+
+    access.require(VIEW_AUDIT)
+    return verify_tenant_audit_chain.enqueue(tenant_id=access.tenant.pk)

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.tasks import task
 
 from backoffice.audit.verify import verify_tenant_chain
-from backoffice.tenancy.rls import set_rls_tenants
+from backoffice.core.rls import set_rls_tenants
 
 
 @task()

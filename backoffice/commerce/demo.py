@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.apps import apps
 
 if TYPE_CHECKING:
-    from backoffice.core.demo import DemoContext
+    from backoffice.tenancy.demo import DemoContext
 
 TAXES = {
     "USD": [("SALES8", "Sales tax 8%", "8"), ("EXEMPT", "Exempt", "0")],

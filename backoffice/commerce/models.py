@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from backoffice.tenancy.scoping import TenantOwned
+from backoffice.core.scoping import TenantOwned
 
 
 class ValuationMethod(models.TextChoices):

@@ -21,16 +21,12 @@ from django.views.decorators.http import require_POST
 from backoffice.commerce import imports, pdf, posting, reports, selectors, services, ubl
 from backoffice.commerce.models import DERIVABLE, DocKind, DocStatus, ProductKind
 from backoffice.core.errors import DomainError
-from backoffice.ledger.money import format_minor, parse_major
+from backoffice.core.exports import EXPORT_FORMATS, tabular_response
+from backoffice.core.forms import date_or_none, flash_domain_error
+from backoffice.core.money import format_minor, parse_major
+from backoffice.tenancy.access import tenant_transaction, tenant_view
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
-from backoffice.web.access import (
-    date_or_none,
-    flash_domain_error,
-    tenant_transaction,
-    tenant_view,
-)
-from backoffice.web.exports import EXPORT_FORMATS, tabular_response
 
 
 def _access(request: HttpRequest) -> TenantAccess:

@@ -19,7 +19,7 @@ from backoffice.ledger.services import (
 )
 
 if TYPE_CHECKING:
-    from backoffice.core.demo import DemoContext
+    from backoffice.tenancy.demo import DemoContext
 
 
 def seed(ctx: DemoContext) -> None:

@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from backoffice.audit.permissions import VIEW_AUDIT as _VIEW_AUDIT
+
 
 class Role(models.TextChoices):
     PROVIDER_ADMIN = "provider_admin", "Provider admin"
@@ -20,7 +22,7 @@ class Perm(models.TextChoices):
     MANAGE_TENANT = "tenant.manage"
     MANAGE_MEMBERS = "members.manage"
     MANAGE_TOKENS = "tokens.manage"
-    VIEW_AUDIT = "audit.view"
+    VIEW_AUDIT = _VIEW_AUDIT
     VIEW_LEDGER = "ledger.view"
     POST_LEDGER = "ledger.post"
     MANAGE_ACCOUNTS = "ledger.accounts"

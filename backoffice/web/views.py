@@ -14,6 +14,7 @@ from backoffice.api.errors import error_body
 from backoffice.audit import selectors as audit_selectors
 from backoffice.core.errors import DomainError, NotFound
 from backoffice.tenancy import services as tenancy_services
+from backoffice.tenancy.access import tenant_view
 from backoffice.tenancy.models import ApiToken
 from backoffice.tenancy.roles import Perm, Role, roles_within
 from backoffice.tenancy.selectors import (
@@ -22,7 +23,6 @@ from backoffice.tenancy.selectors import (
     accessible_tenants,
     members_of,
 )
-from backoffice.web.access import tenant_view
 
 
 @login_required
@@ -46,7 +46,7 @@ def switch_tenant(request: HttpRequest) -> HttpResponse:
 @tenant_view(Perm.VIEW_DASHBOARD)
 def dashboard(request: HttpRequest) -> HttpResponse:
     access = request.access  # type: ignore[attr-defined]
-    recent = audit_selectors.events_for(access.tenant)[:8] if access.can(Perm.VIEW_AUDIT) else []
+    recent = audit_selectors.access_events(access)[:8] if access.can(Perm.VIEW_AUDIT) else []
     return render(
         request,
         "web/dashboard.html",
@@ -170,7 +170,7 @@ def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
 @tenant_view(Perm.VIEW_AUDIT)
 def audit_log(request: HttpRequest) -> HttpResponse:
     action = request.GET.get("action", "").strip()
-    events = audit_selectors.events_for(request.tenant, action=action)  # type: ignore[attr-defined]
+    events = audit_selectors.access_events(request.access, action=action)  # type: ignore[attr-defined]
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     template = "web/_audit_rows.html" if request.htmx else "web/audit.html"  # type: ignore[attr-defined]
     return render(request, template, {"page": page, "action": action})
@@ -178,7 +178,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.VIEW_AUDIT)
 def audit_event(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = audit_selectors.event_by_id(request.tenant, event_id)  # type: ignore[attr-defined]
+    event = audit_selectors.access_event_by_id(request.access, event_id)  # type: ignore[attr-defined]
     return render(request, "web/audit_event.html", {"event": event})
 
 

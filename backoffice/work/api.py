@@ -19,8 +19,8 @@ from ninja.files import UploadedFile
 
 from backoffice.api.idempotency import run_idempotent
 from backoffice.core.errors import DomainError, Forbidden, NotFound
+from backoffice.core.rls import set_rls_tenants
 from backoffice.tenancy.models import User
-from backoffice.tenancy.rls import set_rls_tenants
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
 from backoffice.work import double_key, intake, metrics, qa, selectors, services

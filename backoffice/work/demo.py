@@ -6,7 +6,7 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from backoffice.core.demo import DemoContext
+from backoffice.tenancy.demo import DemoContext
 from backoffice.work import services
 from backoffice.work.catalog import TEMPLATES
 from backoffice.work.services import ItemInput

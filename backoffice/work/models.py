@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from backoffice.tenancy.scoping import TenantOwned, trigger_checked_tenant
+from backoffice.core.scoping import TenantOwned, trigger_checked_tenant
 from backoffice.work.calendar import CalendarSpec, parse_hours
 
 

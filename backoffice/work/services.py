@@ -1029,7 +1029,7 @@ def release_idle_items(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     released = 0
     with transaction.atomic():
-        from backoffice.tenancy.rls import set_rls_bypass
+        from backoffice.core.rls import set_rls_bypass
 
         set_rls_bypass()
         engagements = Engagement.objects.unscoped("system job across all clients").filter(
@@ -1269,7 +1269,7 @@ def refresh_sla_flags(*, now: datetime | None = None) -> SlaSweep:
     now = now or timezone.now()
     sweep = SlaSweep()
     with transaction.atomic():
-        from backoffice.tenancy.rls import set_rls_bypass
+        from backoffice.core.rls import set_rls_bypass
 
         set_rls_bypass()
         engagements = Engagement.objects.unscoped("SLA sweep across all clients").select_related(

@@ -20,12 +20,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from backoffice.core.errors import DomainError, Forbidden, NotFound
+from backoffice.core.exports import EXPORT_FORMATS, tabular_response
+from backoffice.core.forms import date_or_none
+from backoffice.core.rls import set_rls_tenants
+from backoffice.tenancy.access import tenant_transaction, tenant_view
 from backoffice.tenancy.models import User
-from backoffice.tenancy.rls import set_rls_tenants
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
-from backoffice.web.access import date_or_none, tenant_transaction, tenant_view
-from backoffice.web.exports import EXPORT_FORMATS, tabular_response
 from backoffice.work import double_key, intake, metrics, qa, selectors, services
 from backoffice.work.api import item_out
 from backoffice.work.models import DoubleKey, IntakeBatch, State, WorkItem

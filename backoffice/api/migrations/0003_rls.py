@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from backoffice.tenancy.operations import EnableTenantRLS
+from backoffice.core.operations import EnableTenantRLS
 
 
 class Migration(migrations.Migration):

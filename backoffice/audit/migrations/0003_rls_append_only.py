@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from backoffice.tenancy.operations import EnableTenantRLS, PostgresOnlySQL
+from backoffice.core.operations import EnableTenantRLS, PostgresOnlySQL
 
 APPEND_ONLY = """
 CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger AS $$

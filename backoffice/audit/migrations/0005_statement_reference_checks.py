@@ -12,7 +12,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from backoffice.tenancy.operations import PostgresOnlySQL
+from backoffice.core.operations import PostgresOnlySQL
 
 CHECKS = """
 CREATE OR REPLACE FUNCTION audit_check_new_events() RETURNS trigger LANGUAGE plpgsql

@@ -10,7 +10,7 @@ in Python.
 
 from django.db import migrations
 
-from backoffice.tenancy.operations import PostgresOnlySQL
+from backoffice.core.operations import PostgresOnlySQL
 
 APPEND = r"""
 CREATE OR REPLACE FUNCTION audit_append(

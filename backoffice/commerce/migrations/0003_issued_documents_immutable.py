@@ -6,7 +6,7 @@ are free. Whatever writes (ORM, psql), an edit of an issued document raises.
 
 from django.db import migrations
 
-from backoffice.tenancy.operations import PostgresOnlySQL
+from backoffice.core.operations import PostgresOnlySQL
 
 SQL = """
 CREATE OR REPLACE FUNCTION commerce_document_guard() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -11,7 +11,7 @@ from typing import Any
 import django.db.models.deletion
 from django.db import migrations, models
 
-from backoffice.tenancy.operations import EnableTenantRLS
+from backoffice.core.operations import EnableTenantRLS
 
 PAIRS = [
     ("commerce_product_sales_taxes", "commerce_productsalestax"),

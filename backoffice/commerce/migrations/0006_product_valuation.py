@@ -6,7 +6,7 @@ from typing import Any
 import django.db.models.deletion
 from django.db import migrations, models
 
-from backoffice.tenancy.operations import EnableTenantRLS
+from backoffice.core.operations import EnableTenantRLS
 
 
 def fill(apps: Any, schema_editor: Any) -> None:

@@ -4,7 +4,7 @@ import pytest
 
 from backoffice.commerce import demo, reports, selectors
 from backoffice.commerce.models import Document
-from backoffice.core.demo import DemoContext
+from backoffice.tenancy.demo import DemoContext
 
 
 @pytest.mark.django_db

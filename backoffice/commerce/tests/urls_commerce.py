@@ -6,8 +6,8 @@ step is skipped when the project already mounts commerce.
 
 from django.urls import include, path
 
-from backoffice.api.api import api
 from backoffice.commerce.api import router
+from backoffice.site.api import api
 
 if not any(r is router for _, r in api._routers):
     api.add_router("/commerce", router)

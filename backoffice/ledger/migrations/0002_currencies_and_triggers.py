@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import migrations
 
-from backoffice.tenancy.operations import PostgresOnlySQL
+from backoffice.core.operations import PostgresOnlySQL
 
 
 def seed_currencies(apps: Any, schema_editor: Any) -> None:

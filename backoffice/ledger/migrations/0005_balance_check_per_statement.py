@@ -10,7 +10,7 @@ constraint trigger, which re-sums all their lines at commit as before.
 
 from django.db import migrations
 
-from backoffice.tenancy.operations import PostgresOnlySQL
+from backoffice.core.operations import PostgresOnlySQL
 
 CHECK_SQL = """
 CREATE OR REPLACE FUNCTION ledger_check_new_lines() RETURNS trigger LANGUAGE plpgsql

@@ -9,7 +9,7 @@ over the distinct pairs; the unique (tenant, account, currency, date) key is the
 import django.db.models.deletion
 from django.db import migrations, models
 
-from backoffice.tenancy.operations import PostgresOnlySQL
+from backoffice.core.operations import PostgresOnlySQL
 
 CHECK_SQL = """
 CREATE OR REPLACE FUNCTION ledger_check_daily_refs() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -7,7 +7,7 @@ single one, so the reference-check functions plan with nested loops only.
 
 from django.db import migrations
 
-from backoffice.tenancy.operations import PostgresOnlySQL
+from backoffice.core.operations import PostgresOnlySQL
 
 FUNCTIONS = ("ledger_check_new_lines", "ledger_check_new_entries", "ledger_check_daily_refs")
 

@@ -5,11 +5,11 @@ import threading
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 
+from backoffice.core.rls import set_rls_bypass
 from backoffice.ledger import selectors
 from backoffice.ledger.models import Account, JournalEntry
 from backoffice.ledger.services import post_journal_entry
 from backoffice.ledger.tests.factories import entry, with_chart
-from backoffice.tenancy.rls import set_rls_bypass
 
 pg_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL-only behaviour")
 

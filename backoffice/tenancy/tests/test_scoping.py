@@ -1,7 +1,7 @@
 import pytest
 
 from backoffice.audit.models import AuditEvent
-from backoffice.tenancy.scoping import UnscopedQueryError
+from backoffice.core.scoping import UnscopedQueryError
 
 
 @pytest.mark.django_db

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from backoffice.tenancy.operations import EnableTenantRLS
+from backoffice.core.operations import EnableTenantRLS
 
 TABLES = [
     "work_servicetype",

@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from backoffice.tenancy.operations import EnableTenantRLS
+from backoffice.core.operations import EnableTenantRLS
 
 
 class Migration(migrations.Migration):

@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from backoffice.tenancy.operations import PostgresOnlySQL
+from backoffice.core.operations import PostgresOnlySQL
 
 # Set-based reference checks for what intake writes in bulk, and the guards that per-row
 # foreign keys gave for free: references never change, referenced rows are not deleted.

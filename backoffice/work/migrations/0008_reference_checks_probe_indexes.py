@@ -5,7 +5,7 @@ hash joins that read the whole item table for every intake chunk and every claim
 
 from django.db import migrations
 
-from backoffice.tenancy.operations import PostgresOnlySQL
+from backoffice.core.operations import PostgresOnlySQL
 
 FUNCTIONS = ("work_check_new_items", "work_check_new_events")
 

@@ -14,7 +14,7 @@ Python writes them, and every other value is an integer, a hex hash or a fixed w
 
 from django.db import migrations
 
-from backoffice.tenancy.operations import PostgresOnlySQL
+from backoffice.core.operations import PostgresOnlySQL
 
 CLAIM_FUNCTION = r"""
 CREATE OR REPLACE FUNCTION work_claim_next(

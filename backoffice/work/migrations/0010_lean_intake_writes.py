@@ -9,7 +9,7 @@
 from django.conf import settings
 from django.db import migrations, models
 
-from backoffice.tenancy.operations import PostgresOnlySQL
+from backoffice.core.operations import PostgresOnlySQL
 
 
 def _event_check(pairs: str) -> str:

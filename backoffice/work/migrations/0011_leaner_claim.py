@@ -16,7 +16,7 @@ from importlib import import_module
 import django.db.models.deletion
 from django.db import migrations, models
 
-from backoffice.tenancy.operations import PostgresOnlySQL
+from backoffice.core.operations import PostgresOnlySQL
 
 CLAIM_FUNCTION = r"""
 CREATE OR REPLACE FUNCTION work_claim_next(

@@ -10,7 +10,7 @@ from importlib import import_module
 
 from django.db import migrations
 
-from backoffice.tenancy.operations import PostgresOnlySQL
+from backoffice.core.operations import PostgresOnlySQL
 
 PREVIOUS_CLAIM_FUNCTION = import_module(
     "backoffice.work.migrations.0011_leaner_claim"

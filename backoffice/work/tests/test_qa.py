@@ -542,7 +542,7 @@ def test_ids_beyond_64_bits_are_refused_not_a_crash(api_reviewer, web_reviewer, 
 
 
 def test_demo_reviewer_scores_the_sampled_items(qa_a, agent, reviewer, provider, client_a):
-    from backoffice.core.demo import DemoContext
+    from backoffice.tenancy.demo import DemoContext
     from backoffice.work.demo import _score_samples
 
     item = key_item(qa_a, "D1", agent)

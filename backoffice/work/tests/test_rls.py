@@ -4,7 +4,7 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-from backoffice.tenancy.scoping import TenantOwned
+from backoffice.core.scoping import TenantOwned
 
 pytestmark = [
     pytest.mark.django_db,

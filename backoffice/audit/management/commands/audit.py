@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from backoffice.audit.verify import verify_all
-from backoffice.tenancy.rls import set_rls_bypass
+from backoffice.core.rls import set_rls_bypass
 
 
 class Command(BaseCommand):

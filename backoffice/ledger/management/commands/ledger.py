@@ -9,10 +9,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from backoffice.core.errors import DomainError
+from backoffice.core.rls import set_rls_tenants
 from backoffice.ledger.importer import locate, parse_file
 from backoffice.ledger.services import bulk_post_entries, set_exchange_rate, validate_entries
 from backoffice.tenancy.models import Organization, User
-from backoffice.tenancy.rls import set_rls_tenants
 
 CHUNK = 5000
 

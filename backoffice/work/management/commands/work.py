@@ -12,8 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from backoffice.core.errors import DomainError
+from backoffice.core.rls import set_rls_bypass, set_rls_tenants
 from backoffice.tenancy.models import Organization, User
-from backoffice.tenancy.rls import set_rls_bypass, set_rls_tenants
 from backoffice.work import intake, services
 from backoffice.work.models import Engagement, IntakeBatch
 

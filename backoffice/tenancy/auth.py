@@ -13,8 +13,8 @@ from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 
 from backoffice.core.errors import NotFound
+from backoffice.core.rls import set_rls_tenants
 from backoffice.tenancy.models import ApiToken
-from backoffice.tenancy.rls import set_rls_tenants
 from backoffice.tenancy.roles import roles_within
 from backoffice.tenancy.selectors import TenantAccess, access_tenant
 

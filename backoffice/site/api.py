@@ -3,8 +3,8 @@
 from django.conf import settings
 from ninja import NinjaAPI
 
-from backoffice.api.auth import api_auth
 from backoffice.api.errors import install_error_handlers
+from backoffice.tenancy.auth import api_auth
 
 api = NinjaAPI(
     title="Backoffice API",

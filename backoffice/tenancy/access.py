@@ -1,18 +1,16 @@
 """`tenant_view`: every tenant page resolves its tenant here, from the URL's `tenant` slug."""
 
 from collections.abc import Callable, Iterable
-from datetime import date
 from functools import wraps
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 
-from backoffice.core.errors import DomainError, Forbidden, NotFound
-from backoffice.tenancy.rls import set_rls_tenants
+from backoffice.core.errors import Forbidden, NotFound
+from backoffice.core.rls import set_rls_tenants
 from backoffice.tenancy.selectors import TenantAccess, access_tenant
 
 View = Callable[..., HttpResponse]
@@ -69,16 +67,3 @@ def tenant_transaction(
         return wrapper
 
     return decorate(view) if view is not None else decorate
-
-
-def date_or_none(value: str | None) -> date | None:
-    """A form's ISO date, or None when it is empty or not a date."""
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def flash_domain_error(request: HttpRequest, exc: DomainError) -> None:
-    detail = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.fields.items())
-    messages.error(request, f"{exc.message} {detail}".strip())

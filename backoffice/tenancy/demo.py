@@ -1,23 +1,20 @@
-"""Realistic demo data: a provider, three clients, staff in every role.
+"""Demo organizations and people: a provider, three clients, staff in every role.
 
-Each app may add its own demo data with a `demo.py` module exposing
-`seed(ctx: DemoContext) -> None`; they run in APP_ORDER after the organizations exist.
+`seed_tenants` returns the `DemoContext` that each app's `demo.seed(ctx)` builds on;
+`backoffice.site.demo` runs them in order.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
 from backoffice.tenancy import services
 from backoffice.tenancy.models import Organization, User
-from backoffice.tenancy.rls import set_rls_bypass
 from backoffice.tenancy.roles import Role
 
 DEMO_PASSWORD = "demo-pass-2026"
-APP_ORDER = ["ledger", "work", "commerce", "billing"]
 
 PROVIDER = ("northwind", "Northwind Back Office Services", "US", "America/Chicago", "USD")
 CLIENTS = [
@@ -67,12 +64,13 @@ def _user(username: str, display_name: str, *, staff: bool = False) -> User:
     return user
 
 
-def seed_demo() -> DemoContext | None:
-    """Create the demo tenants once; returns None when they already exist."""
-    if Organization.objects.filter(slug=PROVIDER[0]).exists():
-        return None
-    with transaction.atomic():
-        set_rls_bypass()
+def demo_exists() -> bool:
+    return Organization.objects.filter(slug=PROVIDER[0]).exists()
+
+
+def seed_tenants() -> DemoContext:
+    """The demo organizations, users and memberships (inside the caller's transaction)."""
+    with transaction.atomic(savepoint=False):
         slug, name, country, tz, currency = PROVIDER
         provider = services.create_organization(
             slug=slug,
@@ -109,12 +107,6 @@ def seed_demo() -> DemoContext | None:
             ctx.users[admin.username], ctx.users[member.username] = admin, member
             services.add_member(organization=client, user=admin, role=Role.CLIENT_ADMIN)
             services.add_member(organization=client, user=member, role=Role.CLIENT_USER)
-        for app in APP_ORDER:
-            try:
-                module = importlib.import_module(f"backoffice.{app}.demo")
-            except ModuleNotFoundError:
-                continue
-            module.seed(ctx)
     return ctx
 
 

@@ -25,7 +25,7 @@ class EnableTenantRLS(PostgresOnlySQL):
     """`EnableTenantRLS("ledger_account")`; PostgreSQL only, a no-op on SQLite."""
 
     def __init__(self, table: str) -> None:
-        from backoffice.tenancy.rls import tenant_rls_reverse_sql, tenant_rls_sql
+        from backoffice.core.rls import tenant_rls_reverse_sql, tenant_rls_sql
 
         self.table = table
         super().__init__(sql=tenant_rls_sql(table), reverse_sql=tenant_rls_reverse_sql(table))

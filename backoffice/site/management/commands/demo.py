@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from backoffice.core.demo import DEMO_PASSWORD, demo_logins, seed_demo
+from backoffice.site.demo import DEMO_PASSWORD, demo_logins, seed_demo
 
 
 class Command(BaseCommand):

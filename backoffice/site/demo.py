@@ -1,0 +1,32 @@
+"""The whole demo: the tenancy's organizations and people, then each app's data on them.
+
+Each app's `demo.seed(ctx)` builds on the `DemoContext` from `tenancy.demo`, lower layers
+first; this module is the one place that knows them all.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from backoffice.commerce import demo as commerce_demo
+from backoffice.core.rls import set_rls_bypass
+from backoffice.ledger import demo as ledger_demo
+from backoffice.tenancy import demo as tenancy_demo
+from backoffice.tenancy.demo import DEMO_PASSWORD, DemoContext, demo_logins
+from backoffice.work import demo as work_demo
+
+APP_SEEDS = [ledger_demo.seed, work_demo.seed, commerce_demo.seed]
+
+__all__ = ["DEMO_PASSWORD", "demo_logins", "seed_demo"]
+
+
+def seed_demo() -> DemoContext | None:
+    """Create the demo once; returns None when it already exists."""
+    if tenancy_demo.demo_exists():
+        return None
+    with transaction.atomic():
+        set_rls_bypass()
+        ctx = tenancy_demo.seed_tenants()
+        for seed in APP_SEEDS:
+            seed(ctx)
+    return ctx
