@@ -14,13 +14,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from backoffice.commerce.models import PostingAccount
-from backoffice.commerce.tax import round_half_up
 from backoffice.core.errors import DomainError
 from backoffice.ledger import services as ledger
-from backoffice.ledger.models import Account, Currency, ExchangeRate, JournalEntry
+from backoffice.ledger.models import Account, JournalEntry
 from backoffice.tenancy.models import Organization, User
 
 DEFAULT_ACCOUNTS: dict[str, tuple[str, str]] = {
@@ -66,49 +64,6 @@ def rules(tenant: Organization) -> dict[str, str]:
 
 def account_exists(tenant: Organization, code: str) -> bool:
     return Account.objects.for_tenant(tenant).filter(code=code, is_active=True).exists()
-
-
-def exponent(currency: str) -> int:
-    found = Currency.objects.filter(code=currency).values_list("exponent", flat=True).first()
-    if found is None:
-        raise DomainError(
-            f"Unknown currency {currency!r}.", fields={"currency": ["not an ISO 4217 code"]}
-        )
-    return int(found)
-
-
-def rate_on(tenant: Organization, currency: str, day: date) -> Decimal | None:
-    """Latest ledger rate on or before `day`: 1 `currency` = rate functional (major units)."""
-    functional = tenant.currency
-    if currency == functional:
-        return Decimal(1)
-    direct = (
-        ExchangeRate.objects.for_tenant(tenant)
-        .filter(base_id=currency, quote_id=functional, date__lte=day)
-        .order_by("-date")
-        .values_list("date", "rate")
-        .first()
-    )
-    inverse = (
-        ExchangeRate.objects.for_tenant(tenant)
-        .filter(base_id=functional, quote_id=currency, date__lte=day)
-        .order_by("-date")
-        .values_list("date", "rate")
-        .first()
-    )
-    if direct and (not inverse or direct[0] >= inverse[0]):
-        return Decimal(direct[1])
-    if inverse:
-        return Decimal(1) / Decimal(inverse[1])
-    return None
-
-
-def to_functional(amount: int, *, rate: Decimal, currency: str, functional: str) -> int:
-    """Minor units of `currency` -> minor units of the functional currency, half up."""
-    if currency == functional and rate == 1:
-        return amount
-    scale = Decimal(10) ** (exponent(functional) - exponent(currency))
-    return round_half_up(Decimal(amount) * rate * scale)
 
 
 @dataclass

@@ -17,8 +17,8 @@ from backoffice.commerce.models import (
     Payment,
     Refund,
 )
-from backoffice.commerce.posting import to_functional
 from backoffice.commerce.selectors import StockRow, stock_on_hand
+from backoffice.ledger import money
 from backoffice.tenancy.models import Organization
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "over 90")
@@ -165,11 +165,11 @@ def by_period(
         sign = -1 if r["document__kind"] in (DocKind.CREDIT_NOTE, DocKind.DEBIT_NOTE) else 1
         acc = out[label]
         for i, name in enumerate(("net", "tax", "gross")):
-            acc[i] += sign * to_functional(
+            acc[i] += sign * money.convert(
                 r[name] or 0,
                 rate=r["document__rate"],
                 currency=r["document__currency"],
-                functional=tenant.currency,
+                to=tenant.currency,
             )
     return [PeriodRow(k, *v) for k, v in sorted(out.items())]
 

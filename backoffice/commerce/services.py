@@ -55,8 +55,10 @@ from backoffice.commerce.models import (
     ValuationMethod,
     Warehouse,
 )
-from backoffice.commerce.tax import DocumentTotals, LineInput, compute, round_half_up
+from backoffice.commerce.tax import DocumentTotals, LineInput, compute
 from backoffice.core.errors import Conflict, DomainError, NotFound
+from backoffice.ledger import money
+from backoffice.ledger.money import round_half_up
 from backoffice.tenancy.models import Organization, User
 
 SERIES = {
@@ -253,7 +255,7 @@ def _clean_party(tenant: Organization, data: dict[str, Any]) -> dict[str, Any]:
     if "currency" in data:
         data["currency"] = str(data["currency"] or tenant.currency).upper()
         try:
-            posting.exponent(data["currency"])
+            money.exponent(data["currency"])
         except DomainError:
             errors["currency"] = ["not an ISO 4217 code"]
     if "country" in data:
@@ -1084,7 +1086,7 @@ def _rate(tenant: Organization, currency: str, day: date, rate: Decimal | str | 
         if value <= 0:
             raise DomainError("A rate is positive.", fields={"rate": ["must be > 0"]})
         return value
-    found = posting.rate_on(tenant, currency, day)
+    found = money.rate_on(tenant, currency, day)
     if found is None:
         raise DomainError(
             f"No exchange rate {currency}/{tenant.currency} on or before {day}; enter one in "
@@ -1131,7 +1133,7 @@ def create_document(
         raise DomainError("Unknown document kind.", fields={"kind": ["unknown"]})
     party = _party(tenant, party_id, kind)
     cur = (currency or party.currency).upper()
-    posting.exponent(cur)
+    money.exponent(cur)
     source = None
     if source_id is not None:
         source = Document.objects.for_tenant(tenant).filter(pk=source_id).first()
@@ -1473,9 +1475,7 @@ def _check_not_over_source(tenant: Organization, doc: Document, lines: list[Docu
 
 
 def _f(tenant: Organization, doc: Document, amount: int) -> int:
-    return posting.to_functional(
-        amount, rate=doc.rate, currency=doc.currency, functional=tenant.currency
-    )
+    return money.convert(amount, rate=doc.rate, currency=doc.currency, to=tenant.currency)
 
 
 def _issue_stock(
@@ -1720,7 +1720,7 @@ def record_payment(
     kind = DocKind.INVOICE if direction == PaymentDirection.RECEIVED else DocKind.BILL
     party = _party(tenant, party_id, DocKind.INVOICE if kind == DocKind.INVOICE else DocKind.BILL)
     cur = (currency or party.currency).upper()
-    posting.exponent(cur)
+    money.exponent(cur)
     pay_rate = _rate(tenant, cur, day, rate)
     rule = posting.rules(tenant)
     bank = bank_account or rule["payment.bank"]
@@ -1758,7 +1758,7 @@ def record_payment(
         )
         functional = tenant.currency
         j = posting.Journal.new()
-        bank_f = posting.to_functional(amount, rate=pay_rate, currency=cur, functional=functional)
+        bank_f = money.convert(amount, rate=pay_rate, currency=cur, to=functional)
         rows = []
         for doc, part in plan:
             share = _functional_share(doc, part)
@@ -1780,7 +1780,7 @@ def record_payment(
                 j.debit(rule["bill.payable"], share)
         Allocation.objects.bulk_create(rows)
         if left:
-            left_f = posting.to_functional(left, rate=pay_rate, currency=cur, functional=functional)
+            left_f = money.convert(left, rate=pay_rate, currency=cur, to=functional)
             if direction == PaymentDirection.RECEIVED:
                 j.credit(rule["payment.customer_credit"], left_f)
             else:
@@ -2052,11 +2052,9 @@ def _payment_credit_share(tenant: Organization, payment: Payment, amount: int) -
     The credit kept is what is unallocated now plus what was applied (and not undone) or
     refunded since; those took their own functional shares.
     """
-    convert = posting.to_functional
+    convert = money.convert
     if amount < payment.unallocated:
-        return convert(
-            amount, rate=payment.rate, currency=payment.currency, functional=tenant.currency
-        )
+        return convert(amount, rate=payment.rate, currency=payment.currency, to=tenant.currency)
     used = [
         CreditApplication.objects.for_tenant(tenant)
         .filter(payment=payment, reversed_at__isnull=True)
@@ -2066,7 +2064,7 @@ def _payment_credit_share(tenant: Organization, payment: Payment, amount: int) -
         .aggregate(a=Sum("amount"), f=Sum("source_functional")),
     ]
     kept = payment.unallocated + sum(u["a"] or 0 for u in used)
-    kept_f = convert(kept, rate=payment.rate, currency=payment.currency, functional=tenant.currency)
+    kept_f = convert(kept, rate=payment.rate, currency=payment.currency, to=tenant.currency)
     return kept_f - sum(u["f"] or 0 for u in used)
 
 
@@ -2258,9 +2256,7 @@ def refund_credit(
         j.debit(source_account, source_f)
         j.credit(
             refund.bank_account,
-            posting.to_functional(
-                amount, rate=refund_rate, currency=refund.currency, functional=tenant.currency
-            ),
+            money.convert(amount, rate=refund_rate, currency=refund.currency, to=tenant.currency),
         )
         j.balance_to(rule["fx.difference"])
         refund.journal_entry = posting.post(

@@ -12,9 +12,9 @@ from decimal import Decimal
 from xml.etree import ElementTree as ET
 
 from backoffice.commerce.models import DocKind, Document, DocumentLine, LineTax, Party
-from backoffice.commerce.posting import exponent
 from backoffice.commerce.services import _document_taxes
 from backoffice.core.errors import DomainError
+from backoffice.ledger.money import exponent
 from backoffice.tenancy.models import Organization
 
 NS = {

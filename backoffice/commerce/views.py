@@ -23,7 +23,7 @@ from backoffice.commerce.models import DERIVABLE, DocKind, DocStatus, ProductKin
 from backoffice.core.errors import DomainError
 from backoffice.core.exports import EXPORT_FORMATS, tabular_response
 from backoffice.core.forms import date_or_none, flash_domain_error
-from backoffice.core.money import format_minor, parse_major
+from backoffice.ledger.money import format_minor, parse_major
 from backoffice.tenancy.access import tenant_transaction, tenant_view
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess

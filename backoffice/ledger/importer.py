@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from backoffice.core.money import parse_major
+from backoffice.ledger.money import parse_major
 from backoffice.ledger.services import EntryIn, LineIn
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 
 from backoffice.core.errors import NotFound
+from backoffice.ledger import money
 from backoffice.ledger.models import (
     DEBIT_NORMAL,
     Account,
@@ -143,27 +143,12 @@ def balance_as_of(tenant: Organization, *, account: Account, currency: str, day:
 
 
 class Translator:
-    """Translate minor units into the tenant's reporting currency at the rate on a day.
-
-    Uses the latest rate on or before the day, direct (CUR/REP) or inverse (REP/CUR).
-    """
+    """Translate minor units into the tenant's reporting currency at the rate on a day
+    (`money.rates_on`: the latest on or before the day, direct or inverse)."""
 
     def __init__(self, tenant: Organization, day: date) -> None:
         self.target = tenant.currency
-        self.exponents = dict(Currency.objects.values_list("code", "exponent"))
-        self.rates: dict[str, Decimal] = {}
-        rows = (
-            ExchangeRate.objects.for_tenant(tenant)
-            .filter(date__lte=day)
-            .filter(Q(quote_id=self.target) | Q(base_id=self.target))
-            .order_by("date")
-            .values_list("base_id", "quote_id", "rate")
-        )
-        for base, quote, rate in rows:
-            if quote == self.target:
-                self.rates[base] = rate
-            else:
-                self.rates[quote] = Decimal(1) / rate
+        self.rates = money.rates_on(tenant, day)
 
     def __call__(self, amount: int, currency: str) -> int | None:
         if currency == self.target:
@@ -171,10 +156,7 @@ class Translator:
         rate = self.rates.get(currency)
         if rate is None:
             return None
-        scale = Decimal(10) ** (
-            self.exponents.get(self.target, 2) - self.exponents.get(currency, 2)
-        )
-        return int((Decimal(amount) * rate * scale).quantize(Decimal(1), ROUND_HALF_UP))
+        return money.convert(amount, rate=rate, currency=currency, to=self.target)
 
 
 # --- reports --------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.utils import timezone
 from backoffice.audit.services import PendingEvent, record_event, record_events
 from backoffice.core import pgcopy
 from backoffice.core.errors import Conflict, DomainError, NotFound
+from backoffice.ledger import money
 from backoffice.ledger.charts import TEMPLATES
 from backoffice.ledger.models import (
     Account,
@@ -73,19 +74,6 @@ class _AccountInfo:
     code: str
     currency: str | None
     is_active: bool
-
-
-# --- currencies -----------------------------------------------------------------------
-
-
-_EXPONENTS: dict[str, int] = {}
-
-
-def currency_exponents() -> dict[str, int]:
-    """ISO 4217 reference data: read once per process (it changes with a migration only)."""
-    if not _EXPONENTS:
-        _EXPONENTS.update(Currency.objects.values_list("code", "exponent"))
-    return _EXPONENTS
 
 
 # --- chart of accounts ----------------------------------------------------------------
@@ -298,7 +286,7 @@ class _Context:
         self.accounts: dict[str, _AccountInfo] = {
             code: _AccountInfo(pk, code, cur, bool(active)) for pk, code, cur, active in rows
         }
-        self.exponents = currency_exponents()
+        self.exponents = money.exponents()
         self.locked: list[tuple[date, date, str]] = []
         if periods:  # single postings learn about locks from _guard_period, under the lock
             self.locked = list(

@@ -26,10 +26,10 @@ from django.views.decorators.http import require_POST
 from backoffice.core.errors import DomainError, Forbidden, NotFound
 from backoffice.core.exports import tabular_response
 from backoffice.core.forms import date_or_none, flash_domain_error
-from backoffice.core.money import exponent, format_minor, parse_major
 from backoffice.core.rls import set_rls_tenants
 from backoffice.ledger import selectors, services
 from backoffice.ledger.models import AccountType
+from backoffice.ledger.money import exponent, format_minor, parse_major
 from backoffice.tenancy.access import tenant_transaction, tenant_view
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess

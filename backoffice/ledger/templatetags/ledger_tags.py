@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from backoffice.core.money import format_minor
+from backoffice.ledger.money import format_minor
 
 register = template.Library()
 
