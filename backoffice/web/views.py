@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from backoffice.api.errors import error_body
 from backoffice.audit import selectors as audit_selectors
+from backoffice.commerce.reports import open_items_total
 from backoffice.core.errors import DomainError, NotFound
 from backoffice.tenancy import services as tenancy_services
 from backoffice.tenancy.access import tenant_view
@@ -23,6 +24,7 @@ from backoffice.tenancy.selectors import (
     accessible_tenants,
     members_of,
 )
+from backoffice.work import selectors as work_selectors
 
 
 @login_required
@@ -71,8 +73,6 @@ WORK_BARS = [
 
 def _work_summary(access: TenantAccess) -> dict[str, Any]:
     """Open work across the engagements this person sees, as bars to glance at."""
-    from backoffice.work import selectors as work_selectors
-
     rows = work_selectors.backlog(access)
     totals = {key: sum(r[key] for r in rows) for key, _ in WORK_BARS}
     top = max(totals.values(), default=0) or 1
@@ -86,8 +86,6 @@ def _work_summary(access: TenantAccess) -> dict[str, Any]:
 
 
 def _open_items(access: TenantAccess) -> dict[str, int]:
-    from backoffice.commerce.reports import open_items_total
-
     return {
         "receivable": open_items_total(access.tenant, side="receivable"),
         "payable": open_items_total(access.tenant, side="payable"),
@@ -182,40 +180,35 @@ def audit_event(request: HttpRequest, event_id: int) -> HttpResponse:
     return render(request, "web/audit_event.html", {"event": event})
 
 
+def _error_page(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+    """One error, two faces: the API's error body under /api/, the error page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body(code, message), status=status)
+    return render(request, "web/error.html", {"status": status, "message": message}, status=status)
+
+
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     message = "CSRF check failed: reload the page and try again."
-    if request.path.startswith("/api/"):
-        return JsonResponse(error_body("csrf_failed", message), status=403)
-    return render(request, "web/error.html", {"status": 403, "message": message}, status=403)
+    return _error_page(request, 403, "csrf_failed", message)
 
 
 def not_found(
     request: HttpRequest, exception: Exception | None = None, **kwargs: object
 ) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return JsonResponse(error_body("not_found", "Not found."), status=404)
-    return render(request, "web/error.html", {"status": 404, "message": "Not found."}, status=404)
+    return _error_page(request, 404, "not_found", "Not found.")
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = str(exception) if exception and str(exception) else "You may not open this page."
-    if request.path.startswith("/api/"):
-        return JsonResponse(error_body("forbidden", message), status=403)
-    return render(request, "web/error.html", {"status": 403, "message": message}, status=403)
+    return _error_page(request, 403, "forbidden", message)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return JsonResponse(error_body("bad_request", "Bad request."), status=400)
-    return render(request, "web/error.html", {"status": 400, "message": "Bad request."}, status=400)
+    return _error_page(request, 400, "bad_request", "Bad request.")
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return JsonResponse(error_body("server_error", "Internal error."), status=500)
-    return render(
-        request, "web/error.html", {"status": 500, "message": "Internal error."}, status=500
-    )
+    return _error_page(request, 500, "server_error", "Internal error.")
 
 
 def tenant_url(slug: str) -> str:
