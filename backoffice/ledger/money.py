@@ -112,8 +112,13 @@ def parse_major(text: str, currency: str) -> int | None:
         value = Decimal(text)
     except InvalidOperation as exc:
         raise ValueError("not a number") from exc
+    if not value.is_finite():  # Decimal reads "Infinity", "NaN" and "sNaN" too
+        raise ValueError("not a number")
     exp = exponents().get(currency, 2)
-    scaled = value * (Decimal(10) ** exp)
+    try:
+        scaled = value * (Decimal(10) ** exp)
+    except ArithmeticError as exc:  # e.g. "1e999999" overflows the decimal context
+        raise ValueError("too large") from exc
     if scaled != scaled.to_integral_value():
         raise ValueError(f"{currency} has {exp} decimals")
     return int(scaled)

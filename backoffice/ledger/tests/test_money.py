@@ -82,3 +82,19 @@ def test_rate_on_takes_the_latest_rate_and_prefers_a_direct_one_on_the_same_day(
 def test_format_and_parse_are_inverse(minor, exp):
     currency = {0: "JPY", 2: "USD", 3: "BHD"}[exp]
     assert money.parse_major(money.format_minor(minor, currency), currency) == minor
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Infinity", "not a number"),
+        ("-inf", "not a number"),
+        ("NaN", "not a number"),
+        ("sNaN", "not a number"),
+        ("1e999999", "too large"),
+    ],
+)
+def test_parse_refuses_what_is_not_a_finite_amount(text, message):
+    # Decimal reads these; each must come back as the ValueError the forms report.
+    with pytest.raises(ValueError, match=message):
+        money.parse_major(text, "USD")

@@ -74,6 +74,23 @@ def test_entry_form_shows_unbalanced_error(web_fin_a, books_a):
     assert not JournalEntry.objects.for_tenant(books_a).exists()
 
 
+def test_entry_form_reports_an_amount_that_is_not_a_number(web_fin_a, books_a):
+    res = web_fin_a.post(
+        _u("entry_new"),
+        {
+            "date": "2026-03-05",
+            "account": ["6100", "1120"],
+            "debit": ["Infinity", ""],
+            "credit": ["", "1e999999"],
+            "line_memo": ["", ""],
+        },
+    )
+    assert res.status_code == 200
+    assert b"Line 1: not a number." in res.content
+    assert b"Line 2: too large." in res.content
+    assert not JournalEntry.objects.for_tenant(books_a).exists()
+
+
 def test_reports_export_csv_and_xlsx(web_fin_a, books_a, finance_a):
     # given
     post_journal_entry(
