@@ -12,6 +12,7 @@ from typing import Any
 from django.template.loader import render_to_string
 
 from backoffice.commerce import selectors
+from backoffice.commerce.error_codes import ErrorCode
 from backoffice.commerce.models import Document, Payment
 from backoffice.core.errors import DomainError
 from backoffice.tenancy.models import Organization
@@ -23,7 +24,7 @@ def _render(template: str, context: dict[str, Any]) -> bytes:
     except (ImportError, OSError) as exc:  # pragma: no cover - depends on the host
         raise DomainError(
             "PDF output needs WeasyPrint and Pango on this server.",
-            code="pdf_unavailable",
+            code=ErrorCode.PDF_UNAVAILABLE,
             status=503,
         ) from exc
     tenant = context["t"]

@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from backoffice.commerce.error_codes import ErrorCode
 from backoffice.commerce.models import PostingAccount
 from backoffice.core.errors import DomainError
 from backoffice.ledger import services as ledger
@@ -124,7 +125,7 @@ def post(
     except DomainError as exc:
         raise DomainError(
             f"Posting to the ledger was refused: {exc.message}",
-            code="posting_refused",
+            code=ErrorCode.POSTING_REFUSED,
             fields={f"ledger.{k}": v for k, v in exc.fields.items()}
             | {"accounts": [f"{c}: {a}" for c, a in sorted(journal.lines.items()) if a]},
         ) from exc

@@ -11,8 +11,9 @@ from collections import defaultdict
 from decimal import Decimal
 from xml.etree import ElementTree as ET
 
+from backoffice.commerce.error_codes import ErrorCode
 from backoffice.commerce.models import DocKind, Document, DocumentLine, LineTax, Party
-from backoffice.commerce.services import _document_taxes
+from backoffice.commerce.services.document_posting import document_taxes
 from backoffice.core.errors import DomainError
 from backoffice.ledger.money import exponent
 from backoffice.tenancy.models import Organization
@@ -86,7 +87,7 @@ def export(tenant: Organization, doc: Document) -> bytes:
     if doc.kind not in (DocKind.INVOICE, DocKind.CREDIT_NOTE) or not doc.is_issued:
         raise DomainError(
             "Only issued invoices and credit notes have a UBL form.",
-            code="not_exportable",
+            code=ErrorCode.NOT_EXPORTABLE,
             fields={"kind": [doc.kind], "status": [doc.status]},
         )
     root_name = "Invoice" if doc.kind == DocKind.INVOICE else "CreditNote"
@@ -101,7 +102,7 @@ def export(tenant: Organization, doc: Document) -> bytes:
         if lt.line_id in rates:
             raise DomainError(
                 "UBL/Peppol allows one VAT rate per line.",
-                code="not_exportable",
+                code=ErrorCode.NOT_EXPORTABLE,
                 fields={"lines": ["a line carries several taxes"]},
             )
         rates[lt.line_id] = lt.tax_rate.rate
@@ -137,7 +138,7 @@ def export(tenant: Organization, doc: Document) -> bytes:
     for line in lines:
         taxable[rates.get(line.pk, Decimal(0))] += line.net
     tax_by_rate: dict[Decimal, int] = defaultdict(int)
-    for tax, amount in _document_taxes(tenant, doc, lines):
+    for tax, amount in document_taxes(tenant, doc, lines):
         tax_by_rate[tax.rate] += amount
     total = _cac(root, "TaxTotal")
     _cbc(total, "TaxAmount", _amount(doc.tax, cur), currencyID=cur)

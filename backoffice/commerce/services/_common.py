@@ -1,0 +1,103 @@
+"""Checks and conversions the services share: actors, quantities, rates, parties, shares."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from backoffice.commerce.error_codes import ErrorCode
+from backoffice.commerce.models import SALES_KINDS, Document, Party
+from backoffice.core.errors import DomainError
+from backoffice.ledger import money
+from backoffice.ledger.money import round_half_up
+from backoffice.tenancy.models import Organization, User
+
+
+def actor_or_none(actor: User | None) -> User | None:
+    """The user to store as creator: None for system work and anonymous callers."""
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def parse_quantity(
+    value: Any, field_name: str = "quantity", *, allow_negative: bool = False
+) -> Decimal:
+    """A quantity as entered: a finite non-zero number of at most 3 decimals."""
+    try:
+        q = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise DomainError("Not a quantity.", fields={field_name: ["a number"]}) from exc
+    if not q.is_finite() or q == 0 or (q < 0 and not allow_negative):
+        raise DomainError(
+            "Quantities must be greater than zero." if not allow_negative else "Not zero.",
+            code=ErrorCode.INVALID_QUANTITY,
+            fields={field_name: ["must be greater than zero" if not allow_negative else "not 0"]},
+        )
+    if q != q.quantize(Decimal("0.001")):
+        raise DomainError("At most 3 decimals.", fields={field_name: ["at most 3 decimals"]})
+    return q
+
+
+def is_minor_units(value: Any, *, positive: bool = False) -> bool:
+    """An integer amount of minor units (not a bool), non-negative or `positive`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return False
+    return value > 0 if positive else value >= 0
+
+
+def exchange_rate(
+    tenant: Organization, currency: str, day: date, given: Decimal | str | None
+) -> Decimal:
+    """The exchange rate to the tenant's currency: the one given, else the ledger's on `day`."""
+    if given is not None:
+        try:
+            value = Decimal(str(given))
+        except InvalidOperation:
+            value = Decimal(0)
+        if value <= 0:
+            raise DomainError("A rate is positive.", fields={"rate": ["must be > 0"]})
+        return value
+    found = money.rate_on(tenant, currency, day)
+    if found is None:
+        raise DomainError(
+            f"No exchange rate {currency}/{tenant.currency} on or before {day}; enter one in "
+            "the ledger or give the rate.",
+            code=ErrorCode.NO_RATE,
+            fields={"rate": ["no rate for the document date"]},
+        )
+    return found
+
+
+def document_party(tenant: Organization, party_id: int, kind: str) -> Party:
+    """The party of a document of `kind`: a customer for sales, a supplier for purchases."""
+    found = Party.objects.for_tenant(tenant).filter(pk=party_id).first()
+    if found is None:
+        raise DomainError("Unknown party.", fields={"party_id": ["no such party"]})
+    if kind in SALES_KINDS and not found.is_customer:
+        raise DomainError(
+            f"{found.name} is not a customer.", fields={"party_id": ["not a customer"]}
+        )
+    if kind not in SALES_KINDS and not found.is_supplier:
+        raise DomainError(
+            f"{found.name} is not a supplier.", fields={"party_id": ["not a supplier"]}
+        )
+    return found
+
+
+def functional(tenant: Organization, doc: Document, amount: int) -> int:
+    """`amount` of the document's currency in the tenant's, at the document's rate."""
+    return money.convert(amount, rate=doc.rate, currency=doc.currency, to=tenant.currency)
+
+
+def functional_share(doc: Document, amount: int) -> int:
+    """Functional value of settling `amount` of `doc`: the rest when it closes the document."""
+    if amount >= doc.open_amount:
+        return doc.gross_functional - doc.settled_functional
+    return round_half_up(Decimal(amount) * doc.gross_functional / doc.gross)
+
+
+def settle(doc: Document, amount: int, share: int) -> None:
+    """Settle `amount` (functional `share`) of an issued document, and save that."""
+    doc.settled += amount
+    doc.settled_functional += share
+    doc.save(update_fields=["settled", "settled_functional"])
