@@ -23,7 +23,7 @@ from backoffice.core import pgcopy
 from backoffice.work.models import State
 
 if TYPE_CHECKING:
-    from backoffice.work.services import ItemInput
+    from backoffice.work.services.submit import ItemInput
 
 ITEM_COLUMNS = (
     "id",

@@ -7,8 +7,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from backoffice.tenancy.demo import DemoContext
-from backoffice.work import services
+from backoffice.work import qa, services
 from backoffice.work.catalog import TEMPLATES
+from backoffice.work.models import State, WorkItem
 from backoffice.work.services import ItemInput
 
 # client slug -> [(engagement code, template, holiday subdivision, SLA minutes, rules)]
@@ -144,9 +145,6 @@ def _set_in_flight(ctx: DemoContext, engagements: list[Any]) -> None:
 
 def _score_samples(ctx: DemoContext, engagements: list[Any]) -> None:
     """The QA reviewer scores the items the sample sent to review: one field corrected."""
-    from backoffice.work import qa
-    from backoffice.work.models import State, WorkItem
-
     reviewer = ctx.users.get("qa")
     if reviewer is None:
         return

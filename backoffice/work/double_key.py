@@ -19,31 +19,18 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from backoffice.audit.services import record_event
 from backoffice.core.errors import Conflict, DomainError, Forbidden
 from backoffice.tenancy.models import User
-from backoffice.work import services
+from backoffice.work import events
+from backoffice.work.error_codes import ErrorCode
+from backoffice.work.events import Action
 from backoffice.work.models import DoubleKey, Engagement, State, WorkItem
 from backoffice.work.qa import MISSING, same_value
 from backoffice.work.schema import field_errors
+from backoffice.work.selectors import double_key_of, pending_adjudication
+from backoffice.work.transitions import lock_item, move_item
 
 Status = DoubleKey.Status
-
-
-def for_item(item: WorkItem) -> DoubleKey | None:
-    return DoubleKey.objects.for_tenant(item.tenant_id).filter(item_id=item.pk).first()
-
-
-def pending_adjudication(item: WorkItem) -> DoubleKey | None:
-    """The item's double key when its mismatch still waits for a third person."""
-    dk = for_item(item)
-    return dk if dk is not None and dk.status == Status.MISMATCH else None
-
-
-def keyed_first_by(item: WorkItem, user: User) -> bool:
-    """True when `user` gave the first key and the second is still missing."""
-    dk = for_item(item)
-    return dk is not None and dk.status == Status.AWAITING_SECOND and dk.first_agent_id == user.pk
 
 
 def compared_fields(first: Mapping[str, Any], second: Mapping[str, Any]) -> list[str]:
@@ -83,7 +70,7 @@ def capture(
     (the keys match, or the item was settled before and is being reworked).
     """
     now = timezone.now()
-    dk = for_item(item)
+    dk = double_key_of(item)
     if dk is None:
         dk = DoubleKey.objects.create(
             tenant_id=item.tenant_id,
@@ -93,12 +80,12 @@ def capture(
             first_output=output,
             first_at=now,
         )
-        return services._move(
+        return move_item(
             item,
             State.QUEUED,
             actor=actor,
             note=("first key captured. " + note).strip(),
-            action="work.item_keyed",
+            action=Action.ITEM_KEYED,
             now=now,
         )
     if dk.status != Status.AWAITING_SECOND:
@@ -106,7 +93,7 @@ def capture(
     if dk.first_agent_id == actor.pk:
         raise Conflict(
             "You gave this item's first key: another agent must key it. Skip it.",
-            code="same_agent",
+            code=ErrorCode.SAME_AGENT,
         )
     diff = mismatches(dk.first_output, output)
     dk.second_agent = actor
@@ -119,12 +106,12 @@ def capture(
     dk.save()
     if not diff:
         return None
-    return services._move(
+    return move_item(
         item,
         State.IN_REVIEW,
         actor=actor,
         note="double-key mismatch: " + ", ".join(diff),
-        action="work.item_keyed",
+        action=Action.ITEM_KEYED,
         now=now,
     )
 
@@ -138,12 +125,14 @@ def adjudicate(*, item: WorkItem, actor: User, values: Mapping[str, Any]) -> Dou
     keyer adjudicating (403).
     """
     with transaction.atomic():
-        item = services._lock(item)
+        item = lock_item(item)
         dk = pending_adjudication(item)
         if item.state != State.IN_REVIEW or dk is None:
-            raise Conflict("This item has no mismatch to settle.", code="no_mismatch")
+            raise Conflict("This item has no mismatch to settle.", code=ErrorCode.NO_MISMATCH)
         if actor.pk in (dk.first_agent_id, dk.second_agent_id):
-            raise Forbidden("A third person settles a double-key mismatch.", code="own_work")
+            raise Forbidden(
+                "A third person settles a double-key mismatch.", code=ErrorCode.OWN_WORK
+            )
         errors: dict[str, list[str]] = {}
         for name in dk.mismatched_fields:
             if name not in values:
@@ -160,7 +149,9 @@ def adjudicate(*, item: WorkItem, actor: User, values: Mapping[str, Any]) -> Dou
                 errors.setdefault(key, []).extend(messages)
         if errors:
             raise DomainError(
-                "The adjudication is incomplete.", code="invalid_adjudication", fields=errors
+                "The adjudication is incomplete.",
+                code=ErrorCode.INVALID_ADJUDICATION,
+                fields=errors,
             )
         now = timezone.now()
         dk.status = Status.ADJUDICATED
@@ -168,20 +159,14 @@ def adjudicate(*, item: WorkItem, actor: User, values: Mapping[str, Any]) -> Dou
         dk.adjudicated_at = now
         dk.final_output = final
         dk.save()
-        services._move(
+        move_item(
             item,
             State.DONE,
             actor=actor,
             note="double-key adjudicated: " + ", ".join(dk.mismatched_fields),
-            action="work.double_key_adjudicated",
+            action=Action.DOUBLE_KEY_ADJUDICATED,
             now=now,
             output=final,
         )
-        record_event(
-            tenant=item.tenant_id,
-            actor=actor,
-            action="work.double_key_settled",
-            obj=dk,
-            after={"item": item.pk, "fields": dk.mismatched_fields},
-        )
+        events.record(tenant=item.tenant_id, actor=actor, event=events.double_key_settled_event(dk))
     return dk

@@ -22,10 +22,10 @@ from typing import IO, Any
 
 from backoffice.core.errors import DomainError
 from backoffice.tenancy.models import User
-from backoffice.work import services
+from backoffice.work.error_codes import ErrorCode
 from backoffice.work.models import Engagement, IntakeBatch
 from backoffice.work.schema import coerce
-from backoffice.work.services import IntakeResult, ItemInput
+from backoffice.work.services.submit import IntakeResult, ItemInput, submit_items
 
 META_COLUMNS = ("external_ref", "priority", "skill", "language")
 FORMATS = ("csv", "jsonl", "xlsx")
@@ -33,7 +33,7 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 
 
 class FileRejected(DomainError):
-    code = "file_rejected"
+    code = ErrorCode.FILE_REJECTED
 
 
 def detect_format(filename: str) -> str:
@@ -268,7 +268,7 @@ def import_file(
     if len(raw) > MAX_FILE_BYTES:
         raise FileRejected("The file is too large.", fields={"file": ["too large"]})
     parsed = PARSERS[fmt](engagement, raw)
-    return services.submit_items(
+    return submit_items(
         engagement=engagement,
         actor=actor,
         rows=parsed.rows,

@@ -1,7 +1,7 @@
 """Quality assurance: field-level review of sampled items, and accuracy from those reviews.
 
 An item reaches `in_review` when its engagement's workflow has a review step and the
-deterministic QA sample (`services._sampled`, the engagement's `qa_sample_percent`) picks
+deterministic QA sample (`transitions.qa_sampled`, the engagement's `qa_sample_percent`) picks
 it. The reviewer gives every field of the agent's output a verdict — correct, or
 corrected with the right value — and accepts the item (the corrections become its output,
 it is done) or sends it back for rework. Accuracy = correct fields / reviewed fields, per
@@ -13,17 +13,20 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from backoffice.audit.services import record_event
 from backoffice.core.errors import Conflict, DomainError, Forbidden
 from backoffice.tenancy.models import User
-from backoffice.work import services
+from backoffice.work import events
+from backoffice.work.error_codes import ErrorCode
+from backoffice.work.events import Action
 from backoffice.work.models import QaFieldVerdict, QaReview, State, WorkItem
 from backoffice.work.schema import field_errors
+from backoffice.work.transitions import lock_item, move_item, refuse_pending_adjudication
 
 Verdict = QaFieldVerdict.Verdict
 DECISIONS = {"accept": QaReview.Decision.ACCEPTED, "rework": QaReview.Decision.REWORK}
@@ -84,42 +87,77 @@ def record_qa_review(
             "Accept the item or send it back.", fields={"decision": ["accept or rework"]}
         )
     with transaction.atomic():
-        item = services._lock(item)
-        if item.state != State.IN_REVIEW:
-            raise Conflict("Only an item in review can be scored.", code="not_in_review")
-        if item.assignee_id is None:
-            raise Conflict("Nobody's work is waiting for review here.", code="no_agent")
-        if item.assignee_id == actor.pk:
-            raise Forbidden("You may not review your own work.", code="own_work")
-        services._refuse_pending_adjudication(item)
+        item = lock_item(item)
+        _refuse_reviewer(item, actor)
+        scoring = _Scoring.of(item, verdicts, decision=decision, note=note)
+        scoring.check(item)
+        now = timezone.now()
+        review = scoring.save(item, actor, now=now)
+        scoring.settle(item, actor, review, now=now)
+        event = events.qa_review_recorded_event(review, corrected=sorted(scoring.corrected))
+        events.record(tenant=item.tenant_id, actor=actor, event=event)
+    return review
+
+
+def _refuse_reviewer(item: WorkItem, actor: User) -> None:
+    """Only an item in review, with an agent's work, scored by someone else."""
+    if item.state != State.IN_REVIEW:
+        raise Conflict("Only an item in review can be scored.", code=ErrorCode.NOT_IN_REVIEW)
+    if item.assignee_id is None:
+        raise Conflict("Nobody's work is waiting for review here.", code=ErrorCode.NO_AGENT)
+    if item.assignee_id == actor.pk:
+        raise Forbidden("You may not review your own work.", code=ErrorCode.OWN_WORK)
+    refuse_pending_adjudication(item)
+
+
+@dataclass(frozen=True)
+class _Scoring:
+    """One review in the making: the reviewed fields, the agent's output, the verdicts."""
+
+    names: list[str]
+    output: dict[str, Any]
+    verdicts: Mapping[str, FieldVerdict]
+    corrected: dict[str, Any]
+    decision: str
+    note: str
+
+    @classmethod
+    def of(
+        cls, item: WorkItem, verdicts: Mapping[str, FieldVerdict], *, decision: str, note: str
+    ) -> _Scoring:
+        corrected = {n: v.value for n, v in verdicts.items() if v.verdict == Verdict.CORRECTED}
         output = dict(item.output or {})
-        names = review_fields(item)
-        errors = _verdict_errors(names, output, verdicts)
-        corrected = {
-            name: v.value for name, v in verdicts.items() if v.verdict == Verdict.CORRECTED
-        }
-        final = {**output, **corrected}
-        if not errors and corrected:
+        return cls(review_fields(item), output, verdicts, corrected, decision, note)
+
+    def check(self, item: WorkItem) -> None:
+        """Every field judged, corrections the schema accepts, a reason for rework."""
+        errors = _verdict_errors(self.names, self.output, self.verdicts)
+        if not errors and self.corrected:
+            final = {**self.output, **self.corrected}
             for path, messages in field_errors(item.engagement.output_schema, final).items():
                 head = path.split(".")[0]
-                key = f"verdicts.{head}" if head in corrected else "verdicts"
+                key = f"verdicts.{head}" if head in self.corrected else "verdicts"
                 errors.setdefault(key, []).extend(messages)
-        if not errors and decision == "rework" and not corrected and not note.strip():
+        unexplained = self.decision == "rework" and not self.corrected and not self.note.strip()
+        if not errors and unexplained:
             errors["note"] = ["Say what must be reworked."]
         if errors:
-            raise DomainError("The review is incomplete.", code="invalid_review", fields=errors)
-        now = timezone.now()
-        correct = len(names) - len(corrected)
+            raise DomainError(
+                "The review is incomplete.", code=ErrorCode.INVALID_REVIEW, fields=errors
+            )
+
+    def save(self, item: WorkItem, actor: User, *, now: datetime) -> QaReview:
+        """The review row and one verdict row per field."""
         review = QaReview.objects.create(
             tenant_id=item.tenant_id,
             item=item,
             engagement_id=item.engagement_id,
             agent_id=item.assignee_id,
             reviewer=actor,
-            decision=DECISIONS[decision],
-            fields_reviewed=len(names),
-            fields_correct=correct,
-            note=note[:2000],
+            decision=DECISIONS[self.decision],
+            fields_reviewed=len(self.names),
+            fields_correct=len(self.names) - len(self.corrected),
+            note=self.note[:2000],
             reviewed_at=now,
         )
         QaFieldVerdict.objects.bulk_create(
@@ -128,46 +166,29 @@ def record_qa_review(
                     tenant_id=item.tenant_id,
                     review=review,
                     field=name,
-                    verdict=verdicts[name].verdict,
-                    agent_value=output.get(name),
-                    corrected_value=corrected.get(name),
+                    verdict=self.verdicts[name].verdict,
+                    agent_value=self.output.get(name),
+                    corrected_value=self.corrected.get(name),
                 )
-                for name in names
+                for name in self.names
             ]
         )
-        summary = f"QA {correct}/{len(names)} fields correct"
-        if corrected:
-            summary += "; corrected " + ", ".join(sorted(corrected))
+        return review
+
+    def settle(self, item: WorkItem, actor: User, review: QaReview, *, now: datetime) -> None:
+        """Accept (done, corrections become the output) or send back (rework), with the
+        score and the corrected fields as the move's note."""
+        summary = f"QA {review.fields_correct}/{review.fields_reviewed} fields correct"
+        if self.corrected:
+            summary += "; corrected " + ", ".join(sorted(self.corrected))
+        note = self.note
         text = f"{summary}. {note}".strip() if note.strip() else summary
-        if decision == "accept":
-            extra: dict[str, Any] = {"output": final} if corrected else {}
-            services._move(
-                item,
-                State.DONE,
-                actor=actor,
-                note=text,
-                action="work.item_reviewed",
-                now=now,
-                **extra,
-            )
-        else:
-            services._move(
-                item, State.REWORK, actor=actor, note=text, action="work.item_reviewed", now=now
-            )
-        record_event(
-            tenant=item.tenant_id,
-            actor=actor,
-            action="work.qa_review_recorded",
-            obj=review,
-            after={
-                "item": item.pk,
-                "decision": review.decision,
-                "fields_reviewed": review.fields_reviewed,
-                "fields_correct": review.fields_correct,
-                "corrected": sorted(corrected),
-            },
-        )
-    return review
+        accepted = review.decision == QaReview.Decision.ACCEPTED
+        extra: dict[str, Any] = {}
+        if accepted and self.corrected:
+            extra["output"] = {**self.output, **self.corrected}
+        to = State.DONE if accepted else State.REWORK
+        move_item(item, to, actor=actor, note=text, action=Action.ITEM_REVIEWED, now=now, **extra)
 
 
 def _verdict_errors(

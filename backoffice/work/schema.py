@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
 from backoffice.core.errors import DomainError
+from backoffice.work.error_codes import ErrorCode
 
 FieldErrors = dict[str, list[str]]
 
@@ -39,9 +40,11 @@ def check_schema(schema: dict[str, Any]) -> None:
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
-        raise DomainError(f"Invalid JSON Schema: {exc.message}", code="invalid_schema") from exc
+        raise DomainError(
+            f"Invalid JSON Schema: {exc.message}", code=ErrorCode.INVALID_SCHEMA
+        ) from exc
     if schema.get("type", "object") != "object":
-        raise DomainError("An item schema must describe an object.", code="invalid_schema")
+        raise DomainError("An item schema must describe an object.", code=ErrorCode.INVALID_SCHEMA)
 
 
 def field_errors(schema: dict[str, Any], data: Any) -> FieldErrors:
@@ -198,7 +201,7 @@ def validate(schema: dict[str, Any], data: Any, *, what: str = "data") -> None:
     if errors:
         raise DomainError(
             f"The item's {what} does not match the service's schema.",
-            code="schema_violation",
+            code=ErrorCode.SCHEMA_VIOLATION,
             fields=errors,
         )
 

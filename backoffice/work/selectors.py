@@ -1,18 +1,28 @@
-"""Reads of the work engine, always scoped to the tenants the caller may see."""
+"""Reads of the work engine, always scoped to the tenants the caller may see.
+
+Lists and reads of what an adapter already holds. Fetching one object by id together
+with the check that the caller may have it is `access.py`'s job.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from backoffice.core.errors import NotFound
+from backoffice.tenancy.models import User
 from backoffice.tenancy.roles import ROLE_PERMISSIONS, Perm
 from backoffice.tenancy.selectors import TenantAccess, accessible_tenants
+from backoffice.work import sla
 from backoffice.work.models import (
     OPEN_STATES,
+    Attachment,
     Comment,
+    DoubleKey,
     Engagement,
+    QaReview,
     Queue,
     ServiceType,
     State,
@@ -53,37 +63,12 @@ def service_types(access: TenantAccess) -> QuerySet[ServiceType]:
     return qs.filter(pk__in=engaged).order_by("name")
 
 
-def get_service_type(access: TenantAccess, service_type_id: int) -> ServiceType:
-    found = service_types(access).filter(pk=service_type_id).first()
-    if found is None:
-        raise NotFound("No such service type.")
-    return found
-
-
 def engagements(access: TenantAccess) -> QuerySet[Engagement]:
     return (
         Engagement.objects.for_tenants(work_tenant_ids(access))
         .select_related("calendar", "tenant")
         .order_by("tenant__name", "name")
     )
-
-
-def get_engagement(access: TenantAccess, engagement_id: int | str) -> Engagement:
-    try:
-        pk = int(engagement_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound("No such engagement.") from exc
-    found = engagements(access).filter(pk=pk).first()
-    if found is None:
-        raise NotFound("No such engagement.")
-    return found
-
-
-def get_engagement_by_code(access: TenantAccess, code: str) -> Engagement:
-    found = engagements(access).filter(code=code).first()
-    if found is None:
-        raise NotFound("No such engagement.")
-    return found
 
 
 def items(access: TenantAccess, **filters: Any) -> QuerySet[WorkItem]:
@@ -98,15 +83,14 @@ def items(access: TenantAccess, **filters: Any) -> QuerySet[WorkItem]:
     return qs.filter(**clean).order_by("-received_at", "-id")
 
 
-def get_item(access: TenantAccess, item_id: int | str) -> WorkItem:
-    try:
-        pk = int(item_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound("No such item.") from exc
-    found = items(access).filter(pk=pk).first()
-    if found is None:
-        raise NotFound("No such item.")
-    return found
+def sla_badge(item: WorkItem, now: datetime) -> dict[str, Any]:
+    """What a page shows of an item's SLA: its state, the flags and the minutes left."""
+    return {
+        "state": item.state,
+        "at_risk": item.at_risk,
+        "breached": item.breached,
+        "sla_remaining_minutes": sla.remaining_minutes(item, now),
+    }
 
 
 def item_events(item: WorkItem) -> QuerySet[WorkItemEvent]:
@@ -119,28 +103,26 @@ def item_events(item: WorkItem) -> QuerySet[WorkItemEvent]:
     )
 
 
-def get_comment(access: TenantAccess, item: WorkItem, comment_id: int) -> Comment:
-    found = item.comments.filter(pk=comment_id).first()
-    if found is None:
-        raise NotFound("No such comment.")
-    return found
+def item_comments(item: WorkItem) -> QuerySet[Comment]:
+    return item.comments.select_related("author")
+
+
+def item_attachments(item: WorkItem) -> QuerySet[Attachment]:
+    return item.attachments.all()
+
+
+def item_qa_reviews(item: WorkItem) -> QuerySet[QaReview]:
+    """The item's QA reviews with their verdicts, oldest first."""
+    return item.qa_reviews.select_related("agent", "reviewer").prefetch_related("verdicts")
+
+
+def active_user(username: str) -> User | None:
+    """The active person with this username (an assignee named by a lead), or None."""
+    return User.objects.filter(username=username, is_active=True).first()
 
 
 def queues(access: TenantAccess) -> QuerySet[Queue]:
     return Queue.objects.for_tenant(catalogue_tenant_id(access)).order_by("name")
-
-
-def get_queue(access: TenantAccess, queue_id: int | str) -> Queue:
-    if not access.tenant.is_provider:
-        raise NotFound("No such queue.")
-    try:
-        pk = int(queue_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound("No such queue.") from exc
-    found = queues(access).filter(pk=pk).first()
-    if found is None:
-        raise NotFound("No such queue.")
-    return found
 
 
 def backlog(access: TenantAccess) -> list[dict[str, Any]]:
@@ -174,4 +156,36 @@ def open_questions(access: TenantAccess) -> QuerySet[Comment]:
         .filter(kind=Comment.Kind.QUESTION, answered_at__isnull=True)
         .select_related("item", "author")
         .order_by("created_at")
+    )
+
+
+# --- double keys -----------------------------------------------------------------------------
+
+
+def double_key_of(item: WorkItem) -> DoubleKey | None:
+    return DoubleKey.objects.for_tenant(item.tenant_id).filter(item_id=item.pk).first()
+
+
+def pending_adjudication(item: WorkItem) -> DoubleKey | None:
+    """The item's double key when its mismatch still waits for a third person."""
+    dk = double_key_of(item)
+    return dk if dk is not None and dk.status == DoubleKey.Status.MISMATCH else None
+
+
+def keyed_first_by(item: WorkItem, user: User) -> bool:
+    """True when `user` gave the first key and the second is still missing."""
+    dk = double_key_of(item)
+    return (
+        dk is not None
+        and dk.status == DoubleKey.Status.AWAITING_SECOND
+        and dk.first_agent_id == user.pk
+    )
+
+
+def mismatched_item_ids(access: TenantAccess, item_ids: Iterable[int]) -> set[int]:
+    """Which of these items wait for a double-key adjudication (the reviewer's queue)."""
+    return set(
+        DoubleKey.objects.for_tenants(work_tenant_ids(access))
+        .filter(item_id__in=list(item_ids), status=DoubleKey.Status.MISMATCH)
+        .values_list("item_id", flat=True)
     )

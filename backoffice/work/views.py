@@ -6,6 +6,7 @@ Views are thin: resolve objects through the scoped selectors (another tenant's i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -19,18 +20,26 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from backoffice.core.errors import DomainError, Forbidden, NotFound
+from backoffice.core.errors import DomainError
 from backoffice.core.exports import EXPORT_FORMATS, tabular_response
 from backoffice.core.forms import date_or_none
 from backoffice.core.rls import set_rls_tenants
 from backoffice.tenancy.access import tenant_transaction, tenant_view
-from backoffice.tenancy.models import User
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
+from backoffice.work import access as rules
 from backoffice.work import double_key, intake, metrics, qa, selectors, services
-from backoffice.work.api import item_out
+from backoffice.work.access import (
+    access_attachment_by_id,
+    access_comment_by_id,
+    access_double_key_by_item_id,
+    access_engagement_by_id,
+    access_item_by_id,
+    access_queue_by_id,
+)
+from backoffice.work.error_codes import ErrorCode
 from backoffice.work.models import DoubleKey, IntakeBatch, State, WorkItem
-from backoffice.work.schema import FieldErrors, coerce, form_fields
+from backoffice.work.schema import FieldErrors, FormField, coerce, form_fields
 
 # Work pages read across every client tenant the caller serves.
 _work_pages = tenant_transaction(
@@ -103,7 +112,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(at_risk=True)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     now = timezone.now()
-    rows = [(item, item_out(item, now)) for item in page.object_list]
+    rows = [(item, selectors.sla_badge(item, now)) for item in page.object_list]
     return render(
         request,
         "work/items.html",
@@ -123,13 +132,11 @@ def next_item(request: HttpRequest) -> HttpResponse:
     """The agent's loop: one key (n) takes the next item."""
     access = _access(request)
     if request.method == "POST":
-        served = set(services.served_tenant_ids(access.user))
-        tenant_ids = [t for t in selectors.work_tenant_ids(access) if t in served]
         queue = None
         if request.POST.get("queue"):
             with transaction.atomic():
-                queue = selectors.get_queue(access, request.POST["queue"])
-        item = services.claim_next_item(agent=access.user, queue=queue, tenant_ids=tenant_ids)
+                queue = access_queue_by_id(access, request.POST["queue"])
+        item = services.claim_next_for(access=access, queue=queue)
         if item is None:
             messages.info(request, "Nothing is waiting for you. Well done.")
             return redirect(_url(request, "next"))
@@ -145,7 +152,7 @@ def next_item(request: HttpRequest) -> HttpResponse:
 @_work_pages
 def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     access = _access(request)
-    item = selectors.get_item(access, item_id)
+    item = access_item_by_id(access, item_id)
     engagement = item.engagement
     holder = item.assignee_id == access.user.pk and item.state == State.IN_PROGRESS
     output_values = item.output or {}
@@ -154,31 +161,25 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
         "work/item.html",
         {
             "item": item,
-            "info": item_out(item),
+            "info": selectors.sla_badge(item, timezone.now()),
             "engagement": engagement,
             "holder": holder,
             "input_fields": form_fields(engagement.input_schema, item.data),
             "output_fields": form_fields(engagement.output_schema, output_values),
             "events": selectors.item_events(item),
-            "comments": item.comments.select_related("author"),
-            "attachments": item.attachments.all(),
-            "can_route": access.can(Perm.ROUTE_WORK),
-            "can_review": access.can(Perm.REVIEW_WORK) and item.state == State.IN_REVIEW,
-            "can_answer": access.can(Perm.SUBMIT_WORK)
+            "comments": selectors.item_comments(item),
+            "attachments": selectors.item_attachments(item),
+            "can_route": rules.REASSIGN.allows(access),
+            "can_review": rules.REVIEW.allows(access) and item.state == State.IN_REVIEW,
+            "can_answer": rules.ANSWER.allows(access)
             and item.tenant_id == access.tenant.pk
             and not access.tenant.is_provider,
-            "can_cancel": item.is_open
-            and (access.can(Perm.ROUTE_WORK) or access.can(Perm.SUBMIT_WORK)),
-            "can_attach": access.can(Perm.SUBMIT_WORK) or access.can(Perm.PROCESS_WORK),
+            "can_cancel": item.is_open and rules.CANCEL.allows(access),
+            "can_attach": rules.ATTACH.allows(access),
             "keyed_first": holder
             and engagement.double_key
-            and double_key.keyed_first_by(item, access.user),
-            # QA findings are the provider's: agents see what to rework, leads and reviewers.
-            "qa_reviews": item.qa_reviews.select_related("agent", "reviewer").prefetch_related(
-                "verdicts"
-            )
-            if any(access.can(p) for p in (Perm.PROCESS_WORK, Perm.REVIEW_WORK, Perm.ROUTE_WORK))
-            else None,
+            and selectors.keyed_first_by(item, access.user),
+            "qa_reviews": selectors.item_qa_reviews(item) if rules.READ_QA.allows(access) else None,
         },
     )
 
@@ -200,7 +201,7 @@ def _output_from_post(item: WorkItem, post: Any) -> tuple[dict[str, Any], dict[s
 def item_action(request: HttpRequest, item_id: int) -> HttpResponse:
     """Every button on the item page posts here with `action`."""
     access = _access(request)
-    item = selectors.get_item(access, item_id)
+    item = access_item_by_id(access, item_id)
     action = request.POST.get("_action", "")
     back = _url(request, "item", item_id=item.pk)
     try:
@@ -212,74 +213,104 @@ def item_action(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 def _do(request: HttpRequest, access: TenantAccess, item: WorkItem, action: str) -> str | None:
-    post = request.POST
-    if action == "complete":
-        access.require(Perm.PROCESS_WORK)
-        output, errors = _output_from_post(item, post)
-        if errors:
-            raise DomainError("Some fields could not be read.", fields=errors)
-        services.complete_item(item=item, actor=access.user, output=output)
-        messages.success(request, f"{item.external_ref} submitted.")
-        return _url(request, "next")
-    if action == "skip":
-        access.require(Perm.PROCESS_WORK)
-        services.release_item(item=item, actor=access.user, reason=post.get("reason", ""))
-        messages.info(request, f"{item.external_ref} handed back.")
-        return _url(request, "next")
-    if action == "ask":
-        access.require(Perm.PROCESS_WORK)
-        services.ask_client(item=item, actor=access.user, question=post.get("body", ""))
-        messages.info(request, "Question sent; the SLA clock is paused.")
-        return _url(request, "next")
-    if action == "answer":
-        access.require(Perm.SUBMIT_WORK)
-        question = selectors.get_comment(access, item, int(post.get("question") or 0))
-        services.answer_question(question=question, actor=access.user, body=post.get("body", ""))
-        messages.success(request, "Thank you — the work continues.")
-        return None
-    if action == "comment":
-        if not (access.can(Perm.SUBMIT_WORK) or access.can(Perm.PROCESS_WORK)):
-            raise Forbidden("Your role may not comment.")
-        services.add_comment(item=item, actor=access.user, body=post.get("body", ""))
-        return None
-    if action == "assign":
-        access.require(Perm.ROUTE_WORK)
-        assignee = User.objects.filter(username=post.get("username", ""), is_active=True).first()
-        if assignee is None:
-            raise DomainError("No such person.", fields={"username": ["unknown"]})
-        services.assign_item(item=item, assignee=assignee, actor=access.user)
-        messages.success(request, f"Assigned to {assignee}.")
-        return request.POST.get("next") or None
-    if action == "review":
-        access.require(Perm.REVIEW_WORK)
-        accept = post.get("decision") == "accept"
-        services.review_item(item=item, actor=access.user, accept=accept, note=post.get("note", ""))
-        return None
-    if action == "cancel":
-        if not (access.can(Perm.ROUTE_WORK) or access.can(Perm.SUBMIT_WORK)):
-            raise Forbidden("Your role may not cancel items.")
-        services.transition_item(
-            item=item, actor=access.user, to=State.CANCELLED, note=post.get("note", "")
-        )
-        return None
-    if action == "attach":
-        if not (access.can(Perm.SUBMIT_WORK) or access.can(Perm.PROCESS_WORK)):
-            raise Forbidden("Your role may not attach files.")
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise DomainError("Choose a file.", fields={"file": ["required"]})
-        services.add_attachment(item=item, actor=access.user, upload=upload)
-        return None
-    raise DomainError("Unknown action.")
+    """Run one posted action; the page to go to next (None: back to the item)."""
+    handler = _ACTIONS.get(action)
+    if handler is None:
+        raise DomainError("Unknown action.")
+    return handler(request, access, item)
+
+
+def _complete(request: HttpRequest, access: TenantAccess, item: WorkItem) -> str | None:
+    rules.PROCESS.require(access)
+    output, errors = _output_from_post(item, request.POST)
+    if errors:
+        raise DomainError("Some fields could not be read.", fields=errors)
+    services.complete_item(item=item, actor=access.user, output=output)
+    messages.success(request, f"{item.external_ref} submitted.")
+    return _url(request, "next")
+
+
+def _skip(request: HttpRequest, access: TenantAccess, item: WorkItem) -> str | None:
+    rules.PROCESS.require(access)
+    services.release_item(item=item, actor=access.user, reason=request.POST.get("reason", ""))
+    messages.info(request, f"{item.external_ref} handed back.")
+    return _url(request, "next")
+
+
+def _ask(request: HttpRequest, access: TenantAccess, item: WorkItem) -> str | None:
+    rules.PROCESS.require(access)
+    services.ask_client(item=item, actor=access.user, question=request.POST.get("body", ""))
+    messages.info(request, "Question sent; the SLA clock is paused.")
+    return _url(request, "next")
+
+
+def _answer(request: HttpRequest, access: TenantAccess, item: WorkItem) -> str | None:
+    rules.ANSWER.require(access)
+    question = access_comment_by_id(access, item, int(request.POST.get("question") or 0))
+    services.answer_question(
+        question=question, actor=access.user, body=request.POST.get("body", "")
+    )
+    messages.success(request, "Thank you — the work continues.")
+    return None
+
+
+def _comment(request: HttpRequest, access: TenantAccess, item: WorkItem) -> str | None:
+    rules.COMMENT.require(access)
+    services.add_comment(item=item, actor=access.user, body=request.POST.get("body", ""))
+    return None
+
+
+def _assign(request: HttpRequest, access: TenantAccess, item: WorkItem) -> str | None:
+    rules.REASSIGN.require(access)
+    assignee = services.assignee_named(request.POST.get("username", ""))
+    services.assign_item(item=item, assignee=assignee, actor=access.user)
+    messages.success(request, f"Assigned to {assignee}.")
+    return request.POST.get("next") or None
+
+
+def _review(request: HttpRequest, access: TenantAccess, item: WorkItem) -> str | None:
+    rules.REVIEW.require(access)
+    accept = request.POST.get("decision") == "accept"
+    note = request.POST.get("note", "")
+    services.review_item(item=item, actor=access.user, accept=accept, note=note)
+    return None
+
+
+def _cancel(request: HttpRequest, access: TenantAccess, item: WorkItem) -> str | None:
+    rules.CANCEL.require(access)
+    note = request.POST.get("note", "")
+    services.transition_item(item=item, actor=access.user, to=State.CANCELLED, note=note)
+    return None
+
+
+def _attach(request: HttpRequest, access: TenantAccess, item: WorkItem) -> str | None:
+    rules.ATTACH.require(access)
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise DomainError("Choose a file.", fields={"file": ["required"]})
+    services.add_attachment(item=item, actor=access.user, upload=upload)
+    return None
+
+
+# Every button on the item page: `_action` → what it does.
+_ACTIONS: dict[str, Callable[[HttpRequest, TenantAccess, WorkItem], str | None]] = {
+    "complete": _complete,
+    "skip": _skip,
+    "ask": _ask,
+    "answer": _answer,
+    "comment": _comment,
+    "assign": _assign,
+    "review": _review,
+    "cancel": _cancel,
+    "attach": _attach,
+}
 
 
 @tenant_view(Perm.VIEW_WORK)
 @_work_pages
 def attachment(request: HttpRequest, item_id: int, attachment_id: int) -> HttpResponse:
-    item = selectors.get_item(_access(request), item_id)
-    found = item.attachments.filter(pk=attachment_id).first()
-    if found is None:
-        raise NotFound("No such attachment.")
+    access = _access(request)
+    found = access_attachment_by_id(access, access_item_by_id(access, item_id), attachment_id)
     response = HttpResponse(found.file.read(), content_type=found.content_type)
     response["Content-Disposition"] = f'attachment; filename="{found.name}"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -307,7 +338,7 @@ def backlog(request: HttpRequest) -> HttpResponse:
         "work/backlog.html",
         {
             "rows": selectors.backlog(access),
-            "risky": [(i, item_out(i, now)) for i in risky],
+            "risky": [(i, selectors.sla_badge(i, now)) for i in risky],
             "handled_today": handled,
             "today": today,
         },
@@ -319,9 +350,7 @@ def backlog(request: HttpRequest) -> HttpResponse:
 def submit(request: HttpRequest, engagement_id: int) -> HttpResponse:
     """The client sends one item (schema-rendered form) or a file of items."""
     access = _access(request)
-    engagement = selectors.get_engagement(access, engagement_id)
-    if engagement.tenant_id != access.tenant.pk:
-        raise NotFound("No such engagement.")
+    engagement = access_engagement_by_id(access, engagement_id, to_submit=True)
     values: dict[str, Any] = {}
     report: list[dict[str, Any]] = []
     if request.method == "POST":
@@ -421,47 +450,52 @@ def qa_queue(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     now = timezone.now()
-    ids = [item.pk for item in page.object_list]
-    mismatched = set(
-        DoubleKey.objects.for_tenants(selectors.work_tenant_ids(access))
-        .filter(item_id__in=ids, status=DoubleKey.Status.MISMATCH)
-        .values_list("item_id", flat=True)
-    )
     return render(
         request,
         "work/qa_queue.html",
         {
             "page": page,
-            "rows": [(item, item_out(item, now)) for item in page.object_list],
-            "mismatched": mismatched,
+            "rows": [(item, selectors.sla_badge(item, now)) for item in page.object_list],
+            "mismatched": selectors.mismatched_item_ids(
+                access, [item.pk for item in page.object_list]
+            ),
             "engagements": list(selectors.engagements(access)),
             "engagement_id": str(engagement_id) if engagement_id else "",
         },
     )
 
 
+def _output_field(by_name: dict[str, FormField], name: str) -> dict[str, Any]:
+    """How a reviewer's form shows one output field: its label and input (a field the
+    schema does not name is plain text)."""
+    f = by_name.get(name)
+    return {
+        "name": name,
+        "label": f.label if f else name,
+        "widget": f.widget if f else "text",
+        "choices": f.choices if f else (),
+    }
+
+
+def _posted(post: Any | None, key: str, default: str = "") -> str:
+    """What the form posted under `key`; `default` before anything was posted."""
+    return str(post.get(key, "")) if post is not None else default
+
+
 def _qa_rows(item: WorkItem, post: Any | None, errors: FieldErrors) -> list[dict[str, Any]]:
     """One row per reviewed field: the agent's value, the verdict control, the correction."""
-    schema = item.engagement.output_schema
     output = item.output or {}
-    by_name = {f.name: f for f in form_fields(schema, output)}
-    rows = []
-    for name in qa.review_fields(item):
-        f = by_name.get(name)
-        value = output.get(name)
-        rows.append(
-            {
-                "name": name,
-                "label": f.label if f else name,
-                "widget": f.widget if f else "text",
-                "choices": f.choices if f else (),
-                "agent_value": value,
-                "verdict": (post.get(f"verdict-{name}", "") if post is not None else "correct"),
-                "value": post.get(f"value-{name}", "") if post is not None else "",
-                "errors": errors.get(f"verdicts.{name}", []),
-            }
-        )
-    return rows
+    by_name = {f.name: f for f in form_fields(item.engagement.output_schema, output)}
+    return [
+        {
+            **_output_field(by_name, name),
+            "agent_value": output.get(name),
+            "verdict": _posted(post, f"verdict-{name}", "correct"),
+            "value": _posted(post, f"value-{name}"),
+            "errors": errors.get(f"verdicts.{name}", []),
+        }
+        for name in qa.review_fields(item)
+    ]
 
 
 def _verdicts_from_post(item: WorkItem, post: Any) -> dict[str, qa.FieldVerdict]:
@@ -480,7 +514,7 @@ def _verdicts_from_post(item: WorkItem, post: Any) -> dict[str, qa.FieldVerdict]
     if errors:
         raise DomainError(
             "Some corrections could not be read.",
-            code="invalid_review",
+            code=ErrorCode.INVALID_REVIEW,
             fields={f"verdicts.{k}": v for k, v in errors.items()},
         )
     for name, value in values.items():
@@ -493,8 +527,8 @@ def _verdicts_from_post(item: WorkItem, post: Any) -> dict[str, qa.FieldVerdict]
 def qa_review(request: HttpRequest, item_id: int) -> HttpResponse:
     """The reviewer scores each output field (correct / corrected) and accepts or sends back."""
     access = _access(request)
-    item = selectors.get_item(access, item_id)
-    if item.engagement.double_key and double_key.pending_adjudication(item) is not None:
+    item = access_item_by_id(access, item_id)
+    if item.engagement.double_key and selectors.pending_adjudication(item) is not None:
         return redirect(_url(request, "adjudicate", item_id=item.pk))
     errors: FieldErrors = {}
     post = None
@@ -525,16 +559,14 @@ def qa_review(request: HttpRequest, item_id: int) -> HttpResponse:
         {
             "item": item,
             "engagement": item.engagement,
-            "info": item_out(item),
+            "info": selectors.sla_badge(item, timezone.now()),
             "input_fields": form_fields(item.engagement.input_schema, item.data),
             "rows": _qa_rows(item, post, errors),
             "note": post.get("note", "") if post is not None else "",
             "note_errors": errors.get("note", []),
             "can_review": item.state == State.IN_REVIEW and item.assignee_id != access.user.pk,
             "own_work": item.assignee_id == access.user.pk,
-            "reviews": item.qa_reviews.select_related("agent", "reviewer").prefetch_related(
-                "verdicts"
-            ),
+            "reviews": selectors.item_qa_reviews(item),
         },
     )
 
@@ -553,69 +585,55 @@ def _report_filters(request: HttpRequest) -> tuple[dict[str, str], Any, int | No
     return f, period, engagement_id
 
 
-def _agent_report_page(
-    request: HttpRequest,
-    *,
-    build: Any,
-    header: Any,
-    table: Any,
-    filename: str,
-    template: str,
-) -> HttpResponse:
-    """A per-agent and per-engagement report over a date range, as a page or a download."""
-    access = _access(request)
-    report = None
-    errors: FieldErrors = {}
-    f = {k: request.GET.get(k, "") for k in ("start", "end", "engagement", "agent")}
-    try:
-        f, period, engagement_id = _report_filters(request)
-        report = build(access, period=period, engagement_id=engagement_id, agent=f["agent"] or None)
-    except DomainError as exc:
-        _fail(request, exc)
-        errors = exc.fields
-    fmt = request.GET.get("format")
-    if report is not None and fmt in EXPORT_FORMATS:
-        return tabular_response(filename, header, table(report), fmt)
-    return render(
-        request,
-        template,
-        {
+def _report_view(name: str, doc: str, build: Any, header: Any, table: Any, filename: str) -> Any:
+    """A team lead's per-agent and per-engagement report over a date range: the page
+    `work/<name>.html`, or its CSV / XLSX download `filename`."""
+
+    def view(request: HttpRequest) -> HttpResponse:
+        access = _access(request)
+        report = None
+        errors: FieldErrors = {}
+        f = {k: request.GET.get(k, "") for k in ("start", "end", "engagement", "agent")}
+        try:
+            f, period, engagement_id = _report_filters(request)
+            agent = f["agent"] or None
+            report = build(access, period=period, engagement_id=engagement_id, agent=agent)
+        except DomainError as exc:
+            _fail(request, exc)
+            errors = exc.fields
+        fmt = request.GET.get("format")
+        if report is not None and fmt in EXPORT_FORMATS:
+            return tabular_response(filename, header, table(report), fmt)
+        context = {
             "report": report,
             "f": f,
             "errors": errors,
             "query": urlencode({k: v for k, v in f.items() if v}),
             "engagements": list(selectors.engagements(access)),
-        },
-    )
+        }
+        return render(request, f"work/{name}.html", context)
+
+    view.__name__ = view.__qualname__ = name
+    view.__doc__ = doc
+    return tenant_view(Perm.ROUTE_WORK)(_work_pages(view))
 
 
-@tenant_view(Perm.ROUTE_WORK)
-@_work_pages
-def accuracy(request: HttpRequest) -> HttpResponse:
-    """Accuracy (QA reviews, double keys, combined) per agent and engagement for a date range;
-    CSV or XLSX download."""
-    return _agent_report_page(
-        request,
-        build=metrics.accuracy_report,
-        header=metrics.ACCURACY_HEADER,
-        table=metrics.accuracy_table,
-        filename="qa-accuracy",
-        template="work/accuracy.html",
-    )
-
-
-@tenant_view(Perm.ROUTE_WORK)
-@_work_pages
-def handle_time(request: HttpRequest) -> HttpResponse:
-    """Handle time per agent and engagement for a date range; CSV or XLSX download."""
-    return _agent_report_page(
-        request,
-        build=metrics.handle_time_report,
-        header=metrics.HANDLE_HEADER,
-        table=metrics.handle_time_table,
-        filename="handle-time",
-        template="work/handle_time.html",
-    )
+accuracy = _report_view(
+    "accuracy",
+    "Accuracy (QA reviews, double keys, combined) per agent and engagement for a date range.",
+    metrics.accuracy_report,
+    metrics.ACCURACY_HEADER,
+    metrics.accuracy_table,
+    "qa-accuracy",
+)
+handle_time = _report_view(
+    "handle_time",
+    "Handle time per agent and engagement for a date range.",
+    metrics.handle_time_report,
+    metrics.HANDLE_HEADER,
+    metrics.handle_time_table,
+    "handle-time",
+)
 
 
 @tenant_view(Perm.REVIEW_WORK)
@@ -623,10 +641,7 @@ def handle_time(request: HttpRequest) -> HttpResponse:
 def adjudicate(request: HttpRequest, item_id: int) -> HttpResponse:
     """A third person settles a double-key mismatch: first key, second key, or another value."""
     access = _access(request)
-    item = selectors.get_item(access, item_id)
-    dk = double_key.for_item(item)
-    if dk is None:
-        raise NotFound("This item has no double key.")
+    item, dk = access_double_key_by_item_id(access, item_id)
     errors: FieldErrors = {}
     post = request.POST if request.method == "POST" else None
     if post is not None:
@@ -641,23 +656,6 @@ def adjudicate(request: HttpRequest, item_id: int) -> HttpResponse:
             _fail(request, exc)
             errors = exc.fields
             dk.refresh_from_db()
-    by_name = {f.name: f for f in form_fields(item.engagement.output_schema)}
-    rows = []
-    for name in dk.mismatched_fields:
-        f = by_name.get(name)
-        rows.append(
-            {
-                "name": name,
-                "label": f.label if f else name,
-                "widget": f.widget if f else "text",
-                "choices": f.choices if f else (),
-                "first": (dk.first_output or {}).get(name),
-                "second": (dk.second_output or {}).get(name),
-                "pick": post.get(f"pick-{name}", "") if post is not None else "",
-                "value": post.get(f"value-{name}", "") if post is not None else "",
-                "errors": errors.get(f"values.{name}", []),
-            }
-        )
     return render(
         request,
         "work/adjudicate.html",
@@ -665,7 +663,7 @@ def adjudicate(request: HttpRequest, item_id: int) -> HttpResponse:
             "item": item,
             "engagement": item.engagement,
             "dk": dk,
-            "rows": rows,
+            "rows": _adjudication_rows(item, dk, post, errors),
             "agreed": {
                 k: v for k, v in (dk.first_output or {}).items() if k not in dk.mismatched_fields
             },
@@ -675,6 +673,24 @@ def adjudicate(request: HttpRequest, item_id: int) -> HttpResponse:
             "input_fields": form_fields(item.engagement.input_schema, item.data),
         },
     )
+
+
+def _adjudication_rows(
+    item: WorkItem, dk: DoubleKey, post: Any | None, errors: FieldErrors
+) -> list[dict[str, Any]]:
+    """One row per mismatching field: both keys' values, the pick, a typed-in value."""
+    by_name = {f.name: f for f in form_fields(item.engagement.output_schema)}
+    return [
+        {
+            **_output_field(by_name, name),
+            "first": (dk.first_output or {}).get(name),
+            "second": (dk.second_output or {}).get(name),
+            "pick": _posted(post, f"pick-{name}"),
+            "value": _posted(post, f"value-{name}"),
+            "errors": errors.get(f"values.{name}", []),
+        }
+        for name in dk.mismatched_fields
+    ]
 
 
 def _adjudication_from_post(item: WorkItem, dk: DoubleKey, post: Any) -> dict[str, Any]:
@@ -698,7 +714,7 @@ def _adjudication_from_post(item: WorkItem, dk: DoubleKey, post: Any) -> dict[st
     if errors:
         raise DomainError(
             "Some values could not be read.",
-            code="invalid_adjudication",
+            code=ErrorCode.INVALID_ADJUDICATION,
             fields={f"values.{k}": v for k, v in errors.items()},
         )
     values.update(typed)

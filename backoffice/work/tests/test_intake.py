@@ -10,8 +10,9 @@ from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from backoffice.core.errors import DomainError
-from backoffice.work import intake, services
+from backoffice.work import intake
 from backoffice.work.models import IntakeBatch, WorkItem, WorkItemEvent
+from backoffice.work.services import submit
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +111,7 @@ def many_rows(n: int, bad_row: int | None = None) -> bytes:
 
 def test_an_error_after_chunks_were_written_rolls_them_all_back(engagement_a, monkeypatch):
     # given chunks of 3 rows, so chunks 1-3 stream to the database before row 11 is read
-    monkeypatch.setattr(services, "BATCH_SIZE", 3)
+    monkeypatch.setattr(submit, "BATCH_SIZE", 3)
     # when
     with pytest.raises(DomainError) as exc:
         run(engagement_a, "rows.csv", many_rows(12, bad_row=11))
@@ -124,7 +125,7 @@ def test_an_error_after_chunks_were_written_rolls_them_all_back(engagement_a, mo
 
 
 def test_chunked_valid_rows_and_a_retry_count_every_row_once(engagement_a, monkeypatch):
-    monkeypatch.setattr(services, "BATCH_SIZE", 4)
+    monkeypatch.setattr(submit, "BATCH_SIZE", 4)
     first = run(engagement_a, "rows.csv", many_rows(10, bad_row=7), mode="valid_rows")
     assert (first.created, first.existing, first.rejected) == (9, 0, 1)
     assert first.batch is not None and first.batch.rows_total == 10

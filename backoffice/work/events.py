@@ -1,0 +1,176 @@
+"""The audit events the work app records: every action name, and one builder per kind.
+
+Each builder returns the `PendingEvent` for one kind of change, so an event's name and
+the shape of its before/after JSON are written once, here. Both are part of the audit
+hash chain: never change an existing name or shape (old events must still verify). The
+claim on PostgreSQL writes its `work.item_claimed` event in SQL (`work_claim_next`, work
+migrations); `tests/test_events.py` holds that SQL to the names and shape used here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from backoffice.audit.services import PendingEvent, record_events
+
+if TYPE_CHECKING:
+    from django.db import models
+
+    from backoffice.audit.models import AuditEvent
+    from backoffice.tenancy.models import Organization, User
+    from backoffice.work.models import (
+        Attachment,
+        BusinessCalendar,
+        Comment,
+        DoubleKey,
+        Engagement,
+        EngagementMember,
+        IntakeBatch,
+        QaReview,
+        Queue,
+        ServiceType,
+        WorkItem,
+    )
+
+
+class Action(StrEnum):
+    """Audit action names of the work app (`AuditEvent.action`)."""
+
+    SERVICE_TYPE_CREATED = "work.service_type_created"
+    CALENDAR_CREATED = "work.calendar_created"
+    ENGAGEMENT_CREATED = "work.engagement_created"
+    TEAM_MEMBER_SET = "work.team_member_set"
+    QUEUE_CREATED = "work.queue_created"
+    ITEM_SUBMITTED = "work.item_submitted"
+    ITEMS_SUBMITTED = "work.items_submitted"
+    # A move of an item along its state machine (`transitions.move_item`), by what moved it.
+    ITEM_TRANSITIONED = "work.item_transitioned"
+    ITEM_CLAIMED = "work.item_claimed"
+    ITEM_ASSIGNED = "work.item_assigned"
+    ITEM_SKIPPED = "work.item_skipped"
+    ITEM_RELEASED = "work.item_released"
+    ITEM_COMPLETED = "work.item_completed"
+    ITEM_REVIEWED = "work.item_reviewed"
+    ITEM_KEYED = "work.item_keyed"
+    CLIENT_ASKED = "work.client_asked"
+    CLIENT_ANSWERED = "work.client_answered"
+    DOUBLE_KEY_ADJUDICATED = "work.double_key_adjudicated"
+    # Changes that are not moves.
+    ITEM_REASSIGNED = "work.item_reassigned"
+    COMMENT_ADDED = "work.comment_added"
+    ATTACHMENT_ADDED = "work.attachment_added"
+    SLA_ALERT = "work.sla_alert"
+    QA_REVIEW_RECORDED = "work.qa_review_recorded"
+    DOUBLE_KEY_SETTLED = "work.double_key_settled"
+
+
+def record(
+    *, tenant: Organization | int, actor: User | None, event: PendingEvent, lane: int = 0
+) -> AuditEvent:
+    """Append one event to the tenant's chain inside the caller's transaction."""
+    (recorded,) = record_events(tenant=tenant, actor=actor, events=[event], lane=lane)
+    return recorded
+
+
+def _event(
+    action: Action, obj: models.Model, before: Any = None, after: Any = None
+) -> PendingEvent:
+    return PendingEvent(action.value, obj._meta.label_lower, str(obj.pk), before, after)
+
+
+# --- catalogue, calendars, engagements, queues ----------------------------------------------
+
+
+def service_type_created_event(service_type: ServiceType) -> PendingEvent:
+    return _event(Action.SERVICE_TYPE_CREATED, service_type)
+
+
+def calendar_created_event(calendar: BusinessCalendar) -> PendingEvent:
+    return _event(Action.CALENDAR_CREATED, calendar)
+
+
+def engagement_created_event(engagement: Engagement) -> PendingEvent:
+    return _event(Action.ENGAGEMENT_CREATED, engagement)
+
+
+def team_member_set_event(
+    member: EngagementMember, *, username: str, is_lead: bool
+) -> PendingEvent:
+    return _event(Action.TEAM_MEMBER_SET, member, after={"user": username, "is_lead": is_lead})
+
+
+def queue_created_event(queue: Queue) -> PendingEvent:
+    return _event(Action.QUEUE_CREATED, queue)
+
+
+# --- intake ------------------------------------------------------------------------------------
+
+
+def item_submitted_event(item: WorkItem, *, external_ref: str, state: str) -> PendingEvent:
+    return _event(Action.ITEM_SUBMITTED, item, after={"external_ref": external_ref, "state": state})
+
+
+def items_submitted_event(
+    batch: IntakeBatch, *, created: int, existing: int, rejected: int
+) -> PendingEvent:
+    after = {"source": batch.source, "created": created, "existing": existing, "rejected": rejected}
+    return _event(Action.ITEMS_SUBMITTED, batch, after=after)
+
+
+# --- items -------------------------------------------------------------------------------------
+
+
+def item_moved_event(
+    item: WorkItem, *, action: Action, from_state: str, to_state: str, note: str
+) -> PendingEvent:
+    """A move along the state machine: the states, and the note's first 200 characters."""
+    after = {"state": to_state, "note": note[:200]} if note else {"state": to_state}
+    return _event(action, item, before={"state": from_state}, after=after)
+
+
+def item_reassigned_event(item: WorkItem, *, previous: str | None, assignee: str) -> PendingEvent:
+    return _event(
+        Action.ITEM_REASSIGNED, item, before={"assignee": previous}, after={"assignee": assignee}
+    )
+
+
+def comment_added_event(comment: Comment) -> PendingEvent:
+    return _event(Action.COMMENT_ADDED, comment)
+
+
+def client_answered_event(answer: Comment) -> PendingEvent:
+    """An answer that leaves the item waiting (other questions are still open)."""
+    return _event(Action.CLIENT_ANSWERED, answer)
+
+
+def attachment_added_event(attachment: Attachment) -> PendingEvent:
+    return _event(Action.ATTACHMENT_ADDED, attachment)
+
+
+def sla_alert_event(
+    engagement: Engagement, *, breached: Sequence[int], at_risk: Sequence[int], notify: list[str]
+) -> PendingEvent:
+    """Items newly breached or at risk (the first 100 of each) and the leads to tell."""
+    after = {"breached": list(breached[:100]), "at_risk": list(at_risk[:100]), "notify": notify}
+    return _event(Action.SLA_ALERT, engagement, after=after)
+
+
+# --- quality -----------------------------------------------------------------------------------
+
+
+def qa_review_recorded_event(review: QaReview, *, corrected: list[str]) -> PendingEvent:
+    after = {
+        "item": review.item_id,
+        "decision": review.decision,
+        "fields_reviewed": review.fields_reviewed,
+        "fields_correct": review.fields_correct,
+        "corrected": corrected,
+    }
+    return _event(Action.QA_REVIEW_RECORDED, review, after=after)
+
+
+def double_key_settled_event(double_key: DoubleKey) -> PendingEvent:
+    after = {"item": double_key.item_id, "fields": double_key.mismatched_fields}
+    return _event(Action.DOUBLE_KEY_SETTLED, double_key, after=after)
