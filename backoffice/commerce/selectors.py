@@ -1,4 +1,10 @@
-"""Reads of commerce records, always scoped to one tenant (another tenant's id is NotFound)."""
+"""Reads of commerce records, always scoped to one tenant (another tenant's id is NotFound).
+
+`access_<thing>_by_id(access, id, *, perm=...)` is how the pages and the API fetch one
+record for a caller: the permission is checked first (403 without it), then the record is
+looked up within the caller's tenant, and a missing id and another tenant's id are the
+same 404. Nothing else in commerce looks a record up for a caller.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, Model, Q, QuerySet, Sum
 
 from backoffice.commerce.models import (
     CREDIT_KINDS,
@@ -24,9 +30,18 @@ from backoffice.commerce.models import (
     StockMove,
     TaxRate,
 )
+from backoffice.core.access import Access
 from backoffice.core.errors import NotFound
 from backoffice.ledger.models import JournalLine
 from backoffice.tenancy.models import Organization
+from backoffice.tenancy.roles import Perm
+
+
+def _one[M: Model](qs: QuerySet[M], pk: int, what: str) -> M:
+    found = qs.filter(pk=pk).first()
+    if found is None:
+        raise NotFound(f"No such {what}.")
+    return found
 
 
 def parties(tenant: Organization, *, search: str = "", role: str = "") -> QuerySet[Party]:
@@ -42,11 +57,9 @@ def parties(tenant: Organization, *, search: str = "", role: str = "") -> QueryS
     return qs.order_by("name", "id")
 
 
-def get_party(tenant: Organization, party_id: int) -> Party:
-    found = Party.objects.for_tenant(tenant).filter(pk=party_id).first()
-    if found is None:
-        raise NotFound("No such party.")
-    return found
+def access_party_by_id(access: Access, party_id: int, *, perm: str = Perm.VIEW_COMMERCE) -> Party:
+    access.require(perm)
+    return _one(Party.objects.for_tenant(access.tenant), party_id, "party")
 
 
 def products(tenant: Organization, *, search: str = "", kind: str = "") -> QuerySet[Product]:
@@ -58,11 +71,11 @@ def products(tenant: Organization, *, search: str = "", kind: str = "") -> Query
     return qs.order_by("sku", "id")
 
 
-def get_product(tenant: Organization, product_id: int) -> Product:
-    found = Product.objects.for_tenant(tenant).filter(pk=product_id).first()
-    if found is None:
-        raise NotFound("No such product.")
-    return found
+def access_product_by_id(
+    access: Access, product_id: int, *, perm: str = Perm.VIEW_COMMERCE
+) -> Product:
+    access.require(perm)
+    return _one(Product.objects.for_tenant(access.tenant), product_id, "product")
 
 
 def tax_rates(tenant: Organization) -> QuerySet[TaxRate]:
@@ -106,16 +119,14 @@ def documents(
     return qs.order_by("-date", "-id")
 
 
-def get_document(tenant: Organization, document_id: int) -> Document:
-    found = (
-        Document.objects.for_tenant(tenant)
-        .select_related("party", "source", "journal_entry", "location")
-        .filter(pk=document_id)
-        .first()
+def access_document_by_id(
+    access: Access, document_id: int, *, perm: str = Perm.VIEW_COMMERCE
+) -> Document:
+    access.require(perm)
+    qs = Document.objects.for_tenant(access.tenant).select_related(
+        "party", "source", "journal_entry", "location"
     )
-    if found is None:
-        raise NotFound("No such document.")
-    return found
+    return _one(qs, document_id, "document")
 
 
 def remaining(tenant: Organization, source: Document, kind: str) -> dict[int, Decimal]:
@@ -145,11 +156,12 @@ def payments(
     return qs.order_by("-date", "-id")
 
 
-def get_payment(tenant: Organization, payment_id: int) -> Payment:
-    found = Payment.objects.for_tenant(tenant).select_related("party").filter(pk=payment_id).first()
-    if found is None:
-        raise NotFound("No such payment.")
-    return found
+def access_payment_by_id(
+    access: Access, payment_id: int, *, perm: str = Perm.VIEW_COMMERCE
+) -> Payment:
+    access.require(perm)
+    qs = Payment.objects.for_tenant(access.tenant).select_related("party")
+    return _one(qs, payment_id, "payment")
 
 
 def postings(tenant: Organization | int, journal_entry_id: int | None) -> list[JournalLine]:
@@ -348,8 +360,8 @@ def refunds(
     return qs.order_by("-date", "-id")
 
 
-def get_refund(tenant: Organization, refund_id: int) -> Refund:
-    found = refunds(tenant).filter(pk=refund_id).first()
-    if found is None:
-        raise NotFound("No such refund.")
-    return found
+def access_refund_by_id(
+    access: Access, refund_id: int, *, perm: str = Perm.VIEW_COMMERCE
+) -> Refund:
+    access.require(perm)
+    return _one(refunds(access.tenant), refund_id, "refund")

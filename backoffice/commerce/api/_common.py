@@ -1,0 +1,54 @@
+"""What every commerce endpoint module shares: the router, the caller, the create helper."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from backoffice.api.idempotency import run_idempotent
+from backoffice.tenancy.selectors import TenantAccess
+
+# The operation ids the API had when it was one module (`backoffice.commerce.api`): clients
+# generated from the OpenAPI document name their calls by them, so they stay.
+OPERATION_ID_PREFIX = "backoffice_commerce_api_"
+
+
+class CommerceRouter(Router):
+    """A router whose operations keep their one-module operation ids, whichever module of
+    this package defines them."""
+
+    def add_api_operation(  # type: ignore[override]
+        self,
+        path: str,
+        methods: list[str],
+        view_func: Callable[..., Any],
+        *,
+        operation_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        operation_id = operation_id or f"{OPERATION_ID_PREFIX}{view_func.__name__}"
+        super().add_api_operation(path, methods, view_func, operation_id=operation_id, **kwargs)
+
+
+# One router for the whole app: the topic modules add their operations to it in the order
+# `commerce.api` imports them, which is the order of the paths in the OpenAPI document.
+router = CommerceRouter(tags=["commerce"])
+
+
+def caller(request: HttpRequest) -> TenantAccess:
+    """The authenticated caller (`tenancy.auth` put it on the request)."""
+    access: TenantAccess = request.auth  # type: ignore[attr-defined]
+    return access
+
+
+def allowed(request: HttpRequest, perm: str) -> TenantAccess:
+    """The caller, who must hold `perm` (403 otherwise)."""
+    access = caller(request)
+    access.require(perm)
+    return access
+
+
+def created(request: HttpRequest, make: Callable[[], Any]) -> Status[Any]:
+    """Run a create once per Idempotency-Key: 201 with the body `make` returns."""
+    return run_idempotent(request, lambda: (201, make()))
