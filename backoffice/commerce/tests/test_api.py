@@ -23,22 +23,22 @@ def _post(client, url, body, key=None):
     )
 
 
-def test_order_to_cash_through_the_api(fin_api_a, books):
-    # given: a tax rate, a product with 5 in stock, a customer
-    assert _post(fin_api_a, "/tax-rates", {"code": "VAT19", "rate": "19"}).status_code == 201
+def _given_a_widget_in_stock_and_a_customer(client) -> tuple[int, int]:
+    """A tax rate, a product with 5 in stock and a customer, through the API: their ids."""
+    assert _post(client, "/tax-rates", {"code": "VAT19", "rate": "19"}).status_code == 201
     r = _post(
-        fin_api_a,
+        client,
         "/products",
         {"sku": "W", "name": "Widget", "sale_price": 1000, "cost": 600, "sales_taxes": ["VAT19"]},
     )
     assert r.status_code == 201, r.content
     product = r.json()["id"]
     assert (
-        _post(fin_api_a, "/stock/adjustments", {"product_id": product, "quantity": "5"}).status_code
+        _post(client, "/stock/adjustments", {"product_id": product, "quantity": "5"}).status_code
         == 201
     )
     r = _post(
-        fin_api_a,
+        client,
         "/parties",
         {"code": "C1", "name": "Carla", "country": "DE", "tax_id": "DE136695976"},
         key="party-1",
@@ -47,12 +47,18 @@ def test_order_to_cash_through_the_api(fin_api_a, books):
     party = r.json()["id"]
     # and a retry with the same idempotency key returns the same party, not a second one
     again = _post(
-        fin_api_a,
+        client,
         "/parties",
         {"code": "C1", "name": "Carla", "country": "DE", "tax_id": "DE136695976"},
         key="party-1",
     )
     assert again.json()["id"] == party
+    return product, party
+
+
+def test_order_to_cash_through_the_api(fin_api_a, books):
+    # given: a tax rate, a product with 5 in stock, a customer (created idempotently)
+    product, party = _given_a_widget_in_stock_and_a_customer(fin_api_a)
     # when: an invoice for 2 widgets is drafted and issued
     r = _post(
         fin_api_a,
@@ -142,6 +148,51 @@ def _counts(t):
     )
 
 
+def _creates_with_b_ids(o: dict, c: int, p: int, inv: int, mine: int) -> list[tuple[str, dict]]:
+    """Create requests of client A that name client B's objects."""
+    return [
+        (
+            "/documents",
+            {
+                "kind": "invoice",
+                "party_id": c,
+                "date": "2026-01-05",
+                "lines": [{"description": "x", "unit_price": 1}],
+            },
+        ),
+        (
+            "/documents",
+            {
+                "kind": "invoice",
+                "party_id": mine,
+                "date": "2026-01-05",
+                "lines": [{"product_id": p}],
+            },
+        ),
+        ("/stock/adjustments", {"product_id": p, "quantity": "1"}),
+        (
+            "/stock/transfers",
+            {
+                "product_id": p,
+                "quantity": "1",
+                "from_location_id": o["loc"].pk,
+                "to_location_id": o["loc"].pk + 1,
+            },
+        ),
+        ("/payments", {"direction": "in", "party_id": c, "date": "2026-01-08", "amount": 1}),
+        (
+            "/payments",
+            {
+                "direction": "in",
+                "party_id": mine,
+                "date": "2026-01-08",
+                "amount": 1,
+                "allocations": [{"document_id": inv, "amount": 1}],
+            },
+        ),
+    ]
+
+
 def test_every_endpoint_hides_another_tenants_objects(fin_api_a, books, b_objects):
     o = b_objects
     before = _counts(o["c"].tenant)
@@ -174,47 +225,7 @@ def test_every_endpoint_hides_another_tenants_objects(fin_api_a, books, b_object
         assert r.status_code == 404, url
     # creating with B's ids is refused with a field error
     mine = customer(books, "A-C")
-    refused = [
-        (
-            "/documents",
-            {
-                "kind": "invoice",
-                "party_id": c,
-                "date": "2026-01-05",
-                "lines": [{"description": "x", "unit_price": 1}],
-            },
-        ),
-        (
-            "/documents",
-            {
-                "kind": "invoice",
-                "party_id": mine.pk,
-                "date": "2026-01-05",
-                "lines": [{"product_id": p}],
-            },
-        ),
-        ("/stock/adjustments", {"product_id": p, "quantity": "1"}),
-        (
-            "/stock/transfers",
-            {
-                "product_id": p,
-                "quantity": "1",
-                "from_location_id": o["loc"].pk,
-                "to_location_id": o["loc"].pk + 1,
-            },
-        ),
-        ("/payments", {"direction": "in", "party_id": c, "date": "2026-01-08", "amount": 1}),
-        (
-            "/payments",
-            {
-                "direction": "in",
-                "party_id": mine.pk,
-                "date": "2026-01-08",
-                "amount": 1,
-                "allocations": [{"document_id": inv, "amount": 1}],
-            },
-        ),
-    ]
+    refused = _creates_with_b_ids(o, c, p, inv, mine.pk)
     for url, body in refused:
         r = _post(fin_api_a, url, body)
         assert r.status_code in (400, 404), (url, r.status_code, r.content)
