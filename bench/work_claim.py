@@ -24,6 +24,7 @@ import re
 import subprocess
 import threading
 import time
+from collections import deque
 from typing import Any
 
 from work_common import PG_ADMIN, create_database, drop_database, machine, make_engagement, migrate
@@ -54,70 +55,83 @@ def _worker(
     import django
 
     django.setup()
-    from collections import deque
-
     from django.db import connection
 
     from backoffice.tenancy.models import User
-    from backoffice.work import services
 
-    agents = {a.pk: a for a in User.objects.filter(pk__in=agent_ids)}
+    agents = _Agents({a.pk: a for a in User.objects.filter(pk__in=agent_ids)}, scope, start)
     connection.close()
-    claimed: dict[int, list[int]] = {a: [] for a in agent_ids}
-    latencies: dict[int, list[float]] = {a: [] for a in agent_ids}
-
-    def claim(agent_id: int) -> Any:
-        return services.claim_next_item(
-            agent=agents[agent_id],
-            tenant_ids=scope["tenant_ids"],
-            engagement_ids=scope["engagement_ids"],
-        )
-
-    def own_connection(agent_id: int) -> None:
-        start.wait()
-        try:
-            while True:
-                t0 = time.perf_counter()
-                item = claim(agent_id)
-                if item is None:
-                    break
-                latencies[agent_id].append(time.perf_counter() - t0)
-                claimed[agent_id].append(item.pk)
-        finally:
-            connection.close()
-
-    waiting: deque[tuple[int, float]] = deque()
-
-    def serve() -> None:
-        start.wait()
-        try:
-            while True:
-                try:
-                    agent_id, asked = waiting.popleft()
-                except IndexError:
-                    return
-                item = claim(agent_id)
-                if item is None:
-                    continue  # the queue is empty: this agent is done
-                done = time.perf_counter()
-                latencies[agent_id].append(done - asked)
-                claimed[agent_id].append(item.pk)
-                waiting.append((agent_id, done))
-        finally:
-            connection.close()
-
     if connections:
         start.wait()  # every agent asks at the start
         now = time.perf_counter()
-        waiting.extend((a, now) for a in agent_ids)
-        threads = [threading.Thread(target=serve) for _ in range(connections)]
+        agents.waiting.extend((a, now) for a in agent_ids)
+        threads = [threading.Thread(target=agents.serve) for _ in range(connections)]
     else:
-        threads = [threading.Thread(target=own_connection, args=(a,)) for a in agent_ids]
+        threads = [threading.Thread(target=agents.own_connection, args=(a,)) for a in agent_ids]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    out.put([(a, claimed[a], latencies[a]) for a in agent_ids])
+    out.put([(a, agents.claimed[a], agents.latencies[a]) for a in agent_ids])
+
+
+class _Agents:
+    """One process's agents claiming, and what each claimed and waited."""
+
+    def __init__(self, agents: dict[int, Any], scope: dict[str, Any], start: Any) -> None:
+        from backoffice.work.services import claim_next_item
+
+        self.claim_next_item = claim_next_item
+        self.agents = agents
+        self.scope = scope
+        self.start = start
+        self.claimed: dict[int, list[int]] = {a: [] for a in agents}
+        self.latencies: dict[int, list[float]] = {a: [] for a in agents}
+        self.waiting: deque[tuple[int, float]] = deque()
+
+    def claim(self, agent_id: int) -> Any:
+        return self.claim_next_item(
+            agent=self.agents[agent_id],
+            tenant_ids=self.scope["tenant_ids"],
+            engagement_ids=self.scope["engagement_ids"],
+        )
+
+    def own_connection(self, agent_id: int) -> None:
+        """An agent with a connection of its own claims until the queue is empty."""
+        from django.db import connection
+
+        self.start.wait()
+        try:
+            while True:
+                t0 = time.perf_counter()
+                item = self.claim(agent_id)
+                if item is None:
+                    break
+                self.latencies[agent_id].append(time.perf_counter() - t0)
+                self.claimed[agent_id].append(item.pk)
+        finally:
+            connection.close()
+
+    def serve(self) -> None:
+        """One connection serves the waiting agents in turn until every one is done."""
+        from django.db import connection
+
+        self.start.wait()
+        try:
+            while True:
+                try:
+                    agent_id, asked = self.waiting.popleft()
+                except IndexError:
+                    return
+                item = self.claim(agent_id)
+                if item is None:
+                    continue  # the queue is empty: this agent is done
+                done = time.perf_counter()
+                self.latencies[agent_id].append(done - asked)
+                self.claimed[agent_id].append(item.pk)
+                self.waiting.append((agent_id, done))
+        finally:
+            connection.close()
 
 
 def pgbench(clients: int, seconds: int) -> str:
@@ -164,127 +178,152 @@ def main() -> None:
         help="database connections per process shared by its agents (0: one per agent)",
     )
     args = parser.parse_args()
-    agents_total = args.procs * args.threads
-
     url = create_database("postgresql", NAME)
     migrate()
+    try:
+        agent_ids, scope, total_items = _seed(args)
+        results, elapsed = _run(url, args, agent_ids, scope)
+        _check_and_report(args, scope, total_items, results, elapsed)
+        print(pgbench(args.procs * args.connections or len(agent_ids), args.pgbench_seconds))
+    finally:
+        drop_database("postgresql", NAME)
+
+
+def _seed(args: argparse.Namespace) -> tuple[list[int], dict[str, Any], int]:
+    """The queues and the agents: (agent ids, the claim scope, the number of items)."""
     from django.db import transaction
 
-    from backoffice.audit.models import AuditEvent
-    from backoffice.audit.verify import verify_tenant_chain
     from backoffice.core.rls import set_rls_bypass
     from backoffice.tenancy import services as tenancy
     from backoffice.tenancy.models import User
     from backoffice.tenancy.roles import Role
     from backoffice.work import services
-    from backoffice.work.models import State, WorkItem, WorkItemEvent
     from backoffice.work.services import ItemInput
 
-    try:
-        provider, engagements = make_engagement(args.clients)
-        per = args.items // args.clients
-        with transaction.atomic():
-            set_rls_bypass()
-            for e in engagements:
-                services.submit_items(
-                    engagement=e,
-                    actor=None,
-                    rows=[
-                        ItemInput(f"{e.tenant_id}-{i}", {"name": "n", "amount": i}, i % 10)
-                        for i in range(per)
-                    ],
-                )
-            agent_ids = []
-            for n in range(agents_total):
-                user = User.objects.create_user(username=f"bench-agent-{n}", password=None)
-                tenancy.add_member(organization=provider, user=user, role=Role.AGENT)
-                for e in engagements:
-                    tenancy.add_member(organization=e.tenant, user=user, role=Role.AGENT)
-                agent_ids.append(user.pk)
-        total_items = per * args.clients
-        scope = {
-            "tenant_ids": [e.tenant_id for e in engagements],
-            "engagement_ids": [e.pk for e in engagements],
-        }
-        from django.db import connections
-
-        connections.close_all()
-        ctx = mp.get_context("fork")
-        start = ctx.Barrier(args.procs + 1)
-        out = ctx.Queue()
-        procs = [
-            ctx.Process(
-                target=_worker,
-                args=(
-                    url,
-                    agent_ids[i :: args.procs],
-                    scope,
-                    args.connections,
-                    _ProcBarrier(start),
-                    out,
-                ),
+    provider, engagements = make_engagement(args.clients)
+    per = args.items // args.clients
+    with transaction.atomic():
+        set_rls_bypass()
+        for e in engagements:
+            services.submit_items(
+                engagement=e,
+                actor=None,
+                rows=[
+                    ItemInput(f"{e.tenant_id}-{i}", {"name": "n", "amount": i}, i % 10)
+                    for i in range(per)
+                ],
             )
-            for i in range(args.procs)
-        ]
-        for p in procs:
-            p.start()
-        start.wait()
-        t0 = time.perf_counter()
-        results = [r for _ in procs for r in out.get()]
-        elapsed = time.perf_counter() - t0
-        for p in procs:
-            p.join()
+        agent_ids = []
+        for n in range(args.procs * args.threads):
+            user = User.objects.create_user(username=f"bench-agent-{n}", password=None)
+            tenancy.add_member(organization=provider, user=user, role=Role.AGENT)
+            for e in engagements:
+                tenancy.add_member(organization=e.tenant, user=user, role=Role.AGENT)
+            agent_ids.append(user.pk)
+    scope = {
+        "tenant_ids": [e.tenant_id for e in engagements],
+        "engagement_ids": [e.pk for e in engagements],
+    }
+    return agent_ids, scope, per * args.clients
 
-        claimed = [pk for _, ids, _ in results for pk in ids]
-        latencies = sorted(lat for _, _, lats in results for lat in lats)
-        tenant_ids = scope["tenant_ids"]
-        held = WorkItem.objects.for_tenants(tenant_ids).filter(state=State.IN_PROGRESS).count()
-        claim_events = (
-            WorkItemEvent.objects.for_tenants(tenant_ids).filter(to_state=State.IN_PROGRESS).count()
-        )
-        assert len(claimed) == len(set(claimed)) == total_items == held == claim_events, (
-            len(claimed),
-            len(set(claimed)),
-            total_items,
-            held,
-            claim_events,
-        )
-        # Every claim's audit event was hashed in SQL: the Python check must agree.
-        with transaction.atomic():
-            set_rls_bypass()
-            audited = AuditEvent.objects.for_tenants(tenant_ids).filter(action="work.item_claimed")
-            claim_audits = audited.count()
-            broken = [b for t in tenant_ids if (b := verify_tenant_chain(t)) is not None]
-        assert claim_audits == total_items and not broken, (claim_audits, broken)
 
-        def pct(p: float) -> float:
-            return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+def _run(
+    url: str, args: argparse.Namespace, agent_ids: list[int], scope: dict[str, Any]
+) -> tuple[list[tuple[int, list[int], list[float]]], float]:
+    """The agents' processes from the common start until the queues are empty."""
+    from django.db import connections
 
-        print(f"machine: {machine()}")
-        served = (
-            f"{args.procs * args.connections} database connections ({args.connections} per process)"
-            if args.connections
-            else "one database connection each"
+    connections.close_all()
+    ctx = mp.get_context("fork")
+    start = ctx.Barrier(args.procs + 1)
+    out = ctx.Queue()
+    procs = [
+        ctx.Process(
+            target=_worker,
+            args=(
+                url,
+                agent_ids[i :: args.procs],
+                scope,
+                args.connections,
+                _ProcBarrier(start),
+                out,
+            ),
         )
-        print(
-            f"claim-next: {agents_total} agents ({args.procs} processes x {args.threads} "
-            f"threads), {served}, {total_items:,} items over {args.clients} client tenants"
-        )
-        print(
-            f"claimed {len(claimed):,} in {elapsed:.1f} s -> {len(claimed) / elapsed:,.0f} claims/s"
-        )
-        print(f"latency p50 {pct(0.5):.1f} ms, p95 {pct(0.95):.1f} ms, p99 {pct(0.99):.1f} ms")
-        print(
-            f"exactly once: {len(set(claimed)):,} distinct ids = {held:,} items in progress = "
-            f"{claim_events:,} claim events (no item claimed twice)"
-        )
-        print(
-            f"audit: {claim_audits:,} claim events hashed in SQL; every lane of the "
-            f"{len(tenant_ids)} tenants' chains verified in Python"
-        )
-        print(pgbench(args.procs * args.connections or agents_total, args.pgbench_seconds))
-    finally:
-        drop_database("postgresql", NAME)
+        for i in range(args.procs)
+    ]
+    for p in procs:
+        p.start()
+    start.wait()
+    t0 = time.perf_counter()
+    results = [r for _ in procs for r in out.get()]
+    elapsed = time.perf_counter() - t0
+    for p in procs:
+        p.join()
+    return results, elapsed
+
+
+def _check_and_report(
+    args: argparse.Namespace,
+    scope: dict[str, Any],
+    total_items: int,
+    results: list[tuple[int, list[int], list[float]]],
+    elapsed: float,
+) -> None:
+    """Prove every item was claimed exactly once and every chain verifies; print figures."""
+    from django.db import transaction
+
+    from backoffice.audit.models import AuditEvent
+    from backoffice.audit.verify import verify_tenant_chain
+    from backoffice.core.rls import set_rls_bypass
+    from backoffice.work.events import Action
+    from backoffice.work.models import State, WorkItem, WorkItemEvent
+
+    claimed = [pk for _, ids, _ in results for pk in ids]
+    latencies = sorted(lat for _, _, lats in results for lat in lats)
+    tenant_ids = scope["tenant_ids"]
+    held = WorkItem.objects.for_tenants(tenant_ids).filter(state=State.IN_PROGRESS).count()
+    claim_events = (
+        WorkItemEvent.objects.for_tenants(tenant_ids).filter(to_state=State.IN_PROGRESS).count()
+    )
+    assert len(claimed) == len(set(claimed)) == total_items == held == claim_events, (
+        len(claimed),
+        len(set(claimed)),
+        total_items,
+        held,
+        claim_events,
+    )
+    # Every claim's audit event was hashed in SQL: the Python check must agree.
+    with transaction.atomic():
+        set_rls_bypass()
+        audited = AuditEvent.objects.for_tenants(tenant_ids).filter(action=Action.ITEM_CLAIMED)
+        claim_audits = audited.count()
+        broken = [b for t in tenant_ids if (b := verify_tenant_chain(t)) is not None]
+    assert claim_audits == total_items and not broken, (claim_audits, broken)
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+
+    print(f"machine: {machine()}")
+    served = (
+        f"{args.procs * args.connections} database connections ({args.connections} per process)"
+        if args.connections
+        else "one database connection each"
+    )
+    print(
+        f"claim-next: {args.procs * args.threads} agents ({args.procs} processes x "
+        f"{args.threads} threads), {served}, {total_items:,} items over {args.clients} "
+        "client tenants"
+    )
+    print(f"claimed {len(claimed):,} in {elapsed:.1f} s -> {len(claimed) / elapsed:,.0f} claims/s")
+    print(f"latency p50 {pct(0.5):.1f} ms, p95 {pct(0.95):.1f} ms, p99 {pct(0.99):.1f} ms")
+    print(
+        f"exactly once: {len(set(claimed)):,} distinct ids = {held:,} items in progress = "
+        f"{claim_events:,} claim events (no item claimed twice)"
+    )
+    print(
+        f"audit: {claim_audits:,} claim events hashed in SQL; every lane of the "
+        f"{len(tenant_ids)} tenants' chains verified in Python"
+    )
 
 
 class _ProcBarrier:

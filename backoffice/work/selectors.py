@@ -48,6 +48,12 @@ def work_tenant_ids(access: TenantAccess) -> list[int]:
     ]
 
 
+def visible_tenant_ids(access: TenantAccess) -> set[int]:
+    """The tenants a work request reads: the one acted in and the clients whose work it sees
+    (what row-level security is set to for the request)."""
+    return {access.tenant.pk, *work_tenant_ids(access)}
+
+
 def catalogue_tenant_id(access: TenantAccess) -> int:
     return access.tenant.pk if access.tenant.is_provider else int(access.tenant.provider_id or 0)
 

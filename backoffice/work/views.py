@@ -42,9 +42,7 @@ from backoffice.work.models import DoubleKey, IntakeBatch, State, WorkItem
 from backoffice.work.schema import FieldErrors, FormField, coerce, form_fields
 
 # Work pages read across every client tenant the caller serves.
-_work_pages = tenant_transaction(
-    tenants=lambda access: {access.tenant.pk, *selectors.work_tenant_ids(access)}
-)
+_work_pages = tenant_transaction(tenants=selectors.visible_tenant_ids)
 
 
 def _access(request: HttpRequest) -> TenantAccess:
@@ -142,7 +140,7 @@ def next_item(request: HttpRequest) -> HttpResponse:
             return redirect(_url(request, "next"))
         return redirect(_url(request, "item", item_id=item.pk))
     with transaction.atomic():
-        set_rls_tenants({access.tenant.pk, *selectors.work_tenant_ids(access)})
+        set_rls_tenants(selectors.visible_tenant_ids(access))
         queues = list(selectors.queues(access)) if access.tenant.is_provider else []
         holding = list(selectors.items(access, assignee=access.user, state=State.IN_PROGRESS))
     return render(request, "work/next.html", {"queues": queues, "holding": holding})

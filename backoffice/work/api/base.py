@@ -24,7 +24,7 @@ def access_of(request: HttpRequest) -> TenantAccess:
 
 def show_work_tenants(access: TenantAccess) -> None:
     """Let RLS show the caller's tenant and the clients whose work they see (in a transaction)."""
-    set_rls_tenants({access.tenant.pk, *selectors.work_tenant_ids(access)})
+    set_rls_tenants(selectors.visible_tenant_ids(access))
 
 
 @contextmanager
