@@ -29,17 +29,7 @@ BOOL = {
     "n": False,
     "": None,
 }
-TEXT = (
-    "email",
-    "phone",
-    "address_line1",
-    "address_line2",
-    "city",
-    "postal_code",
-    "region",
-    "country",
-    "currency",
-)
+TEXT = services.PARTY_TEXT_FIELDS
 
 
 @dataclass

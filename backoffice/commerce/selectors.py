@@ -37,6 +37,14 @@ from backoffice.tenancy.models import Organization
 from backoffice.tenancy.roles import Perm
 
 
+def _where[M: Model](qs: QuerySet[M], **filters: object) -> QuerySet[M]:
+    """`qs` narrowed by each filter that is given (an empty value or None means any)."""
+    for name, value in filters.items():
+        if value:
+            qs = qs.filter(**{name: value})
+    return qs
+
+
 def _one[M: Model](qs: QuerySet[M], pk: int, what: str) -> M:
     found = qs.filter(pk=pk).first()
     if found is None:
@@ -98,22 +106,14 @@ def documents(
     open_only: bool = False,
 ) -> QuerySet[Document]:
     qs = Document.objects.for_tenant(tenant).select_related("party")
-    if kind:
-        qs = qs.filter(kind=kind)
-    if status:
-        qs = qs.filter(status=status)
-    if party_id:
-        qs = qs.filter(party_id=party_id)
+    qs = _where(qs, kind=kind, status=status, party_id=party_id)
     if search:
         qs = qs.filter(
             Q(number__icontains=search)
             | Q(party__name__icontains=search)
             | Q(reference__icontains=search)
         )
-    if start:
-        qs = qs.filter(date__gte=start)
-    if end:
-        qs = qs.filter(date__lte=end)
+    qs = _where(qs, date__gte=start, date__lte=end)
     if open_only:
         qs = qs.filter(status=DocStatus.ISSUED, settled__lt=F("gross"))
     return qs.order_by("-date", "-id")
@@ -149,11 +149,7 @@ def payments(
     tenant: Organization, *, direction: str = "", party_id: int | None = None
 ) -> QuerySet[Payment]:
     qs = Payment.objects.for_tenant(tenant).select_related("party")
-    if direction:
-        qs = qs.filter(direction=direction)
-    if party_id:
-        qs = qs.filter(party_id=party_id)
-    return qs.order_by("-date", "-id")
+    return _where(qs, direction=direction, party_id=party_id).order_by("-date", "-id")
 
 
 def access_payment_by_id(
@@ -351,12 +347,7 @@ def refunds(
     credit_note_id: int | None = None,
 ) -> QuerySet[Refund]:
     qs = Refund.objects.for_tenant(tenant).select_related("party", "payment", "credit_note")
-    if party_id:
-        qs = qs.filter(party_id=party_id)
-    if payment_id:
-        qs = qs.filter(payment_id=payment_id)
-    if credit_note_id:
-        qs = qs.filter(credit_note_id=credit_note_id)
+    qs = _where(qs, party_id=party_id, payment_id=payment_id, credit_note_id=credit_note_id)
     return qs.order_by("-date", "-id")
 
 

@@ -4,9 +4,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Router, Schema, Status
 
 from backoffice.api.idempotency import run_idempotent
+from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
 
 # The operation ids the API had when it was one module (`backoffice.commerce.api`): clients
@@ -49,6 +50,20 @@ def allowed(request: HttpRequest, perm: str) -> TenantAccess:
     return access
 
 
-def created(request: HttpRequest, make: Callable[[], Any]) -> Status[Any]:
-    """Run a create once per Idempotency-Key: 201 with the body `make` returns."""
-    return run_idempotent(request, lambda: (201, make()))
+def create(
+    request: HttpRequest, service: Callable[..., Any], shape: Callable[[Any], Any], **kwargs: Any
+) -> Status[Any]:
+    """What every create endpoint does: the caller must manage commerce; `service` runs once
+    per Idempotency-Key, in the caller's tenant with `kwargs`; 201 with `shape` of its result."""
+    a = allowed(request, Perm.MANAGE_COMMERCE)
+    return run_idempotent(
+        request, lambda: (201, shape(service(tenant=a.tenant, actor=a.user, **kwargs)))
+    )
+
+
+def arguments(payload: Schema, *, exclude: set[str] | None = None, **renamed: str) -> dict:
+    """The payload's fields as a service's keyword arguments: `date` is the services' `day`,
+    other names are mapped by `renamed` (field=argument); `exclude` leaves fields out for the
+    caller to convert."""
+    names = {"date": "day", **renamed}
+    return {names.get(k, k): v for k, v in payload.model_dump(exclude=exclude).items()}

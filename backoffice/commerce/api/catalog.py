@@ -9,7 +9,7 @@ from ninja.pagination import paginate
 
 from backoffice.api.pagination import Page
 from backoffice.commerce import selectors, services
-from backoffice.commerce.api._common import allowed, caller, created, router
+from backoffice.commerce.api._common import allowed, arguments, caller, create, router
 from backoffice.commerce.api.schemas import (
     AdjustIn,
     LocationIn,
@@ -25,6 +25,7 @@ from backoffice.commerce.api.schemas import (
 from backoffice.commerce.api.shapes import (
     location_out,
     move_out,
+    moves_out,
     product_out,
     stock_out,
     tax_rate_out,
@@ -40,13 +41,7 @@ def list_tax_rates(request: HttpRequest) -> Any:
 
 @router.post("/tax-rates", response={201: TaxRateOut})
 def create_tax_rate(request: HttpRequest, payload: TaxRateIn) -> Status:
-    a = allowed(request, Perm.MANAGE_COMMERCE)
-    return created(
-        request,
-        lambda: tax_rate_out(
-            services.create_tax_rate(tenant=a.tenant, actor=a.user, **payload.model_dump())
-        ),
-    )
+    return create(request, services.create_tax_rate, tax_rate_out, **arguments(payload))
 
 
 @router.get("/products", response=list[ProductOut])
@@ -63,13 +58,7 @@ def get_product(request: HttpRequest, product_id: int) -> dict:
 
 @router.post("/products", response={201: ProductOut})
 def create_product(request: HttpRequest, payload: ProductIn) -> Status:
-    a = allowed(request, Perm.MANAGE_COMMERCE)
-    return created(
-        request,
-        lambda: product_out(
-            services.create_product(tenant=a.tenant, actor=a.user, **payload.model_dump())
-        ),
-    )
+    return create(request, services.create_product, product_out, **arguments(payload))
 
 
 @router.get("/locations", response=list[LocationOut])
@@ -80,19 +69,8 @@ def list_locations(request: HttpRequest) -> list[dict]:
 
 @router.post("/locations", response={201: LocationOut})
 def create_location(request: HttpRequest, payload: LocationIn) -> Status:
-    a = allowed(request, Perm.MANAGE_COMMERCE)
-
-    def create() -> dict:
-        x = services.create_location(
-            tenant=a.tenant,
-            actor=a.user,
-            warehouse_code=payload.warehouse,
-            code=payload.code,
-            name=payload.name,
-        )
-        return location_out(x)
-
-    return created(request, create)
+    kwargs = arguments(payload, warehouse="warehouse_code")
+    return create(request, services.create_location, location_out, **kwargs)
 
 
 @router.get("/stock", response=list[StockOut])
@@ -121,38 +99,9 @@ def stock_moves(request: HttpRequest, product_id: int | None = None) -> Any:
 
 @router.post("/stock/adjustments", response={201: MoveOut})
 def adjust_stock(request: HttpRequest, payload: AdjustIn) -> Status:
-    a = allowed(request, Perm.MANAGE_COMMERCE)
-
-    def create() -> dict:
-        m = services.adjust_stock(
-            tenant=a.tenant,
-            actor=a.user,
-            product_id=payload.product_id,
-            quantity=payload.quantity,
-            location_id=payload.location_id,
-            unit_cost=payload.unit_cost,
-            day=payload.date,
-            memo=payload.memo,
-        )
-        return move_out(m)
-
-    return created(request, create)
+    return create(request, services.adjust_stock, move_out, **arguments(payload))
 
 
 @router.post("/stock/transfers", response={201: list[MoveOut]})
 def transfer_stock(request: HttpRequest, payload: TransferIn) -> Status:
-    a = allowed(request, Perm.MANAGE_COMMERCE)
-
-    def create() -> list:
-        moves = services.transfer_stock(
-            tenant=a.tenant,
-            actor=a.user,
-            product_id=payload.product_id,
-            quantity=payload.quantity,
-            from_location_id=payload.from_location_id,
-            to_location_id=payload.to_location_id,
-            day=payload.date,
-        )
-        return [move_out(m) for m in moves]
-
-    return created(request, create)
+    return create(request, services.transfer_stock, moves_out, **arguments(payload))

@@ -1,6 +1,7 @@
 """Documents: list, read, draft, edit, issue, cancel, derive; as UBL and PDF; credit."""
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -10,7 +11,7 @@ from ninja.pagination import paginate
 from backoffice.api.idempotency import run_idempotent
 from backoffice.api.pagination import Page
 from backoffice.commerce import files, selectors, services
-from backoffice.commerce.api._common import allowed, caller, created, router
+from backoffice.commerce.api._common import allowed, arguments, caller, create, router
 from backoffice.commerce.api.schemas import (
     CreditIn,
     CreditOut,
@@ -24,6 +25,7 @@ from backoffice.commerce.api.schemas import (
     UnapplyIn,
 )
 from backoffice.commerce.api.shapes import credit_out, doc_out, doc_summary
+from backoffice.commerce.models import Document
 from backoffice.tenancy.roles import Perm
 
 MANAGE = Perm.MANAGE_COMMERCE
@@ -76,27 +78,8 @@ def get_document(request: HttpRequest, document_id: int) -> dict:
 @router.post("/documents", response={201: DocumentOut})
 def create_document(request: HttpRequest, payload: DocumentIn) -> Status:
     """Create a draft (quote, order, delivery, invoice, credit note, PO, receipt, bill)."""
-    a = allowed(request, MANAGE)
-
-    def create() -> dict:
-        d = services.create_document(
-            tenant=a.tenant,
-            actor=a.user,
-            kind=payload.kind,
-            party_id=payload.party_id,
-            day=payload.date,
-            lines=_specs(payload.lines),
-            currency=payload.currency,
-            rate=payload.rate,
-            location_id=payload.location_id,
-            reference=payload.reference,
-            notes=payload.notes,
-            prices_include_tax=payload.prices_include_tax,
-            due_date=payload.due_date,
-        )
-        return doc_out(d)
-
-    return created(request, create)
+    kwargs = arguments(payload, exclude={"lines"})
+    return create(request, services.create_document, doc_out, lines=_specs(payload.lines), **kwargs)
 
 
 @router.patch("/documents/{document_id}", response=DocumentOut)
@@ -104,24 +87,26 @@ def update_document(request: HttpRequest, document_id: int, payload: DocumentPat
     """Edit a draft; an issued document answers 409 (correct it with a credit note)."""
     a = caller(request)
     selectors.access_document_by_id(a, document_id, perm=MANAGE)
-    d = services.update_document(
-        tenant=a.tenant,
-        actor=a.user,
-        document_id=document_id,
-        lines=_specs(payload.lines) if payload.lines is not None else None,
-        day=payload.date,
-        reference=payload.reference,
-        notes=payload.notes,
+    lines = _specs(payload.lines) if payload.lines is not None else None
+    kwargs = arguments(payload, exclude={"lines"})
+    return doc_out(
+        services.update_document(
+            tenant=a.tenant, actor=a.user, document_id=document_id, lines=lines, **kwargs
+        )
     )
-    return doc_out(d)
+
+
+def _change(request: HttpRequest, document_id: int, service: Callable[..., Document]) -> dict:
+    """Run `service` on one of the caller's documents; the document as it is afterwards."""
+    a = caller(request)
+    selectors.access_document_by_id(a, document_id, perm=MANAGE)
+    return doc_out(service(tenant=a.tenant, actor=a.user, document_id=document_id))
 
 
 @router.post("/documents/{document_id}/issue", response=DocumentOut)
 def issue_document(request: HttpRequest, document_id: int) -> dict:
     """Number, move stock, post to the ledger. Issuing twice answers 409."""
-    a = caller(request)
-    selectors.access_document_by_id(a, document_id, perm=MANAGE)
-    return doc_out(services.issue_document(tenant=a.tenant, actor=a.user, document_id=document_id))
+    return _change(request, document_id, services.issue_document)
 
 
 @router.get("/documents/{document_id}/ubl", response={200: None})
@@ -152,24 +137,9 @@ def derive_document(request: HttpRequest, document_id: int, payload: DeriveIn) -
     `quantities` and `unit_prices` are keyed by the source's line numbers; a bill of goods
     received at another price posts the difference to `bill.price_difference`.
     """
-    a = caller(request)
-    selectors.access_document_by_id(a, document_id, perm=MANAGE)
-
-    def create() -> dict:
-        d = services.create_from(
-            tenant=a.tenant,
-            actor=a.user,
-            source_id=document_id,
-            kind=payload.kind,
-            day=payload.date,
-            quantities=payload.quantities,
-            unit_prices=payload.unit_prices,
-            reference=payload.reference,
-            location_id=payload.location_id,
-        )
-        return doc_out(d)
-
-    return created(request, create)
+    selectors.access_document_by_id(caller(request), document_id, perm=MANAGE)
+    kwargs = arguments(payload)
+    return create(request, services.create_from, doc_out, source_id=document_id, **kwargs)
 
 
 @router.get("/documents/{document_id}/credit-sources", response=list[CreditSourceOut])
@@ -185,22 +155,9 @@ def apply_credit(request: HttpRequest, document_id: int, payload: CreditIn) -> S
     """Apply a receipt's unallocated rest (`payment_id`) or an open credit note
     (`credit_note_id`) of the same party to this invoice (a payment's rest or an open debit
     note to a bill)."""
-    a = caller(request)
-    selectors.access_document_by_id(a, document_id, perm=MANAGE)
-
-    def create() -> dict:
-        c = services.apply_credit(
-            tenant=a.tenant,
-            actor=a.user,
-            document_id=document_id,
-            amount=payload.amount,
-            payment_id=payload.payment_id,
-            credit_note_id=payload.credit_note_id,
-            day=payload.date,
-        )
-        return credit_out(c)
-
-    return created(request, create)
+    selectors.access_document_by_id(caller(request), document_id, perm=MANAGE)
+    kwargs = arguments(payload)
+    return create(request, services.apply_credit, credit_out, document_id=document_id, **kwargs)
 
 
 @router.post("/documents/{document_id}/credits/{credit_id}/unapply", response={200: CreditOut})
@@ -218,7 +175,7 @@ def unapply_credit(
             actor=a.user,
             credit_id=credit_id,
             document_id=document_id,
-            day=payload.date,
+            **arguments(payload),
         )
         return 200, credit_out(c)
 

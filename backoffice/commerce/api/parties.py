@@ -10,7 +10,7 @@ from ninja.pagination import paginate
 from backoffice.api.idempotency import run_idempotent
 from backoffice.api.pagination import Page
 from backoffice.commerce import imports, selectors, services
-from backoffice.commerce.api._common import allowed, caller, created, router
+from backoffice.commerce.api._common import allowed, arguments, caller, create, router
 from backoffice.commerce.api.schemas import ImportOut, PartyIn, PartyOut, PartyPatch
 from backoffice.commerce.api.shapes import party_out
 from backoffice.tenancy.roles import Perm
@@ -48,14 +48,8 @@ def get_party(request: HttpRequest, party_id: int) -> dict:
 
 @router.post("/parties", response={201: PartyOut})
 def create_party(request: HttpRequest, payload: PartyIn) -> Status:
-    a = allowed(request, Perm.MANAGE_COMMERCE)
-
-    def create() -> dict:
-        data = payload.model_dump()
-        data["currency"] = data["currency"] or a.tenant.currency
-        return party_out(services.create_party(tenant=a.tenant, actor=a.user, **data))
-
-    return created(request, create)
+    # No currency is the tenant's (the service's default).
+    return create(request, services.create_party, party_out, **arguments(payload))
 
 
 @router.patch("/parties/{party_id}", response=PartyOut)

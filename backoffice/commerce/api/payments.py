@@ -8,7 +8,7 @@ from ninja.pagination import paginate
 
 from backoffice.api.pagination import Page
 from backoffice.commerce import files, selectors, services
-from backoffice.commerce.api._common import allowed, caller, created, router
+from backoffice.commerce.api._common import allowed, arguments, caller, create, router
 from backoffice.commerce.api.schemas import PaymentIn, PaymentOut, RefundIn, RefundOut
 from backoffice.commerce.api.shapes import payment_out, refund_out
 from backoffice.tenancy.roles import Perm
@@ -38,28 +38,13 @@ def payment_pdf(request: HttpRequest, payment_id: int) -> HttpResponse:
 @router.post("/payments", response={201: PaymentOut})
 def record_payment(request: HttpRequest, payload: PaymentIn) -> Status:
     """Record money received (with a receipt number) or paid; see `keep_overpayment`."""
-    a = allowed(request, Perm.MANAGE_COMMERCE)
-
-    def create() -> dict:
-        p = services.record_payment(
-            tenant=a.tenant,
-            actor=a.user,
-            direction=payload.direction,
-            party_id=payload.party_id,
-            day=payload.date,
-            amount=payload.amount,
-            currency=payload.currency,
-            rate=payload.rate,
-            allocations=[(x.document_id, x.amount) for x in payload.allocations]
-            if payload.allocations is not None
-            else None,
-            keep_overpayment=payload.keep_overpayment,
-            bank_account=payload.bank_account,
-            reference=payload.reference,
-        )
-        return payment_out(p)
-
-    return created(request, create)
+    allocations = (
+        [(x.document_id, x.amount) for x in payload.allocations]
+        if payload.allocations is not None
+        else None
+    )
+    kwargs = arguments(payload, exclude={"allocations"})
+    return create(request, services.record_payment, payment_out, allocations=allocations, **kwargs)
 
 
 @router.get("/refunds", response=list[RefundOut])
@@ -86,23 +71,8 @@ def _refund(
         selectors.access_payment_by_id(a, payment_id, perm=Perm.MANAGE_COMMERCE)
     if credit_note_id is not None:
         selectors.access_document_by_id(a, credit_note_id, perm=Perm.MANAGE_COMMERCE)
-
-    def create() -> dict:
-        r = services.refund_credit(
-            tenant=a.tenant,
-            actor=a.user,
-            amount=payload.amount,
-            payment_id=payment_id,
-            credit_note_id=credit_note_id,
-            day=payload.date,
-            currency=payload.currency,
-            rate=payload.rate,
-            bank_account=payload.bank_account,
-            reference=payload.reference,
-        )
-        return refund_out(r)
-
-    return created(request, create)
+    ids = {"payment_id": payment_id, "credit_note_id": credit_note_id}
+    return create(request, services.refund_credit, refund_out, **ids, **arguments(payload))
 
 
 @router.post("/payments/{payment_id}/refunds", response={201: RefundOut})

@@ -1,5 +1,6 @@
 """Commerce records shaped as the API answers them (plain dicts the schemas validate)."""
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -73,6 +74,10 @@ def move_out(m: StockMove) -> dict:
         "value": m.value,
         "document_id": m.document_id,
     }
+
+
+def moves_out(moves: Iterable[StockMove]) -> list[dict]:
+    return [move_out(m) for m in moves]
 
 
 def doc_summary(d: Document) -> dict:

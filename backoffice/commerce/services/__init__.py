@@ -25,6 +25,7 @@ from backoffice.commerce.services.documents import (
 from backoffice.commerce.services.parties_products import (
     EU,
     PARTY_FIELDS,
+    PARTY_TEXT_FIELDS,
     create_location,
     create_party,
     create_product,
@@ -44,6 +45,7 @@ from backoffice.core.errors import DomainError
 __all__ = [
     "EU",
     "PARTY_FIELDS",
+    "PARTY_TEXT_FIELDS",
     "PAYMENT_SERIES",
     "REFUND_SERIES",
     "SERIES",

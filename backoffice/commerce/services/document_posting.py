@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from backoffice.commerce import posting
 from backoffice.commerce.models import (
@@ -45,82 +46,67 @@ def document_taxes(
     return [(rates[tid], amount) for tid, amount in sorted(totals.taxes.items()) if amount]
 
 
-def _sales_journal(
-    tenant: Organization,
-    doc: Document,
-    lines: list[DocumentLine],
-    taxes: list[tuple[TaxRate, int]],
-    rule: Mapping[str, str],
-) -> posting.Journal:
-    """An invoice: receivable against revenue and output tax, and the cost of the goods sold
-    out of inventory; a credit note the same the other way round."""
-    j = posting.Journal.new()
-    sign = -1 if doc.kind == DocKind.CREDIT_NOTE else 1
-    by_account: dict[str, int] = defaultdict(int)
-    by_tax: dict[str, int] = defaultdict(int)
-    cost = 0
+@dataclass
+class _Summed:
+    """A document's lines summed for posting: net by revenue (expense) account, tax by tax
+    account, and what went through stock."""
+
+    net: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
+    tax: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
+    stock_net: int = 0  # purchases: the net of the stock lines (inventory and difference)
+    stock_value: int = 0  # sales: cost of the goods sold; purchases: their value in stock
+
+
+def _sales(lines: list[DocumentLine], rule: Mapping[str, str]) -> _Summed:
+    summed = _Summed()
     for line in lines:
         p = line.product
         key = "invoice.service_revenue" if p is None or not p.is_stock else "invoice.revenue"
-        by_account[(p.revenue_account if p else "") or rule[key]] += line.net
+        summed.net[(p.revenue_account if p else "") or rule[key]] += line.net
         if line.cost_value:
-            cost += line.cost_value
-    for tax, amount in taxes:
-        by_tax[tax.sales_account or rule["invoice.tax"]] += amount
-    j.debit(rule["invoice.receivable"], sign * doc.gross_functional)
-    for acc, amount in [*by_account.items(), *by_tax.items()]:
-        j.credit(acc, sign * functional(tenant, doc, amount))
-    if cost:
-        j.debit(rule["invoice.cogs"], sign * cost)
-        j.credit(rule["invoice.inventory"], sign * cost)
-    return j
+            summed.stock_value += line.cost_value
+    return summed
 
 
-def _purchase_journal(
-    tenant: Organization,
-    doc: Document,
-    lines: list[DocumentLine],
-    taxes: list[tuple[TaxRate, int]],
-    rule: Mapping[str, str],
-) -> posting.Journal:
-    """A bill: inventory, expenses and input tax against the payable; a debit note the same
-    the other way round."""
-    j = posting.Journal.new()
-    sign = -1 if doc.kind == DocKind.DEBIT_NOTE else 1
-    by_account: dict[str, int] = defaultdict(int)
-    by_tax: dict[str, int] = defaultdict(int)
-    stock_net = stock_value = 0
+def _purchases(lines: list[DocumentLine], rule: Mapping[str, str]) -> _Summed:
+    summed = _Summed()
     for line in lines:
         p = line.product
         if p is not None and p.is_stock:
             # Inventory takes the value the goods entered stock with (the goods-receipt
             # cost, or this bill's own net when it moved them); the rest is a price
             # difference, so the inventory account keeps equal to the stock valuation.
-            stock_net += line.net
-            stock_value += line.cost_value or 0
+            summed.stock_net += line.net
+            summed.stock_value += line.cost_value or 0
             continue
-        acc = (p.expense_account if p else "") or rule["bill.expense"]
-        by_account[acc] += line.net
-    for tax, amount in taxes:
-        by_tax[tax.purchase_account or rule["bill.tax"]] += amount
-    j.credit(rule["bill.payable"], sign * doc.gross_functional)
-    if stock_net or stock_value:
-        j.debit(rule["bill.inventory"], sign * stock_value)
-        price_difference = functional(tenant, doc, stock_net) - stock_value
-        j.debit(rule["bill.price_difference"], sign * price_difference)
-    for acc, amount in [*by_account.items(), *by_tax.items()]:
-        j.debit(acc, sign * functional(tenant, doc, amount))
-    return j
+        summed.net[(p.expense_account if p else "") or rule["bill.expense"]] += line.net
+    return summed
 
 
 def document_entry(tenant: Organization, doc: Document, lines: list[DocumentLine]) -> Entry:
     """The posting of an issued document (its number and functional gross are set)."""
     rule = posting.rules(tenant)
     taxes = document_taxes(tenant, doc, lines)
-    if doc.kind in (DocKind.INVOICE, DocKind.CREDIT_NOTE):
-        j = _sales_journal(tenant, doc, lines, taxes, rule)
-    else:  # a bill, or a debit note
-        j = _purchase_journal(tenant, doc, lines, taxes, rule)
+    sales = doc.kind in (DocKind.INVOICE, DocKind.CREDIT_NOTE)
+    summed = (_sales if sales else _purchases)(lines, rule)
+    for tax, amount in taxes:
+        own = tax.sales_account if sales else tax.purchase_account
+        summed.tax[own or rule["invoice.tax" if sales else "bill.tax"]] += amount
+    # An invoice: the customer owes the gross (debit), revenue and tax are credits; a bill is
+    # the mirror image. A credit (debit) note posts like its invoice (bill), negated.
+    sign = -1 if doc.kind in (DocKind.CREDIT_NOTE, DocKind.DEBIT_NOTE) else 1
+    owed = sign if sales else -sign
+    j = posting.Journal.new()
+    j.debit(rule["invoice.receivable" if sales else "bill.payable"], owed * doc.gross_functional)
+    for acc, amount in [*summed.net.items(), *summed.tax.items()]:
+        j.credit(acc, owed * functional(tenant, doc, amount))
+    if sales and summed.stock_value:
+        j.debit(rule["invoice.cogs"], sign * summed.stock_value)
+        j.credit(rule["invoice.inventory"], sign * summed.stock_value)
+    if not sales and (summed.stock_net or summed.stock_value):
+        j.debit(rule["bill.inventory"], sign * summed.stock_value)
+        difference = functional(tenant, doc, summed.stock_net) - summed.stock_value
+        j.debit(rule["bill.price_difference"], sign * difference)
     j.balance_to(rule["rounding"])
     return Entry(
         day=doc.date,

@@ -38,10 +38,8 @@ EU = frozenset((
 ))
 # fmt: on
 
-PARTY_FIELDS = (
-    "name",
-    "is_customer",
-    "is_supplier",
+# Party fields that are plain text (a CSV import passes them as they are).
+PARTY_TEXT_FIELDS = (
     "email",
     "phone",
     "address_line1",
@@ -50,8 +48,14 @@ PARTY_FIELDS = (
     "postal_code",
     "region",
     "country",
-    "payment_terms_days",
     "currency",
+)
+PARTY_FIELDS = (
+    "name",
+    "is_customer",
+    "is_supplier",
+    *PARTY_TEXT_FIELDS,
+    "payment_terms_days",
     "is_active",
 )
 

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from backoffice.commerce import services
-from backoffice.commerce.models import Document, Party, Product
+from backoffice.commerce.models import Document, Party, Payment, Product
 from backoffice.ledger.models import Account, AccountBalance
 from backoffice.tenancy.models import Organization
 
@@ -55,6 +55,30 @@ def doc(
         day=date.fromisoformat(day),
         lines=specs,
         **kw,  # type: ignore[arg-type]
+    )
+
+
+def record_payment(
+    tenant: Organization,
+    party: Party,
+    day: str,
+    amount: int,
+    *,
+    direction: str = "in",
+    keep_overpayment: bool = False,
+    **kw: Any,
+) -> Payment:
+    """`record_payment(t, c, "2026-01-09", 10000)`: money in from a customer;
+    `direction="out"` pays a supplier. Oldest open documents first unless `allocations`."""
+    return services.record_payment(
+        tenant=tenant,
+        actor=None,
+        direction=direction,
+        party_id=party.pk,
+        day=date.fromisoformat(day),
+        amount=amount,
+        keep_overpayment=keep_overpayment,
+        **kw,
     )
 
 

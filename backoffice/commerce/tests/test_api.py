@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from backoffice.commerce import services
 from backoffice.commerce.models import DocKind, Document, Payment, StockMove
-from backoffice.commerce.tests.factories import customer, doc, issue, stock_item, supplier
+from backoffice.commerce.tests.factories import (
+    customer,
+    doc,
+    issue,
+    record_payment,
+    stock_item,
+    supplier,
+)
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/commerce"
@@ -134,9 +140,7 @@ def b_objects(books_b):
     services.adjust_stock(tenant=books_b, actor=None, product_id=p.pk, quantity=10)
     inv = issue(books_b, doc(books_b, DocKind.INVOICE, c, "2026-01-05", (p, 1)))
     draft = doc(books_b, DocKind.INVOICE, c, "2026-01-06", (p, 1))
-    pay = services.record_payment(
-        tenant=books_b, actor=None, direction="in", party_id=c.pk, day=date(2026, 1, 7), amount=100
-    )
+    pay = record_payment(books_b, c, "2026-01-07", 100)
     return {"c": c, "s": s, "p": p, "loc": loc, "inv": inv, "draft": draft, "pay": pay}
 
 

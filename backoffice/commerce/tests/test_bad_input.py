@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from backoffice.commerce import selectors, services
@@ -13,6 +11,7 @@ from backoffice.commerce.tests.factories import (
     doc,
     issue,
     ledger_balances,
+    record_payment,
     stock_item,
     supplier,
 )
@@ -74,21 +73,12 @@ def test_payment_larger_than_open_amount_needs_an_overpayment_choice(books):
     issue(books, doc(books, DocKind.INVOICE, c, "2026-01-05", (None, 1, 10000, [])))
     before = _counts(books)
     with pytest.raises(DomainError) as exc:
-        services.record_payment(
-            tenant=books,
-            actor=None,
-            direction="in",
-            party_id=c.pk,
-            day=date(2026, 1, 9),
-            amount=10001,
-        )
+        record_payment(books, c, "2026-01-09", 10001)
     assert exc.value.code == "overpayment"
     assert "keep_overpayment" in exc.value.fields
     assert _counts(books) == before
     # and the receipt number was not consumed
-    p = services.record_payment(
-        tenant=books, actor=None, direction="in", party_id=c.pk, day=date(2026, 1, 9), amount=10000
-    )
+    p = record_payment(books, c, "2026-01-09", 10000)
     assert p.number == "RCT-2026-00001"
 
 
@@ -196,8 +186,6 @@ def test_postgres_refuses_any_write_to_an_issued_document(books):
         ):
             cursor.execute(sql)
     # and settling it is still allowed
-    services.record_payment(
-        tenant=books, actor=None, direction="in", party_id=c.pk, day=date(2026, 1, 9), amount=4000
-    )
+    record_payment(books, c, "2026-01-09", 4000)
     inv.refresh_from_db()
     assert inv.settled == 4000

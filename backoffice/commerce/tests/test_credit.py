@@ -12,7 +12,14 @@ from django.test import Client
 
 from backoffice.commerce import selectors, services
 from backoffice.commerce.models import CreditApplication, DocKind, Document, Payment
-from backoffice.commerce.tests.factories import customer, doc, issue, ledger_balances, supplier
+from backoffice.commerce.tests.factories import (
+    customer,
+    doc,
+    issue,
+    ledger_balances,
+    record_payment,
+    supplier,
+)
 from backoffice.core.errors import DomainError
 from backoffice.ledger.services import set_exchange_rate
 
@@ -24,17 +31,9 @@ def _invoice(tenant, party, day, amount, kind=DocKind.INVOICE):
     return issue(tenant, doc(tenant, kind, party, day, (None, 1, amount, [])))
 
 
-def _pay(tenant, party, day, amount, direction="in", **kw):
-    return services.record_payment(
-        tenant=tenant,
-        actor=None,
-        direction=direction,
-        party_id=party.pk,
-        day=date.fromisoformat(day),
-        amount=amount,
-        keep_overpayment=True,
-        **kw,
-    )
+def _pay(tenant, party, day, amount, **kw):
+    """Money in (or `direction="out"`), the excess kept as credit (advance)."""
+    return record_payment(tenant, party, day, amount, keep_overpayment=True, **kw)
 
 
 def test_an_overpayment_settles_a_later_invoice(books):

@@ -26,6 +26,7 @@ from backoffice.commerce.tests.factories import (
     doc,
     issue,
     ledger_balances,
+    record_payment,
     stock_item,
     supplier,
 )
@@ -83,14 +84,7 @@ def test_a_partial_debit_note_reverses_the_bill_and_sends_the_goods_back(books, 
     # given: the bill (net 350.00, VAT 57.00, gross 407.00), 30.00 still open after a payment
     s, _widget, bill = billed
     assert (bill.net, bill.tax, bill.gross) == (35000, 5700, 40700)
-    services.record_payment(
-        tenant=books,
-        actor=None,
-        direction="out",
-        party_id=s.pk,
-        day=date(2026, 6, 2),
-        amount=37700,
-    )
+    record_payment(books, s, "2026-06-02", 37700, direction="out")
     # when: 4 widgets go back and half the freight is credited
     dn = _debit(books, bill, {1: 4, 2: "0.5"}, day=date(2026, 6, 5))
     assert (dn.kind, dn.source_id, dn.party_id, dn.rate) == ("debit_note", bill.pk, s.pk, 1)
@@ -241,9 +235,7 @@ def test_goods_go_back_at_the_bills_cost_and_the_last_units_take_the_rest(books)
 def test_an_open_debit_note_settles_a_later_bill_and_can_be_undone(books, billed):
     # given: the bill paid in full, then 4 widgets returned (142.80 open on the debit note)
     s, widget, bill = billed
-    services.record_payment(
-        tenant=books, actor=None, direction="out", party_id=s.pk, day=date(2026, 6, 2), amount=40700
-    )
+    record_payment(books, s, "2026-06-02", 40700, direction="out")
     dn = issue(books, _debit(books, bill, {1: 4}))
     later = issue(
         books, doc(books, DocKind.BILL, s, "2026-06-10", (widget, 5, 3200), reference="S-102")
@@ -277,9 +269,7 @@ def test_an_open_debit_note_settles_a_later_bill_and_can_be_undone(books, billed
 def test_a_debit_note_in_another_currency_or_of_another_party_does_not_apply(books, billed):
     # given: S1's open EUR debit note; a USD bill of S1; a EUR bill of S2; a customer credit note
     s, _widget, bill = billed
-    services.record_payment(
-        tenant=books, actor=None, direction="out", party_id=s.pk, day=date(2026, 6, 2), amount=40700
-    )
+    record_payment(books, s, "2026-06-02", 40700, direction="out")
     set_exchange_rate(
         tenant=books, actor=None, day=date(2026, 6, 1), base="USD", quote="EUR", rate=Decimal("0.9")
     )
@@ -358,9 +348,7 @@ def _u(path: str, tenant: str = "client-a") -> str:
 def test_a_debit_note_is_made_and_applied_on_the_pages(fin_web_a, web_a, books, clerk_b, billed):
     # given: the bill paid
     s, _widget, bill = billed
-    services.record_payment(
-        tenant=books, actor=None, direction="out", party_id=s.pk, day=date(2026, 6, 2), amount=40700
-    )
+    record_payment(books, s, "2026-06-02", 40700, direction="out")
     page = fin_web_a.get(_u(f"documents/{bill.pk}/")).content.decode()
     assert 'name="qty-1" value="10"' in page and "Make debit note" in page
     # when: too many are asked for, by another tenant's user, and by a reader

@@ -12,7 +12,14 @@ from django.test import Client
 
 from backoffice.commerce import reports, selectors, services
 from backoffice.commerce.models import CreditApplication, DocKind, Document, Payment, Refund
-from backoffice.commerce.tests.factories import customer, doc, issue, ledger_balances, supplier
+from backoffice.commerce.tests.factories import (
+    customer,
+    doc,
+    issue,
+    ledger_balances,
+    record_payment,
+    supplier,
+)
 from backoffice.core.errors import Conflict, DomainError, NotFound
 from backoffice.ledger.models import JournalEntry
 from backoffice.ledger.services import set_exchange_rate
@@ -26,16 +33,8 @@ def _invoice(tenant, party, day, amount):
 
 
 def _pay(tenant, party, day, amount, **kw):
-    return services.record_payment(
-        tenant=tenant,
-        actor=None,
-        direction=kw.pop("direction", "in"),
-        party_id=party.pk,
-        day=date.fromisoformat(day),
-        amount=amount,
-        keep_overpayment=True,
-        **kw,
-    )
+    """Money in (or `direction="out"`), the excess kept as credit (advance)."""
+    return record_payment(tenant, party, day, amount, keep_overpayment=True, **kw)
 
 
 def _refund(tenant, amount, day="2026-04-10", **kw):

@@ -19,6 +19,7 @@ from backoffice.commerce.tests.factories import (
     doc,
     issue,
     ledger_balances,
+    record_payment,
     stock_item,
     supplier,
 )
@@ -76,14 +77,7 @@ def test_procure_to_pay_and_order_to_cash_with_stock_two_rates_and_partial_payme
     assert bill.journal_entry is not None
 
     # when: we pay the bill in full, and a second bill (no order) brings 10 widgets at 36.00
-    services.record_payment(
-        tenant=books,
-        actor=None,
-        direction="out",
-        party_id=s.pk,
-        day=date(2026, 1, 20),
-        amount=61380,
-    )
+    record_payment(books, s, "2026-01-20", 61380, direction="out")
     bill2 = issue(
         books, doc(books, DocKind.BILL, s, "2026-01-21", (widget, 10, 3600), reference="S-905")
     )
@@ -130,9 +124,7 @@ def test_procure_to_pay_and_order_to_cash_with_stock_two_rates_and_partial_payme
     }
 
     # when: the customer pays 200.00 of it
-    receipt = services.record_payment(
-        tenant=books, actor=None, direction="in", party_id=c.pk, day=date(2026, 2, 20), amount=20000
-    )
+    receipt = record_payment(books, c, "2026-02-20", 20000)
     # then: 264.00 stays open, the receipt is numbered in its own series
     inv.refresh_from_db()
     assert inv.open_amount == 26400
@@ -200,15 +192,7 @@ def test_foreign_currency_invoice_paid_at_another_rate_posts_the_exchange_differ
     assert inv.gross_functional == 90000
     assert ledger_balances(books) == {"1200": 90000, "4200": -90000}
     # when: the customer pays 1,000.00 USD on 31 March, worth 950.00 EUR
-    services.record_payment(
-        tenant=books,
-        actor=None,
-        direction="in",
-        party_id=c.pk,
-        day=date(2026, 3, 31),
-        amount=100000,
-        currency="USD",
-    )
+    record_payment(books, c, "2026-03-31", 100000, currency="USD")
     # then: the receivable is cleared at 900.00 and the 50.00 EUR gain is realised
     assert ledger_balances(books) == {"1120": 95000, "4200": -90000, "8000": -5000}
     inv.refresh_from_db()
@@ -228,24 +212,8 @@ def test_partial_foreign_payment_then_the_rest_clears_the_receivable_exactly(boo
     c = customer(books, "US1", currency="USD")
     inv = issue(books, doc(books, DocKind.INVOICE, c, "2026-03-01", (None, 1, 100000, [])))
     # when: 300.00 USD arrive at 0.85 (255.00 EUR), then 700.00 USD at 0.92 (644.00 EUR)
-    services.record_payment(
-        tenant=books,
-        actor=None,
-        direction="in",
-        party_id=c.pk,
-        day=date(2026, 3, 10),
-        amount=30000,
-        rate="0.85",
-    )
-    services.record_payment(
-        tenant=books,
-        actor=None,
-        direction="in",
-        party_id=c.pk,
-        day=date(2026, 3, 20),
-        amount=70000,
-        rate="0.92",
-    )
+    record_payment(books, c, "2026-03-10", 30000, rate="0.85")
+    record_payment(books, c, "2026-03-20", 70000, rate="0.92")
     # then: receivable cleared (270.00 + 630.00); loss 15.00, gain 14.00: net loss 1.00
     assert ledger_balances(books) == {"1120": 25500 + 64400, "4200": -90000, "8000": 100}
     inv.refresh_from_db()
@@ -257,15 +225,7 @@ def test_overpayment_kept_as_customer_credit(books):
     c = customer(books)
     issue(books, doc(books, DocKind.INVOICE, c, "2026-04-01", (None, 1, 10000, [])))
     # when: the customer pays 120.00 and we choose to keep the excess as credit
-    p = services.record_payment(
-        tenant=books,
-        actor=None,
-        direction="in",
-        party_id=c.pk,
-        day=date(2026, 4, 5),
-        amount=12000,
-        keep_overpayment=True,
-    )
+    p = record_payment(books, c, "2026-04-05", 12000, keep_overpayment=True)
     # then: 20.00 is the customer's credit, a credit balance on receivables
     assert p.unallocated == 2000
     assert selectors.customer_credit(books, c.pk) == 2000
@@ -365,9 +325,7 @@ def test_bill_then_debit_note_then_the_debit_note_settles_the_next_bill(books):
     assert (bill.net, bill.tax, bill.gross) == (35000, 5700, 40700)
     assert ledger_balances(books) == {"1300": 30000, "6400": 5000, "2200": 5700, "2100": -40700}
     # when: the bill is paid, then 4 widgets go back and half the freight is credited
-    services.record_payment(
-        tenant=books, actor=None, direction="out", party_id=s.pk, day=date(2026, 6, 2), amount=40700
-    )
+    record_payment(books, s, "2026-06-02", 40700, direction="out")
     dn = issue(
         books,
         services.create_from(
@@ -423,15 +381,7 @@ def test_invoice_overpaid_refunded_and_a_credit_application_undone(books):
     # given: C1 is invoiced 100.00 of services (no tax) and pays 150.00, 50.00 kept as credit
     c = customer(books)
     issue(books, doc(books, DocKind.INVOICE, c, "2026-07-01", (None, 1, 10000, [])))
-    receipt = services.record_payment(
-        tenant=books,
-        actor=None,
-        direction="in",
-        party_id=c.pk,
-        day=date(2026, 7, 5),
-        amount=15000,
-        keep_overpayment=True,
-    )
+    receipt = record_payment(books, c, "2026-07-05", 15000, keep_overpayment=True)
     assert ledger_balances(books) == {"1120": 15000, "1200": -5000, "4200": -10000}
     # when: a second invoice of 80.00 takes 30.00 of the credit
     second = issue(books, doc(books, DocKind.INVOICE, c, "2026-07-10", (None, 1, 8000, [])))

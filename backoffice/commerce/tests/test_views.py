@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from backoffice.commerce import services
 from backoffice.commerce.models import DocKind, Document
-from backoffice.commerce.tests.factories import customer, doc, issue, stock_item, supplier
+from backoffice.commerce.tests.factories import (
+    customer,
+    doc,
+    issue,
+    record_payment,
+    stock_item,
+    supplier,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -89,9 +94,7 @@ def test_another_tenants_objects_are_404_on_every_page(fin_web_a, books, books_b
     services.adjust_stock(tenant=books_b, actor=None, product_id=p.pk, quantity=5)
     inv = issue(books_b, doc(books_b, DocKind.INVOICE, c, "2026-01-05", (p, 1)))
     draft = doc(books_b, DocKind.INVOICE, c, "2026-01-05", (p, 1))
-    pay = services.record_payment(
-        tenant=books_b, actor=None, direction="in", party_id=c.pk, day=date(2026, 1, 6), amount=50
-    )
+    pay = record_payment(books_b, c, "2026-01-06", 50)
     # when / then: A's user asks for them by id, under A's slug
     for path in [
         f"parties/{c.pk}/",

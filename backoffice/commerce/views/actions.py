@@ -33,6 +33,11 @@ def _amount(request: HttpRequest, currency: str) -> int:
     return parse_major(request.POST.get("amount", ""), currency) or 0
 
 
+def _day(request: HttpRequest) -> date | None:
+    """The form's date, if it has a valid one (else the service's default day)."""
+    return date_or_none(request.POST.get("date"))
+
+
 def _quantities_from_post(request: HttpRequest) -> dict[int, str] | None:
     """`qty-<line no>` fields of a derive form (None without any: take what remains)."""
     found = {
@@ -90,7 +95,7 @@ def _derive(request: HttpRequest, d: Document) -> int:
         actor=a.user,
         source_id=d.pk,
         kind=request.POST.get("kind", ""),
-        day=date_or_none(request.POST.get("date")),
+        day=_day(request),
         reference=request.POST.get("reference", "").strip(),
         unit_prices=_prices_from_post(request, d.currency),
         quantities=_quantities_from_post(request),
@@ -106,7 +111,7 @@ def _pay(request: HttpRequest, d: Document) -> int:
         actor=a.user,
         document_id=d.pk,
         amount=_amount(request, d.currency),
-        day=date_or_none(request.POST.get("date")) or date.today(),
+        day=_day(request) or date.today(),
         keep_overpayment="keep_overpayment" in request.POST,
     )
     messages.success(request, f"Payment {p.number} recorded.")
@@ -125,7 +130,7 @@ def _credit(request: HttpRequest, d: Document) -> int:
         amount=_amount(request, d.currency),
         payment_id=int(source_id) if kind == "payment" else None,
         credit_note_id=int(source_id) if kind != "payment" else None,
-        day=date_or_none(request.POST.get("date")),
+        day=_day(request),
     )
     messages.success(request, f"Credit of {major(c.amount, d.currency)} applied.")
     return d.pk
@@ -141,7 +146,7 @@ def _unapply(request: HttpRequest, d: Document) -> int:
         actor=a.user,
         credit_id=int(credit_id),
         document_id=d.pk,
-        day=date_or_none(request.POST.get("date")),
+        day=_day(request),
     )
     messages.success(request, f"Credit of {major(c.amount, c.document.currency)} undone.")
     return d.pk
@@ -154,7 +159,7 @@ def _refund(request: HttpRequest, d: Document) -> int:
         actor=a.user,
         credit_note_id=d.pk,
         amount=_amount(request, d.currency),
-        day=date_or_none(request.POST.get("date")),
+        day=_day(request),
         bank_account=request.POST.get("bank_account", "").strip(),
     )
     messages.success(request, f"Refund {r.number} recorded.")
@@ -205,7 +210,7 @@ def payment_refund(request: HttpRequest, payment_id: int) -> HttpResponse:
                 actor=a.user,
                 payment_id=p.pk,
                 amount=_amount(request, p.currency),
-                day=date_or_none(request.POST.get("date")),
+                day=_day(request),
                 bank_account=request.POST.get("bank_account", "").strip(),
             )
         messages.success(request, f"Refund {r.number} recorded.")

@@ -1,19 +1,30 @@
 """Overview, parties, products, stock and settings pages."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from backoffice.commerce import imports, posting, reports, selectors, services
 from backoffice.commerce.models import ProductKind
-from backoffice.commerce.views._common import caller, major, page, url
+from backoffice.commerce.views._common import caller, major, page, submitted, url
 from backoffice.core.errors import DomainError
 from backoffice.core.exports import EXPORT_FORMATS, tabular_response
 from backoffice.core.forms import date_or_none, flash_domain_error
 from backoffice.ledger.money import parse_major
 from backoffice.tenancy.access import tenant_transaction, tenant_view
 from backoffice.tenancy.roles import Perm
+
+# The text fields of the new-party form, passed to the service as they are.
+PARTY_FORM_TEXT = (
+    "code",
+    "name",
+    "email",
+    "address_line1",
+    "city",
+    "postal_code",
+    "country",
+    "tax_id",
+)
 
 
 @tenant_view(Perm.VIEW_COMMERCE)
@@ -54,23 +65,15 @@ def _import_parties(request: HttpRequest) -> None:
 
 def _create_party(request: HttpRequest) -> None:
     a, p = caller(request), request.POST
-    with transaction.atomic():
-        services.create_party(
-            tenant=a.tenant,
-            actor=a.user,
-            code=p.get("code", ""),
-            name=p.get("name", ""),
-            is_customer="is_customer" in p,
-            is_supplier="is_supplier" in p,
-            email=p.get("email", ""),
-            address_line1=p.get("address_line1", ""),
-            city=p.get("city", ""),
-            postal_code=p.get("postal_code", ""),
-            country=p.get("country", ""),
-            tax_id=p.get("tax_id", ""),
-            payment_terms_days=int(p.get("payment_terms_days") or 30),
-            currency=p.get("currency") or a.tenant.currency,
-        )
+    services.create_party(
+        tenant=a.tenant,
+        actor=a.user,
+        is_customer="is_customer" in p,
+        is_supplier="is_supplier" in p,
+        payment_terms_days=int(p.get("payment_terms_days") or 30),
+        currency=p.get("currency") or a.tenant.currency,
+        **{k: p.get(k, "") for k in PARTY_FORM_TEXT},
+    )
 
 
 @tenant_view(Perm.VIEW_COMMERCE)
@@ -82,13 +85,9 @@ def parties(request: HttpRequest) -> HttpResponse:
         _import_parties(request)
         return redirect(url(request, "parties"))
     if request.method == "POST":
-        caller(request).require(Perm.MANAGE_COMMERCE)
-        try:
-            _create_party(request)
-            messages.success(request, "Party created.")
-            return redirect(url(request, "parties"))
-        except DomainError as exc:
-            flash_domain_error(request, exc)
+        done = submitted(request, _create_party, done="Party created.", then="parties")
+        if done is not None:
+            return done
     q, role = request.GET.get("q", ""), request.GET.get("role", "")
     qs = selectors.parties(tenant, search=q, role=role)
     return render(
@@ -118,20 +117,19 @@ def party(request: HttpRequest, party_id: int) -> HttpResponse:
 def _create_product(request: HttpRequest) -> None:
     a, p = caller(request), request.POST
     currency = a.tenant.currency
-    with transaction.atomic():
-        services.create_product(
-            tenant=a.tenant,
-            actor=a.user,
-            sku=p.get("sku", ""),
-            name=p.get("name", ""),
-            kind=p.get("kind", ProductKind.STOCK),
-            unit=p.get("unit") or "pcs",
-            sale_price=parse_major(p.get("sale_price", ""), currency) or 0,
-            cost=parse_major(p.get("cost", ""), currency) or 0,
-            prices_include_tax="prices_include_tax" in p,
-            sales_taxes=p.getlist("sales_taxes"),
-            purchase_taxes=p.getlist("purchase_taxes"),
-        )
+    services.create_product(
+        tenant=a.tenant,
+        actor=a.user,
+        sku=p.get("sku", ""),
+        name=p.get("name", ""),
+        kind=p.get("kind", ProductKind.STOCK),
+        unit=p.get("unit") or "pcs",
+        sale_price=parse_major(p.get("sale_price", ""), currency) or 0,
+        cost=parse_major(p.get("cost", ""), currency) or 0,
+        prices_include_tax="prices_include_tax" in p,
+        sales_taxes=p.getlist("sales_taxes"),
+        purchase_taxes=p.getlist("purchase_taxes"),
+    )
 
 
 @tenant_view(Perm.VIEW_COMMERCE)
@@ -139,15 +137,11 @@ def _create_product(request: HttpRequest) -> None:
 def products(request: HttpRequest) -> HttpResponse:
     tenant = caller(request).tenant
     if request.method == "POST":
-        caller(request).require(Perm.MANAGE_COMMERCE)
-        try:
-            _create_product(request)
-            messages.success(request, "Product created.")
-            return redirect(url(request, "products"))
-        except ValueError as exc:
-            messages.error(request, f"Price: {exc}")
-        except DomainError as exc:
-            flash_domain_error(request, exc)
+        done = submitted(
+            request, _create_product, done="Product created.", then="products", bad_number="Price"
+        )
+        if done is not None:
+            return done
     q, kind = request.GET.get("q", ""), request.GET.get("kind", "")
     qs = selectors.products(tenant, search=q, kind=kind).prefetch_related("sales_taxes")
     stock_rows = {r.product_id: r for r in selectors.stock_on_hand(tenant)}
@@ -195,20 +189,17 @@ def stock(request: HttpRequest) -> HttpResponse:
 
 def _save_settings(request: HttpRequest) -> None:
     a = caller(request)
-    with transaction.atomic():
-        services.update_settings(
-            tenant=a.tenant,
-            actor=a.user,
-            valuation=request.POST.get("valuation"),
-            tax_rounding=request.POST.get("tax_rounding"),
-            allow_negative_stock="allow_negative_stock" in request.POST,
-        )
-        for key in posting.DEFAULT_ACCOUNTS:
-            code = request.POST.get(f"rule-{key}", "").strip()
-            if code and code != posting.rules(a.tenant)[key]:
-                services.set_posting_account(
-                    tenant=a.tenant, actor=a.user, key=key, account_code=code
-                )
+    services.update_settings(
+        tenant=a.tenant,
+        actor=a.user,
+        valuation=request.POST.get("valuation"),
+        tax_rounding=request.POST.get("tax_rounding"),
+        allow_negative_stock="allow_negative_stock" in request.POST,
+    )
+    for key in posting.DEFAULT_ACCOUNTS:
+        code = request.POST.get(f"rule-{key}", "").strip()
+        if code and code != posting.rules(a.tenant)[key]:
+            services.set_posting_account(tenant=a.tenant, actor=a.user, key=key, account_code=code)
 
 
 @tenant_view(Perm.VIEW_COMMERCE)
@@ -216,13 +207,9 @@ def _save_settings(request: HttpRequest) -> None:
 def settings_page(request: HttpRequest) -> HttpResponse:
     tenant = caller(request).tenant
     if request.method == "POST":
-        caller(request).require(Perm.MANAGE_COMMERCE)
-        try:
-            _save_settings(request)
-            messages.success(request, "Settings saved.")
-            return redirect(url(request, "settings"))
-        except DomainError as exc:
-            flash_domain_error(request, exc)
+        done = submitted(request, _save_settings, done="Settings saved.", then="settings")
+        if done is not None:
+            return done
     rules = posting.rules(tenant)
     return render(
         request,
