@@ -1,4 +1,6 @@
-"""API of the ledger app (mounted at /api/v1/ledger). Thin: validate, check perms, call.
+"""API of the ledger app (mounted at /api/v1/ledger). Thin: each handler names the
+permission its operation needs, reads objects through the `selectors.access_*_by_id`
+functions the pages use too, calls a service or selector and shapes the answer.
 
 Amounts are integers in the currency's minor unit. A line gives either a signed `amount`
 (debit > 0, credit < 0) or `debit` / `credit`.
@@ -17,15 +19,19 @@ from backoffice.api.idempotency import run_idempotent
 from backoffice.api.pagination import Page
 from backoffice.core.errors import DomainError
 from backoffice.ledger import selectors, services
-from backoffice.ledger.models import Account, JournalEntry, Period
+from backoffice.ledger.models import Account, ExchangeRate, JournalEntry, Period
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
 
 router = Router(tags=["ledger"])
 
 
-def _access(request: HttpRequest) -> TenantAccess:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
+def _access(request: HttpRequest, perm: str | None = None) -> TenantAccess:
+    """The caller; with `perm`, the endpoint's permission checked first (else 403)."""
+    access: TenantAccess = request.auth  # type: ignore[attr-defined]
+    if perm is not None:
+        access.require(perm)
+    return access
 
 
 # --- schemas --------------------------------------------------------------------------
@@ -301,44 +307,37 @@ def _report_out(report: selectors.Report) -> dict:
 @router.get("/accounts", response=list[AccountOut])
 @paginate(Page)
 def list_accounts(request: HttpRequest) -> list[dict]:
-    a = _access(request)
-    a.require(Perm.VIEW_LEDGER)
-    accts = list(selectors.accounts(a.tenant))
+    accts = list(selectors.accounts(_access(request, Perm.VIEW_LEDGER).tenant))
     codes = {x.pk: x.code for x in accts}
     return [_account_out(x, codes) for x in accts]
 
 
+def _tree_out(n: selectors.TreeNode) -> dict:
+    return {
+        "id": n.account.pk,
+        "code": n.account.code,
+        "name": n.account.name,
+        "type": n.account.type,
+        "depth": n.depth,
+        "balance": n.own,
+        "total": n.total,
+        "children": [_tree_out(c) for c in n.children],
+    }
+
+
 @router.get("/accounts/tree", response=list[TreeOut])
 def account_tree(request: HttpRequest) -> list[dict]:
-    a = _access(request)
-    a.require(Perm.VIEW_LEDGER)
-
-    def node(n: selectors.TreeNode) -> dict:
-        return {
-            "id": n.account.pk,
-            "code": n.account.code,
-            "name": n.account.name,
-            "type": n.account.type,
-            "depth": n.depth,
-            "balance": n.own,
-            "total": n.total,
-            "children": [node(c) for c in n.children],
-        }
-
-    return [node(r) for r in selectors.account_tree(a.tenant)]
+    return [_tree_out(r) for r in selectors.account_tree(_access(request, Perm.VIEW_LEDGER).tenant)]
 
 
 @router.get("/accounts/{account_id}", response=AccountOut)
 def get_account(request: HttpRequest, account_id: int) -> dict:
-    a = _access(request)
-    a.require(Perm.VIEW_LEDGER)
-    return _account_out(selectors.get_account(a.tenant, account_id))
+    return _account_out(selectors.access_account_by_id(_access(request), account_id))
 
 
 @router.post("/accounts", response={201: AccountOut})
 def create_account(request: HttpRequest, payload: AccountIn) -> Status:
-    a = _access(request)
-    a.require(Perm.MANAGE_ACCOUNTS)
+    a = _access(request, Perm.MANAGE_ACCOUNTS)
 
     def create() -> tuple[int, dict]:
         acc = services.create_account(
@@ -358,11 +357,11 @@ def create_account(request: HttpRequest, payload: AccountIn) -> Status:
 @router.patch("/accounts/{account_id}", response=AccountOut)
 def update_account(request: HttpRequest, account_id: int, payload: AccountPatch) -> dict:
     a = _access(request)
-    a.require(Perm.MANAGE_ACCOUNTS)
+    acc = selectors.access_account_by_id(a, account_id, perm=Perm.MANAGE_ACCOUNTS)
     acc = services.update_account(
         tenant=a.tenant,
         actor=a.user,
-        account_id=account_id,
+        account_id=acc.pk,
         name=payload.name,
         parent_code=payload.parent,
         is_active=payload.is_active,
@@ -383,25 +382,18 @@ def list_entries(
     account: str | None = None,
     memo: str | None = None,
 ) -> Any:
-    a = _access(request)
-    a.require(Perm.VIEW_LEDGER)
-    return selectors.entries(a.tenant, start=start, end=end, account_code=account, memo=memo)
+    tenant = _access(request, Perm.VIEW_LEDGER).tenant
+    return selectors.entries(tenant, start=start, end=end, account_code=account, memo=memo)
 
 
 @router.post("/entries", response={200: EntryOut, 201: EntryOut})
 def post_entry(request: HttpRequest, payload: EntryIn) -> Status:
     """Post one entry. A known `idempotency_key` (same content) returns the original (200)."""
-    a = _access(request)
-    a.require(Perm.POST_LEDGER)
+    a = _access(request, Perm.POST_LEDGER)
     entry = to_entry(payload)
 
     def post() -> tuple[int, dict]:
-        known = (
-            entry.idempotency_key is not None
-            and JournalEntry.objects.for_tenant(a.tenant)
-            .filter(idempotency_key=entry.idempotency_key)
-            .exists()
-        )
+        known = selectors.is_posted_key(a.tenant, entry.idempotency_key)
         je = services.post_journal_entry(tenant=a.tenant, actor=a.user, entry=entry)
         return (200 if known else 201), _entry_out(je)
 
@@ -411,8 +403,7 @@ def post_entry(request: HttpRequest, payload: EntryIn) -> Status:
 @router.post("/entries/bulk", response={201: BulkOut})
 def post_entries_bulk(request: HttpRequest, payload: BulkIn) -> Status:
     """Post up to 20,000 entries at once, all or nothing (errors keyed `entries[i]…`)."""
-    a = _access(request)
-    a.require(Perm.POST_LEDGER)
+    a = _access(request, Perm.POST_LEDGER)
     entries = [to_entry(e, prefix=f"entries[{i}].") for i, e in enumerate(payload.entries)]
 
     def post() -> tuple[int, dict]:
@@ -430,22 +421,19 @@ def post_entries_bulk(request: HttpRequest, payload: BulkIn) -> Status:
 
 @router.get("/entries/{entry_id}", response=EntryOut)
 def get_entry(request: HttpRequest, entry_id: int) -> dict:
-    a = _access(request)
-    a.require(Perm.VIEW_LEDGER)
-    return _entry_out(selectors.get_entry(a.tenant, entry_id))
+    return _entry_out(selectors.access_entry_by_id(_access(request), entry_id))
 
 
 @router.post("/entries/{entry_id}/reverse", response={201: EntryOut})
 def reverse(request: HttpRequest, entry_id: int, payload: ReverseIn) -> Status:
     a = _access(request)
-    a.require(Perm.POST_LEDGER)
-    selectors.get_entry(a.tenant, entry_id)
+    original = selectors.access_entry_by_id(a, entry_id, perm=Perm.POST_LEDGER)
 
     def post() -> tuple[int, dict]:
         je = services.reverse_entry(
             tenant=a.tenant,
             actor=a.user,
-            entry_id=entry_id,
+            entry_id=original.pk,
             date=payload.date,
             memo=payload.memo,
             idempotency_key=payload.idempotency_key,
@@ -460,44 +448,25 @@ def reverse(request: HttpRequest, entry_id: int, payload: ReverseIn) -> Status:
 
 @router.get("/balances", response=list[BalanceOut])
 def list_balances(request: HttpRequest, as_of: dt.date | None = None) -> list[dict]:
-    a = _access(request)
-    a.require(Perm.VIEW_LEDGER)
-    amounts = (
-        selectors.balances_between(a.tenant, end=as_of) if as_of else selectors.balances(a.tenant)
-    )
-    accts = {x.pk: x for x in selectors.accounts(a.tenant)}
-    rows = [
-        {
-            "account_id": acc_id,
-            "code": accts[acc_id].code,
-            "name": accts[acc_id].name,
-            "currency": cur,
-            "balance": bal,
-        }
-        for (acc_id, cur), bal in amounts.items()
-    ]
-    return sorted(rows, key=lambda r: (r["code"], r["currency"]))
+    return selectors.balance_rows(_access(request, Perm.VIEW_LEDGER).tenant, as_of=as_of)
 
 
 @router.get("/reports/trial-balance", response=ReportOut)
 def trial_balance(request: HttpRequest, as_of: dt.date | None = None) -> dict:
-    a = _access(request)
-    a.require(Perm.VIEW_LEDGER)
-    return _report_out(selectors.trial_balance(a.tenant, as_of=as_of))
+    tenant = _access(request, Perm.VIEW_LEDGER).tenant
+    return _report_out(selectors.trial_balance(tenant, as_of=as_of))
 
 
 @router.get("/reports/income-statement", response=ReportOut)
 def income_statement(request: HttpRequest, start: dt.date, end: dt.date) -> dict:
-    a = _access(request)
-    a.require(Perm.VIEW_LEDGER)
-    return _report_out(selectors.income_statement(a.tenant, start=start, end=end))
+    tenant = _access(request, Perm.VIEW_LEDGER).tenant
+    return _report_out(selectors.income_statement(tenant, start=start, end=end))
 
 
 @router.get("/reports/balance-sheet", response=ReportOut)
 def balance_sheet(request: HttpRequest, as_of: dt.date) -> dict:
-    a = _access(request)
-    a.require(Perm.VIEW_LEDGER)
-    return _report_out(selectors.balance_sheet(a.tenant, as_of=as_of))
+    tenant = _access(request, Perm.VIEW_LEDGER).tenant
+    return _report_out(selectors.balance_sheet(tenant, as_of=as_of))
 
 
 @router.get("/reports/general-ledger/{account_id}", response=GeneralLedgerOut)
@@ -505,8 +474,7 @@ def general_ledger(
     request: HttpRequest, account_id: int, start: dt.date | None = None, end: dt.date | None = None
 ) -> dict:
     a = _access(request)
-    a.require(Perm.VIEW_LEDGER)
-    account = selectors.get_account(a.tenant, account_id)
+    account = selectors.access_account_by_id(a, account_id)
     gl = selectors.general_ledger(a.tenant, account=account, start=start, end=end)
     return {
         **gl,
@@ -529,55 +497,50 @@ def _period_out(p: Period) -> dict:
     }
 
 
+def _rate_out(r: ExchangeRate) -> dict:
+    return {"date": r.date, "base": r.base_id, "quote": r.quote_id, "rate": r.rate}
+
+
 @router.get("/periods", response=list[PeriodOut])
 def list_periods(request: HttpRequest) -> list[dict]:
-    a = _access(request)
-    a.require(Perm.VIEW_LEDGER)
-    return [_period_out(p) for p in selectors.periods(a.tenant)]
+    return [_period_out(p) for p in selectors.periods(_access(request, Perm.VIEW_LEDGER).tenant)]
 
 
 @router.post("/fiscal-years", response={201: list[PeriodOut]})
 def create_fiscal_year(request: HttpRequest, payload: FiscalYearIn) -> Status:
-    a = _access(request)
-    a.require(Perm.LOCK_PERIODS)
+    a = _access(request, Perm.LOCK_PERIODS)
     fy = services.create_fiscal_year(
         tenant=a.tenant, actor=a.user, year=payload.year, start_month=payload.start_month
     )
     return Status(201, [_period_out(p) for p in fy.periods.select_related("fiscal_year")])
 
 
+def _set_lock(request: HttpRequest, period_id: int, *, locked: bool) -> dict:
+    a = _access(request)
+    period = selectors.access_period_by_id(a, period_id, perm=Perm.LOCK_PERIODS)
+    return _period_out(
+        services.set_period_lock(tenant=a.tenant, actor=a.user, period_id=period.pk, locked=locked)
+    )
+
+
 @router.post("/periods/{period_id}/lock", response=PeriodOut)
 def lock_period(request: HttpRequest, period_id: int) -> dict:
-    a = _access(request)
-    a.require(Perm.LOCK_PERIODS)
-    return _period_out(
-        services.set_period_lock(tenant=a.tenant, actor=a.user, period_id=period_id, locked=True)
-    )
+    return _set_lock(request, period_id, locked=True)
 
 
 @router.post("/periods/{period_id}/unlock", response=PeriodOut)
 def unlock_period(request: HttpRequest, period_id: int) -> dict:
-    a = _access(request)
-    a.require(Perm.LOCK_PERIODS)
-    return _period_out(
-        services.set_period_lock(tenant=a.tenant, actor=a.user, period_id=period_id, locked=False)
-    )
+    return _set_lock(request, period_id, locked=False)
 
 
 @router.get("/rates", response=list[RateOut])
 def list_rates(request: HttpRequest) -> list[dict]:
-    a = _access(request)
-    a.require(Perm.VIEW_LEDGER)
-    return [
-        {"date": r.date, "base": r.base_id, "quote": r.quote_id, "rate": r.rate}
-        for r in selectors.rates(a.tenant)
-    ]
+    return [_rate_out(r) for r in selectors.rates(_access(request, Perm.VIEW_LEDGER).tenant)]
 
 
 @router.post("/rates", response={201: RateOut})
 def set_rate(request: HttpRequest, payload: RateIn) -> Status:
-    a = _access(request)
-    a.require(Perm.POST_LEDGER)
+    a = _access(request, Perm.POST_LEDGER)
     r = services.set_exchange_rate(
         tenant=a.tenant,
         actor=a.user,
@@ -586,4 +549,4 @@ def set_rate(request: HttpRequest, payload: RateIn) -> Status:
         quote=payload.quote,
         rate=payload.rate,
     )
-    return Status(201, {"date": r.date, "base": r.base_id, "quote": r.quote_id, "rate": r.rate})
+    return Status(201, _rate_out(r))

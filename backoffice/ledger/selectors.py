@@ -1,5 +1,6 @@
-"""Reads of the ledger, all scoped to one tenant. Reports read balance and daily rows,
-never the lines (except the general ledger, which lists them)."""
+"""Reads of the ledger, all scoped to one tenant. `access_<thing>_by_id` fetch one object and
+check the caller's permission together, for views and API alike. Reports read balance and
+daily rows, never the lines (except the general ledger, which lists them)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.db import models
 from django.db.models import Q, QuerySet, Sum
 
 from backoffice.core.errors import NotFound
@@ -20,11 +22,62 @@ from backoffice.ledger.models import (
     Currency,
     DailyBalance,
     ExchangeRate,
+    FiscalYear,
     JournalEntry,
     JournalLine,
     Period,
 )
 from backoffice.tenancy.models import Organization
+from backoffice.tenancy.roles import Perm
+from backoffice.tenancy.selectors import TenantAccess
+
+# --- one object, fetched and authorised together ------------------------------------
+#
+# Views and API handlers call these instead of looking objects up and checking roles
+# themselves: the permission first (403), then the tenant-scoped fetch, where a missing id
+# and another tenant's id are the same 404 (nothing tells them apart).
+
+
+def _access_one[M: models.Model](
+    access: TenantAccess, perm: str, rows: QuerySet[M], pk: int, noun: str
+) -> M:
+    """Check `perm`, then the row `pk` among the tenant's `rows` (lazy until now)."""
+    access.require(perm)
+    found = rows.filter(pk=pk).first()
+    if found is None:
+        raise NotFound(f"No such {noun}.")
+    return found
+
+
+def access_account_by_id(
+    access: TenantAccess, account_id: int, *, perm: str = Perm.VIEW_LEDGER
+) -> Account:
+    rows = Account.objects.for_tenant(access.tenant)
+    return _access_one(access, perm, rows, account_id, "account")
+
+
+def access_entry_by_id(
+    access: TenantAccess, entry_id: int, *, perm: str = Perm.VIEW_LEDGER
+) -> JournalEntry:
+    rows = JournalEntry.objects.for_tenant(access.tenant).select_related("author", "reverses")
+    return _access_one(access, perm, rows, entry_id, "journal entry")
+
+
+def access_period_by_id(
+    access: TenantAccess, period_id: int, *, perm: str = Perm.VIEW_LEDGER
+) -> Period:
+    rows = Period.objects.for_tenant(access.tenant).select_related("fiscal_year")
+    return _access_one(access, perm, rows, period_id, "period")
+
+
+def access_fiscal_year_by_id(
+    access: TenantAccess, fiscal_year_id: int, *, perm: str = Perm.VIEW_LEDGER
+) -> FiscalYear:
+    rows = FiscalYear.objects.for_tenant(access.tenant)
+    return _access_one(access, perm, rows, fiscal_year_id, "fiscal year")
+
+
+# --- lists and reads of one tenant ------------------------------------------------------
 
 
 def accounts(tenant: Organization) -> QuerySet[Account]:
@@ -48,25 +101,6 @@ def subtree_ids(accts: list[Account], root_id: int) -> set[int]:
             out.add(node)
             todo.extend(children.get(node, []))
     return out
-
-
-def get_account(tenant: Organization, account_id: int) -> Account:
-    account = Account.objects.for_tenant(tenant).filter(pk=account_id).first()
-    if account is None:
-        raise NotFound("No such account.")
-    return account
-
-
-def get_entry(tenant: Organization, entry_id: int) -> JournalEntry:
-    entry = (
-        JournalEntry.objects.for_tenant(tenant)
-        .select_related("author", "reverses")
-        .filter(pk=entry_id)
-        .first()
-    )
-    if entry is None:
-        raise NotFound("No such journal entry.")
-    return entry
 
 
 def entry_lines(entry: JournalEntry) -> list[JournalLine]:
@@ -130,6 +164,31 @@ def balances_between(
     return {(r["account_id"], r["currency"]): r["total"] for r in rows if r["total"]}
 
 
+def balance_rows(tenant: Organization, *, as_of: date | None = None) -> list[dict[str, Any]]:
+    """Each account's balance per currency (now, or as of a day), by code and currency."""
+    amounts = balances_between(tenant, end=as_of) if as_of else balances(tenant)
+    accts = _account_map(tenant)
+    rows = [
+        {
+            "account_id": acc_id,
+            "code": accts[acc_id].code,
+            "name": accts[acc_id].name,
+            "currency": cur,
+            "balance": bal,
+        }
+        for (acc_id, cur), bal in amounts.items()
+    ]
+    return sorted(rows, key=lambda r: (r["code"], r["currency"]))
+
+
+def is_posted_key(tenant: Organization, idempotency_key: str | None) -> bool:
+    """Whether an entry with this idempotency key is already posted (a retry, not a post)."""
+    return (
+        idempotency_key is not None
+        and JournalEntry.objects.for_tenant(tenant).filter(idempotency_key=idempotency_key).exists()
+    )
+
+
 def balance_as_of(tenant: Organization, *, account: Account, currency: str, day: date) -> int:
     total = (
         DailyBalance.objects.for_tenant(tenant)
@@ -144,19 +203,31 @@ def balance_as_of(tenant: Organization, *, account: Account, currency: str, day:
 
 class Translator:
     """Translate minor units into the tenant's reporting currency at the rate on a day
-    (`money.rates_on`: the latest on or before the day, direct or inverse)."""
+    (`money.rates_on`: the latest on or before the day, direct or inverse). Currencies
+    without a rate translate to None and are remembered in `missing`."""
 
     def __init__(self, tenant: Organization, day: date) -> None:
         self.target = tenant.currency
         self.rates = money.rates_on(tenant, day)
+        self.missing: set[str] = set()
 
     def __call__(self, amount: int, currency: str) -> int | None:
         if currency == self.target:
             return amount
         rate = self.rates.get(currency)
         if rate is None:
+            self.missing.add(currency)
             return None
         return money.convert(amount, rate=rate, currency=currency, to=self.target)
+
+    def total(self, amounts: dict[str, int]) -> int:
+        """Amounts per currency translated and added up; those without a rate left out."""
+        total = 0
+        for currency, amount in amounts.items():
+            value = self(amount, currency)
+            if value is not None:
+                total += value
+        return total
 
 
 # --- reports --------------------------------------------------------------------------
@@ -194,17 +265,13 @@ def _rows(
     amounts: dict[tuple[int, str], int],
     translate: Translator,
     types: set[str] | None = None,
-) -> tuple[list[ReportRow], set[str]]:
+) -> list[ReportRow]:
     accts = _account_map(tenant)
     rows = []
-    missing: set[str] = set()
     for (account_id, currency), amount in amounts.items():
         acc = accts[account_id]
         if types is not None and acc.type not in types:
             continue
-        translated = translate(amount, currency)
-        if translated is None:
-            missing.add(currency)
         rows.append(
             ReportRow(
                 account_id=account_id,
@@ -215,18 +282,18 @@ def _rows(
                 debit=amount if amount > 0 else 0,
                 credit=-amount if amount < 0 else 0,
                 balance=amount,
-                translated=translated,
+                translated=translate(amount, currency),
             )
         )
     rows.sort(key=lambda r: (r.code, r.currency))
-    return rows, missing
+    return rows
 
 
 def trial_balance(tenant: Organization, *, as_of: date | None = None) -> Report:
     """Debit and credit balance of every account and currency as of a day (default: now)."""
     amounts = balances_between(tenant, end=as_of) if as_of else balances(tenant)
     translate = Translator(tenant, as_of or date.today())
-    rows, missing = _rows(tenant, amounts, translate)
+    rows = _rows(tenant, amounts, translate)
     per_currency: dict[str, dict[str, int]] = defaultdict(lambda: {"debit": 0, "credit": 0})
     for r in rows:
         per_currency[r.currency]["debit"] += r.debit
@@ -244,16 +311,15 @@ def trial_balance(tenant: Organization, *, as_of: date | None = None) -> Report:
                 r.translated for r in rows if r.translated and r.translated < 0
             ),
         },
-        untranslated=sorted(missing),
+        untranslated=sorted(translate.missing),
     )
 
 
 def income_statement(tenant: Organization, *, start: date, end: date) -> Report:
     """Income and expenses moved in [start, end]; net income = income - expenses."""
     amounts = balances_between(tenant, start=start, end=end)
-    rows, missing = _rows(
-        tenant, amounts, Translator(tenant, end), {AccountType.INCOME, AccountType.EXPENSE}
-    )
+    translate = Translator(tenant, end)
+    rows = _rows(tenant, amounts, translate, {AccountType.INCOME, AccountType.EXPENSE})
     income = -sum(r.translated or 0 for r in rows if r.type == AccountType.INCOME)
     expense = sum(r.translated or 0 for r in rows if r.type == AccountType.EXPENSE)
     return Report(
@@ -261,7 +327,7 @@ def income_statement(tenant: Organization, *, start: date, end: date) -> Report:
         currency=tenant.currency,
         rows=rows,
         totals={"income": income, "expenses": expense, "net_income": income - expense},
-        untranslated=sorted(missing),
+        untranslated=sorted(translate.missing),
     )
 
 
@@ -269,12 +335,10 @@ def balance_sheet(tenant: Organization, *, as_of: date) -> Report:
     """Assets = liabilities + equity, where equity includes earnings to date."""
     amounts = balances_between(tenant, end=as_of)
     translate = Translator(tenant, as_of)
-    rows, missing = _rows(
+    rows = _rows(
         tenant, amounts, translate, {AccountType.ASSET, AccountType.LIABILITY, AccountType.EQUITY}
     )
-    pl_rows, pl_missing = _rows(
-        tenant, amounts, translate, {AccountType.INCOME, AccountType.EXPENSE}
-    )
+    pl_rows = _rows(tenant, amounts, translate, {AccountType.INCOME, AccountType.EXPENSE})
     earnings = -sum(r.translated or 0 for r in pl_rows)
     assets = sum(r.translated or 0 for r in rows if r.type == AccountType.ASSET)
     liabilities = -sum(r.translated or 0 for r in rows if r.type == AccountType.LIABILITY)
@@ -290,7 +354,7 @@ def balance_sheet(tenant: Organization, *, as_of: date) -> Report:
             "earnings": earnings,
             "liabilities_and_equity": liabilities + equity + earnings,
         },
-        untranslated=sorted(missing | pl_missing),
+        untranslated=sorted(translate.missing),
     )
 
 
@@ -326,40 +390,16 @@ def general_ledger(
     listed in `untranslated` and left out of the translated balances.
     """
     translate = Translator(tenant, end or date.today())
-    missing: set[str] = set()
-
-    def in_reporting(balances: dict[str, int]) -> int:
-        total = 0
-        for cur, amount in balances.items():
-            value = translate(amount, cur)
-            if value is None:
-                missing.add(cur)
-            else:
-                total += value
-        return total
-
-    opening: dict[str, int] = defaultdict(int)
-    if start:
-        rows = (
-            DailyBalance.objects.for_tenant(tenant)
-            .filter(account_id=account.pk, date__lt=start)
-            .values("currency")
-            .annotate(total=Sum("delta"))
-        )
-        for r in rows:
-            opening[r["currency"]] = int(r["total"] or 0)
+    opening = _opening(tenant, account, start)
+    running = dict(opening)
     qs = JournalLine.objects.for_tenant(tenant).filter(account_id=account.pk)
     if start:
         qs = qs.filter(date__gte=start)
     if end:
         qs = qs.filter(date__lte=end)
-    running = dict(opening)
     lines = []
     for ln in qs.select_related("entry").order_by("date", "entry_id", "line_no")[:limit]:
         running[ln.currency] = running.get(ln.currency, 0) + ln.amount
-        translated = translate(ln.amount, ln.currency)
-        if translated is None:
-            missing.add(ln.currency)
         lines.append(
             LedgerLine(
                 entry_id=ln.entry_id,
@@ -369,21 +409,34 @@ def general_ledger(
                 debit=ln.debit,
                 credit=ln.credit,
                 running=running[ln.currency],
-                translated=translated,
-                translated_running=in_reporting(running),
+                translated=translate(ln.amount, ln.currency),
+                translated_running=translate.total(running),
             )
         )
     return {
         "account": account,
         "currency": tenant.currency,
         "rate_date": end or date.today(),
-        "opening": dict(opening),
-        "opening_translated": in_reporting(opening),
+        "opening": opening,
+        "opening_translated": translate.total(opening),
         "lines": lines,
         "closing": running,
-        "closing_translated": in_reporting(running),
-        "untranslated": sorted(missing),
+        "closing_translated": translate.total(running),
+        "untranslated": sorted(translate.missing),
     }
+
+
+def _opening(tenant: Organization, account: Account, start: date | None) -> dict[str, int]:
+    """The account's balance per currency before `start` (nothing without a start)."""
+    if not start:
+        return {}
+    rows = (
+        DailyBalance.objects.for_tenant(tenant)
+        .filter(account_id=account.pk, date__lt=start)
+        .values("currency")
+        .annotate(total=Sum("delta"))
+    )
+    return {r["currency"]: int(r["total"] or 0) for r in rows}
 
 
 @dataclass

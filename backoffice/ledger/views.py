@@ -1,14 +1,15 @@
 """Ledger pages: chart of accounts, journal entries, reports with CSV/XLSX export, periods.
 
-Views are thin: objects come through the tenant-scoped selectors (another tenant's id is a
-404), changes go through the services. Forms read their input with a Django form (lengths,
-NUL characters, numbers) and show the service's `DomainError.fields` beside each field;
-other pages show domain errors as messages.
+Views are thin adapters: read the request, fetch objects through the same
+`selectors.access_*_by_id` functions as the API (permission and tenant checked together;
+another tenant's id is a 404), change through the services, render. Forms read their input
+with a Django form (lengths, NUL characters, numbers) and show the service's
+`DomainError.fields` beside each field; other pages show domain errors as messages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -70,34 +71,39 @@ def index(request: HttpRequest) -> HttpResponse:
 @tenant_view(Perm.VIEW_LEDGER)
 @tenant_transaction
 def account(request: HttpRequest, account_id: int) -> HttpResponse:
-    tenant = _access(request).tenant
-    acc = selectors.get_account(tenant, account_id)
+    a = _access(request)
+    acc = selectors.access_account_by_id(a, account_id)
     start, end = date_or_none(request.GET.get("start")), date_or_none(request.GET.get("end"))
-    gl = selectors.general_ledger(tenant, account=acc, start=start, end=end)
+    gl = selectors.general_ledger(a.tenant, account=acc, start=start, end=end)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
-        rows = [
-            [
-                x.date.isoformat(),
-                x.entry_id,
-                x.memo,
-                x.currency,
-                _major(x.debit, x.currency),
-                _major(x.credit, x.currency),
-                _major(x.running, x.currency),
-                _major(x.translated, gl["currency"]),
-                _major(x.translated_running, gl["currency"]),
-            ]
-            for x in gl["lines"]
-        ]
-        header = ["date", "entry", "memo", "currency", "debit", "credit", "balance"]
-        header += [f"amount_{gl['currency']}", f"balance_{gl['currency']}"]
-        return _export(f"ledger-{acc.code}", header, rows, fmt)
+        return _general_ledger_export(acc, gl, fmt)
     return render(
         request,
         "ledger/account.html",
         {"account": acc, "gl": gl, "start": start, "end": end},
     )
+
+
+def _general_ledger_export(acc: Any, gl: dict[str, Any], fmt: str) -> HttpResponse:
+    """The account's lines, each amount in its currency and translated into the tenant's."""
+    rows = [
+        [
+            x.date.isoformat(),
+            x.entry_id,
+            x.memo,
+            x.currency,
+            _major(x.debit, x.currency),
+            _major(x.credit, x.currency),
+            _major(x.running, x.currency),
+            _major(x.translated, gl["currency"]),
+            _major(x.translated_running, gl["currency"]),
+        ]
+        for x in gl["lines"]
+    ]
+    header = ["date", "entry", "memo", "currency", "debit", "credit", "balance"]
+    header += [f"amount_{gl['currency']}", f"balance_{gl['currency']}"]
+    return _export(f"ledger-{acc.code}", header, rows, fmt)
 
 
 class AccountForm(forms.Form):
@@ -130,6 +136,18 @@ def _add_domain_errors(form: forms.Form, exc: DomainError) -> None:
                 form.add_error(None, f"{key}: {msg}")
     if not exc.fields:
         form.add_error(None, exc.message)
+
+
+def _submit[T](form: forms.Form, change: Callable[[dict[str, Any]], T]) -> T | None:
+    """`change` applied to the form's cleaned data; None when the form or the service
+    refuses, with the reasons on the form."""
+    if not form.is_valid():
+        return None
+    try:
+        return change(form.cleaned_data)
+    except DomainError as exc:
+        _add_domain_errors(form, exc)
+        return None
 
 
 def _account_form_page(
@@ -165,31 +183,29 @@ def account_new(request: HttpRequest) -> HttpResponse:
             initial = {"parent": parent.code, "type": parent.type}
         return _account_form_page(request, AccountForm(initial=initial))
     form = AccountForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            acc = services.create_account(
-                tenant=a.tenant,
-                actor=a.user,
-                code=d["code"],
-                name=d["name"],
-                type=d["type"],
-                parent_code=d["parent"] or None,
-                currency=d["currency"] or None,
-            )
-        except DomainError as exc:
-            _add_domain_errors(form, exc)
-        else:
-            messages.success(request, f"Account {acc.code} {acc.name} created.")
-            return redirect(_url(request, "index"))
-    return _account_form_page(request, form, status=400)
+    acc = _submit(
+        form,
+        lambda d: services.create_account(
+            tenant=a.tenant,
+            actor=a.user,
+            code=d["code"],
+            name=d["name"],
+            type=d["type"],
+            parent_code=d["parent"] or None,
+            currency=d["currency"] or None,
+        ),
+    )
+    if acc is None:
+        return _account_form_page(request, form, status=400)
+    messages.success(request, f"Account {acc.code} {acc.name} created.")
+    return redirect(_url(request, "index"))
 
 
 @tenant_view(Perm.MANAGE_ACCOUNTS)
 @tenant_transaction
 def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
     a = _access(request)
-    acc = selectors.get_account(a.tenant, account_id)
+    acc = selectors.access_account_by_id(a, account_id, perm=Perm.MANAGE_ACCOUNTS)
     if request.method != "POST":
         form = AccountForm(
             editing=True,
@@ -202,24 +218,22 @@ def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
         )
         return _account_form_page(request, form, acc)
     form = AccountForm(request.POST, editing=True)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.update_account(
-                tenant=a.tenant,
-                actor=a.user,
-                account_id=acc.pk,
-                name=d["name"],
-                parent_code=d["parent"],  # "" takes the account to the top level
-                is_active=d["is_active"],
-                currency=d["currency"],  # "" lifts the restriction
-            )
-        except DomainError as exc:
-            _add_domain_errors(form, exc)
-        else:
-            messages.success(request, f"Account {acc.code} saved.")
-            return redirect(_url(request, "account", account_id=acc.pk))
-    return _account_form_page(request, form, acc, status=400)
+    saved = _submit(
+        form,
+        lambda d: services.update_account(
+            tenant=a.tenant,
+            actor=a.user,
+            account_id=acc.pk,
+            name=d["name"],
+            parent_code=d["parent"],  # "" takes the account to the top level
+            is_active=d["is_active"],
+            currency=d["currency"],  # "" lifts the restriction
+        ),
+    )
+    if saved is None:
+        return _account_form_page(request, form, acc, status=400)
+    messages.success(request, f"Account {acc.code} saved.")
+    return redirect(_url(request, "account", account_id=acc.pk))
 
 
 # --- entries --------------------------------------------------------------------------
@@ -254,7 +268,7 @@ def entries(request: HttpRequest) -> HttpResponse:
 @tenant_view(Perm.VIEW_LEDGER)
 @tenant_transaction
 def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
-    entry = selectors.get_entry(_access(request).tenant, entry_id)
+    entry = selectors.access_entry_by_id(_access(request), entry_id)
     lines = selectors.entry_lines(entry)
     return render(
         request,
@@ -269,12 +283,12 @@ def entry_reverse(request: HttpRequest, entry_id: int) -> HttpResponse:
     a = _access(request)
     with transaction.atomic():
         set_rls_tenants([a.tenant.pk])
-        selectors.get_entry(a.tenant, entry_id)
+        original = selectors.access_entry_by_id(a, entry_id, perm=Perm.POST_LEDGER)
         try:
             rev = services.reverse_entry(
                 tenant=a.tenant,
                 actor=a.user,
-                entry_id=entry_id,
+                entry_id=original.pk,
                 date=date_or_none(request.POST.get("date")),
             )
         except DomainError as exc:
@@ -391,22 +405,7 @@ def report(request: HttpRequest, kind: str) -> HttpResponse:
         rep = selectors.balance_sheet(tenant, as_of=as_of or today)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
-        header = ["code", "account", "type", "currency", "debit", "credit", "balance"]
-        header.append(f"balance_{rep.currency}")
-        rows = [
-            [
-                r.code,
-                r.name,
-                r.type,
-                r.currency,
-                _major(r.debit, r.currency),
-                _major(r.credit, r.currency),
-                _major(r.balance, r.currency),
-                _major(r.translated, rep.currency),
-            ]
-            for r in rep.rows
-        ]
-        return _export(kind, header, rows, fmt)
+        return _report_export(kind, rep, fmt)
     return render(
         request,
         "ledger/report.html",
@@ -420,6 +419,25 @@ def report(request: HttpRequest, kind: str) -> HttpResponse:
             "query": request.GET.urlencode(),
         },
     )
+
+
+def _report_export(kind: str, rep: selectors.Report, fmt: str) -> HttpResponse:
+    header = ["code", "account", "type", "currency", "debit", "credit", "balance"]
+    header.append(f"balance_{rep.currency}")
+    rows = [
+        [
+            r.code,
+            r.name,
+            r.type,
+            r.currency,
+            _major(r.debit, r.currency),
+            _major(r.credit, r.currency),
+            _major(r.balance, r.currency),
+            _major(r.translated, rep.currency),
+        ]
+        for r in rep.rows
+    ]
+    return _export(kind, header, rows, fmt)
 
 
 # --- periods --------------------------------------------------------------------------
@@ -452,8 +470,9 @@ def period_lock(request: HttpRequest, period_id: int, action: str) -> HttpRespon
     if action not in ("lock", "unlock"):
         raise Http404("No such action.")
     a = _access(request)
+    period = selectors.access_period_by_id(a, period_id, perm=Perm.LOCK_PERIODS)
     p = services.set_period_lock(
-        tenant=a.tenant, actor=a.user, period_id=period_id, locked=action == "lock"
+        tenant=a.tenant, actor=a.user, period_id=period.pk, locked=action == "lock"
     )
     messages.success(request, f"Period {p.name} {'locked' if p.is_locked else 'unlocked'}.")
     return redirect(_url(request, "periods"))
@@ -482,32 +501,33 @@ def _rate_text(rate: Decimal) -> str:
 def rates(request: HttpRequest) -> HttpResponse:
     """Rates with filters and pages; entering one needs `ledger.post`, as in the API."""
     a = _access(request)
-    form = RateForm(initial={"date": date.today().isoformat(), "quote": a.tenant.currency})
-    status = 200
-    if request.method == "POST":
-        a.require(Perm.POST_LEDGER)
-        form = RateForm(request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                r = services.set_exchange_rate(
-                    tenant=a.tenant,
-                    actor=a.user,
-                    day=d["date"],
-                    base=d["base"],
-                    quote=d["quote"],
-                    rate=d["rate"],
-                )
-            except DomainError as exc:
-                _add_domain_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    f"Rate saved: 1 {r.base_id} = {_rate_text(r.rate)} {r.quote_id} "
-                    f"on {r.date.isoformat()}.",
-                )
-                return redirect(_url(request, "rates"))
-        status = 400
+    if request.method != "POST":
+        form = RateForm(initial={"date": date.today().isoformat(), "quote": a.tenant.currency})
+        return _rates_page(request, form)
+    a.require(Perm.POST_LEDGER)
+    form = RateForm(request.POST)
+    r = _submit(
+        form,
+        lambda d: services.set_exchange_rate(
+            tenant=a.tenant,
+            actor=a.user,
+            day=d["date"],
+            base=d["base"],
+            quote=d["quote"],
+            rate=d["rate"],
+        ),
+    )
+    if r is None:
+        return _rates_page(request, form, status=400)
+    messages.success(
+        request,
+        f"Rate saved: 1 {r.base_id} = {_rate_text(r.rate)} {r.quote_id} on {r.date.isoformat()}.",
+    )
+    return redirect(_url(request, "rates"))
+
+
+def _rates_page(request: HttpRequest, form: RateForm, status: int = 200) -> HttpResponse:
+    a = _access(request)
     f = {
         "currency": request.GET.get("currency", "").strip().upper(),
         "start": request.GET.get("start", ""),

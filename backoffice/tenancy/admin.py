@@ -4,8 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
-from backoffice.audit.services import record_event
-from backoffice.tenancy import services
+from backoffice.tenancy import events, services
 from backoffice.tenancy.backends import is_provider_admin
 from backoffice.tenancy.models import ApiToken, Membership, Organization, User
 
@@ -33,12 +32,11 @@ class OrganizationAdmin(admin.ModelAdmin):
         """New organizations go through the service, so creation is audited like any other."""
         if change:
             super().save_model(request, obj, form, change)
-            record_event(
+            changes = {f: form.cleaned_data.get(f) for f in form.changed_data}
+            events.record(
                 tenant=obj,
                 actor=request.user,  # type: ignore[arg-type]
-                action="organization.changed",
-                obj=obj,
-                after={f: form.cleaned_data.get(f) for f in form.changed_data},
+                event=events.organization_changed_event(obj, changes=changes),
             )
             return
         created = services.create_organization(

@@ -1,4 +1,5 @@
-"""API: who am I, my tenants, my API tokens, the tenant's members."""
+"""API: who am I, my tenants, my API tokens, the tenant's members. Thin: members and tokens
+come through the `selectors.access_*` functions the pages use too."""
 
 from datetime import datetime
 from typing import Any
@@ -12,7 +13,13 @@ from backoffice.api.pagination import Page
 from backoffice.tenancy import services
 from backoffice.tenancy.models import ApiToken, Membership
 from backoffice.tenancy.roles import Perm
-from backoffice.tenancy.selectors import TenantAccess, accessible_tenants, members_of
+from backoffice.tenancy.selectors import (
+    TenantAccess,
+    access_api_token_by_id,
+    access_api_tokens,
+    access_members,
+    accessible_tenants,
+)
 
 router = Router(tags=["tenancy"])
 
@@ -113,9 +120,7 @@ def my_tenants(request: HttpRequest) -> list[dict]:
 @router.get("/members", response=list[MemberOut])
 @paginate(Page)
 def list_members(request: HttpRequest) -> list[dict]:
-    a = _access(request)
-    a.require(Perm.VIEW_DASHBOARD)
-    return [_member_out(m) for m in members_of(a.tenant)]
+    return [_member_out(m) for m in access_members(_access(request))]
 
 
 class MemberIn(Schema):
@@ -141,9 +146,7 @@ def revoke_member(request: HttpRequest, username: str) -> dict:
 
 @router.get("/tokens", response=list[TokenOut])
 def list_tokens(request: HttpRequest) -> list[dict]:
-    a = _access(request)
-    tokens = ApiToken.objects.filter(user=a.user, tenant=a.tenant).order_by("-created_at")
-    return [_token_out(t) for t in tokens]
+    return [_token_out(t) for t in access_api_tokens(_access(request))]
 
 
 @router.post("/tokens", response={201: TokenCreatedOut})
@@ -167,4 +170,5 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[Any]:
 @router.delete("/tokens/{token_id}", response=TokenOut)
 def revoke_token(request: HttpRequest, token_id: int) -> dict:
     a = _access(request)
-    return _token_out(services.revoke_api_token(token_id=token_id, tenant=a.tenant, actor=a.user))
+    token = access_api_token_by_id(a, token_id)
+    return _token_out(services.revoke_api_token(token_id=token.pk, tenant=a.tenant, actor=a.user))

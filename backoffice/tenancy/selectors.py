@@ -1,4 +1,6 @@
-"""Who may act where. Every page and endpoint resolves its tenant through `access_tenant`."""
+"""Who may act where. Every page and endpoint resolves its tenant through `access_tenant`;
+members and API tokens are fetched through the `access_*` functions below, which check the
+caller's permission and the tenant together, for the pages and the API alike."""
 
 from __future__ import annotations
 
@@ -7,8 +9,8 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from backoffice.core.errors import Forbidden, NotFound
-from backoffice.tenancy.models import Membership, Organization, User
-from backoffice.tenancy.roles import ROLE_PERMISSIONS, Role
+from backoffice.tenancy.models import ApiToken, Membership, Organization, User
+from backoffice.tenancy.roles import ROLE_PERMISSIONS, Perm, Role
 
 # Provider roles that reach every client of their provider without a membership there.
 PROVIDER_WIDE_ROLES = frozenset({Role.PROVIDER_ADMIN, Role.AUDITOR})
@@ -69,3 +71,61 @@ def members_of(tenant: Organization) -> QuerySet[Membership]:
         .select_related("user")
         .order_by("user__username")
     )
+
+
+# --- members and tokens, fetched and authorised together --------------------------------
+#
+# The permission first (403), then the lookup within the caller's tenant: a missing one
+# and another tenant's are the same 404.
+
+
+def access_members(
+    access: TenantAccess, *, q: str = "", perm: str = Perm.VIEW_DASHBOARD
+) -> QuerySet[Membership]:
+    """The tenant's memberships by username; `q` matches username or display name."""
+    access.require(perm)
+    rows = members_of(access.tenant)
+    if q:
+        rows = rows.filter(user__username__icontains=q) | rows.filter(
+            user__display_name__icontains=q
+        )
+    return rows
+
+
+def access_membership_by_username(
+    access: TenantAccess,
+    username: str,
+    *,
+    perm: str = Perm.MANAGE_MEMBERS,
+    for_update: bool = False,
+) -> Membership:
+    access.require(perm)
+    rows = Membership.objects.filter(organization=access.tenant, user__username=username)
+    membership = (rows.select_for_update() if for_update else rows).first()
+    if membership is None:
+        raise NotFound("No such member.")
+    return membership
+
+
+def tokens_of(user: User, tenant: Organization) -> QuerySet[ApiToken]:
+    """A person's own API tokens in one tenant: nobody sees or revokes another's."""
+    return ApiToken.objects.filter(user=user, tenant=tenant)
+
+
+def access_api_tokens(access: TenantAccess, *, perm: str | None = None) -> QuerySet[ApiToken]:
+    """The caller's tokens in this tenant, newest first. Seeing and revoking one's own
+    tokens needs no permission (the API allows it); pages pass the one they require."""
+    if perm is not None:
+        access.require(perm)
+    return tokens_of(access.user, access.tenant).order_by("-created_at")
+
+
+def access_api_token_by_id(
+    access: TenantAccess, token_id: int, *, perm: str | None = None
+) -> ApiToken:
+    if perm is not None:
+        access.require(perm)
+    token = tokens_of(access.user, access.tenant).filter(pk=token_id).first()
+    if token is None:
+        raise NotFound("No such token.")
+    return token

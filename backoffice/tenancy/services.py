@@ -9,12 +9,17 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from backoffice.audit.services import record_event
 from backoffice.core.errors import DomainError, NotFound
+from backoffice.tenancy import events
 from backoffice.tenancy.hooks import run_organization_created
 from backoffice.tenancy.models import ApiToken, Membership, Organization, User
 from backoffice.tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, Perm, Role, roles_within
-from backoffice.tenancy.selectors import TenantAccess
+from backoffice.tenancy.selectors import (
+    TenantAccess,
+    access_membership_by_username,
+    access_tenant,
+    tokens_of,
+)
 
 TOKEN_PREFIX = "bo"
 
@@ -40,13 +45,7 @@ def create_organization(
             timezone=timezone_name,
             currency=currency,
         )
-        record_event(
-            tenant=org,
-            actor=actor,
-            action="organization.created",
-            obj=org,
-            after={"slug": slug, "name": name, "kind": kind},
-        )
+        events.record(tenant=org, actor=actor, event=events.organization_created_event(org))
         run_organization_created(organization=org, actor=actor)
     return org
 
@@ -64,13 +63,8 @@ def add_member(
         membership, created = Membership.objects.update_or_create(
             organization=organization, user=user, defaults={"role": role, "is_active": True}
         )
-        record_event(
-            tenant=organization,
-            actor=actor,
-            action="membership.added" if created else "membership.changed",
-            obj=membership,
-            after={"user": user.username, "role": role},
-        )
+        event = events.membership_set_event(membership, username=user.username, created=created)
+        events.record(tenant=organization, actor=actor, event=event)
     return membership
 
 
@@ -100,28 +94,19 @@ def grant_membership(*, access: TenantAccess, username: str, role: str) -> Membe
 
 
 def revoke_membership(*, access: TenantAccess, username: str) -> Membership:
-    access.require(Perm.MANAGE_MEMBERS)
+    """Deactivate a member; nobody removes themselves or someone who outranks them."""
     with transaction.atomic():
-        membership = (
-            Membership.objects.select_for_update()
-            .filter(organization=access.tenant, user__username=username)
-            .first()
+        membership = access_membership_by_username(
+            access, username, perm=Perm.MANAGE_MEMBERS, for_update=True
         )
-        if membership is None:
-            raise NotFound("No such member.")
         if membership.user_id == access.user.pk or membership.role not in roles_within(access.role):
             raise DomainError(
                 "You cannot remove this member.", fields={"username": ["not allowed"]}, status=403
             )
         membership.is_active = False
         membership.save(update_fields=["is_active"])
-        record_event(
-            tenant=access.tenant,
-            actor=access.user,
-            action="membership.revoked",
-            obj=membership,
-            after={"user": username},
-        )
+        event = events.membership_revoked_event(membership, username=username)
+        events.record(tenant=access.tenant, actor=access.user, event=event)
     return membership
 
 
@@ -135,8 +120,6 @@ def issue_api_token(
     actor: User | None = None,
 ) -> tuple[ApiToken, str]:
     """Make a token; returns it with the full secret, which is never stored or shown again."""
-    from backoffice.tenancy.selectors import access_tenant
-
     access = access_tenant(user=user, slug=tenant.slug)
     if role not in roles_within(access.role):
         raise DomainError(
@@ -159,29 +142,22 @@ def issue_api_token(
             digest=ApiToken.digest_of(full),
             expires_at=timezone.now() + timedelta(days=days),
         )
-        record_event(
-            tenant=tenant,
-            actor=actor or user,
-            action="api_token.issued",
-            obj=token,
-            after={"name": token.name, "role": role, "expires_at": token.expires_at.isoformat()},
+        events.record(
+            tenant=tenant, actor=actor or user, event=events.api_token_issued_event(token)
         )
     return token, full
 
 
 def revoke_api_token(*, token_id: int, tenant: Organization, actor: User) -> ApiToken:
+    """Revoke one of the actor's own tokens in the tenant; revoking twice changes nothing."""
     with transaction.atomic():
-        token = (
-            ApiToken.objects.select_for_update()
-            .filter(pk=token_id, tenant=tenant, user=actor)
-            .first()
-        )
+        token = tokens_of(actor, tenant).select_for_update().filter(pk=token_id).first()
         if token is None:
             raise NotFound("No such token.")
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
-            record_event(tenant=tenant, actor=actor, action="api_token.revoked", obj=token)
+            events.record(tenant=tenant, actor=actor, event=events.api_token_revoked_event(token))
     return token
 
 
