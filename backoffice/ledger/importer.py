@@ -133,34 +133,53 @@ def parse_jsonl(lines: Any, *, default_currency: str) -> Parsed:
         except ValueError:
             out.errors.append(RowError(n, "date", "a date (YYYY-MM-DD) is required"))
             continue
-        lines_in = []
-        for j, ln in enumerate(obj.get("lines") or []):
-            if not isinstance(ln, dict):
-                out.errors.append(RowError(n, f"lines[{j}]", "not an object"))
-                continue
-            amount = ln.get("amount")
-            if amount is None:
-                amount = int(ln.get("debit") or 0) - int(ln.get("credit") or 0)
-            lines_in.append(
-                LineIn(
-                    account=str(ln.get("account", "")),
-                    amount=amount,
-                    currency=ln.get("currency"),
-                    memo=str(ln.get("memo", "")),
-                )
-            )
+        key = obj.get("idempotency_key")
+        if key is not None and not isinstance(key, str):
+            out.errors.append(RowError(n, "idempotency_key", "a string"))
+            continue
+        lines_in = [
+            line
+            for j, ln in enumerate(obj.get("lines") or [])
+            if (line := _jsonl_line(ln, n, j, out.errors)) is not None
+        ]
         out.entries.append(
             EntryIn(
                 date=day,
                 lines=lines_in,
                 memo=str(obj.get("memo", "")),
                 source_ref=str(obj.get("source_ref", "")),
-                idempotency_key=obj.get("idempotency_key"),
+                idempotency_key=key,
             )
         )
         out.entry_rows.append(n)
         out.line_rows.append([n] * len(lines_in))
     return out
+
+
+def _jsonl_line(ln: Any, n: int, j: int, errors: list[RowError]) -> LineIn | None:
+    """One JSONL line object; amounts are integers of minor units (a signed `amount`, or
+    `debit` / `credit`), never fractions to be cut."""
+    if not isinstance(ln, dict):
+        errors.append(RowError(n, f"lines[{j}]", "not an object"))
+        return None
+    amount = ln.get("amount")
+    if amount is None:
+        debit, credit = ln.get("debit") or 0, ln.get("credit") or 0
+        for name, value in (("debit", debit), ("credit", credit)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                errors.append(RowError(n, f"lines[{j}].{name}", "an integer number of minor units"))
+                return None
+        amount = debit - credit
+    currency = ln.get("currency")
+    if currency is not None and not isinstance(currency, str):
+        errors.append(RowError(n, f"lines[{j}].currency", "an ISO 4217 code"))
+        return None
+    return LineIn(
+        account=str(ln.get("account", "")),
+        amount=amount,
+        currency=currency,
+        memo=str(ln.get("memo", "")),
+    )
 
 
 _KEY = re.compile(r"entries\[(\d+)\]\.(?:lines\[(\d+)\]\.)?(.+)")

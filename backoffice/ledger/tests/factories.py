@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from datetime import date
 
-from backoffice.ledger.services import EntryIn, LineIn, apply_chart_template
+from backoffice.ledger.models import Account
+from backoffice.ledger.services import EntryIn, LineIn, apply_chart_template, create_account
 from backoffice.tenancy.models import Organization
 
 
 def with_chart(tenant: Organization, template: str = "general") -> Organization:
     apply_chart_template(tenant=tenant, template=template)
     return tenant
+
+
+def usd_bank(tenant: Organization) -> Account:
+    """A bank account under 1100 that only takes US dollars (code 1130)."""
+    return create_account(
+        tenant=tenant,
+        actor=None,
+        code="1130",
+        name="USD bank",
+        type="asset",
+        parent_code="1100",
+        currency="USD",
+    )
 
 
 def entry(

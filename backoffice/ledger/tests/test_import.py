@@ -72,6 +72,42 @@ def test_jsonl_import(tmp_path, books_a):
     assert JournalEntry.objects.for_tenant(books_a).get().idempotency_key == "j1"
 
 
+@pytest.mark.parametrize(
+    ("line", "column"),
+    [
+        ('{"account": "1120", "debit": "12.50"}', "lines[0].debit"),
+        ('{"account": "1120", "debit": 1.5}', "lines[0].debit"),
+        ('{"account": "1120", "credit": true}', "lines[0].credit"),
+        ('{"account": "1120", "amount": 150, "currency": 978}', "lines[0].currency"),
+    ],
+)
+def test_jsonl_amounts_are_whole_minor_units(tmp_path, books_a, capsys, line, column):
+    # given: a fraction would have been cut to a whole minor unit, a string crashed the run
+    f = tmp_path / "entries.jsonl"
+    f.write_text(
+        f'{{"date": "2026-03-02", "lines": [{line}, {{"account": "4100", "credit": 150}}]}}\n'
+    )
+    # when
+    with pytest.raises(CommandError):
+        call_command("ledger", "import", str(f), "--tenant", "client-a")
+    # then
+    out = capsys.readouterr().out
+    assert column in out
+    assert not JournalEntry.objects.for_tenant(books_a).exists()
+
+
+def test_jsonl_idempotency_key_is_a_string(tmp_path, books_a, capsys):
+    f = tmp_path / "entries.jsonl"
+    f.write_text(
+        '{"date": "2026-03-02", "idempotency_key": 7, "lines": [{"account": "1120", "amount": 5},'
+        ' {"account": "4100", "amount": -5}]}\n'
+    )
+    with pytest.raises(CommandError):
+        call_command("ledger", "import", str(f), "--tenant", "client-a")
+    assert "idempotency_key" in capsys.readouterr().out
+    assert not JournalEntry.objects.for_tenant(books_a).exists()
+
+
 def test_rates_import(tmp_path, books_a):
     # given
     f = tmp_path / "rates.csv"

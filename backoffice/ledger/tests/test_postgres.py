@@ -62,6 +62,14 @@ def test_concurrent_writers_lose_no_update(client_a):
     assert JournalEntry.objects.for_tenant(client_a).count() == writers * per_writer
 
 
+def _raw_line(cur, tenant, je, account, line_no: int, amount: int) -> None:
+    cur.execute(
+        "INSERT INTO ledger_journalline (tenant_id, entry_id, line_no, account_id, "
+        "currency, amount, date, memo) VALUES (%s, %s, %s, %s, 'EUR', %s, %s, '')",
+        [tenant.pk, je.pk, line_no, account.pk, amount, je.date],
+    )
+
+
 @pg_only
 @pytest.mark.django_db
 def test_deferred_trigger_refuses_unbalanced_raw_insert(client_a):
@@ -77,20 +85,8 @@ def test_deferred_trigger_refuses_unbalanced_raw_insert(client_a):
         transaction.atomic(),
         connection.cursor() as cur,
     ):
-        cur.execute(
-            "INSERT INTO ledger_journalline (tenant_id, entry_id, line_no, account_id, "
-            "currency, amount, date, memo) VALUES (%s, %s, 9, %s, 'EUR', 7, %s, '')",
-            [client_a.pk, je.pk, bank.pk, je.date],
-        )
+        _raw_line(cur, client_a, je, bank, 9, 7)
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-
-
-def _raw_line(cur, tenant, je, account, line_no: int, amount: int) -> None:
-    cur.execute(
-        "INSERT INTO ledger_journalline (tenant_id, entry_id, line_no, account_id, "
-        "currency, amount, date, memo) VALUES (%s, %s, %s, %s, 'EUR', %s, %s, '')",
-        [tenant.pk, je.pk, line_no, account.pk, amount, je.date],
-    )
 
 
 @pg_only
@@ -149,11 +145,7 @@ def test_line_must_reference_own_tenant_account(client_a, client_b):
         transaction.atomic(),
         connection.cursor() as cur,
     ):
-        cur.execute(
-            "INSERT INTO ledger_journalline (tenant_id, entry_id, line_no, account_id, "
-            "currency, amount, date, memo) VALUES (%s, %s, 9, %s, 'EUR', 7, %s, '')",
-            [client_a.pk, je.pk, foreign.pk, je.date],
-        )
+        _raw_line(cur, client_a, je, foreign, 9, 7)
 
 
 @pg_only

@@ -22,13 +22,12 @@ from backoffice.ledger.services import (
     EntryIn,
     LineIn,
     bulk_post_entries,
-    create_account,
     create_fiscal_year,
     post_journal_entry,
     reverse_entry,
     set_period_lock,
 )
-from backoffice.ledger.tests.factories import with_chart
+from backoffice.ledger.tests.factories import usd_bank, with_chart
 
 pytestmark = pytest.mark.django_db
 
@@ -75,15 +74,7 @@ operations = st.lists(
 
 def _books(tenant):
     with_chart(tenant)
-    create_account(
-        tenant=tenant,
-        actor=None,
-        code="1130",
-        name="USD bank",
-        type="asset",
-        parent_code="1100",
-        currency="USD",
-    )
+    usd_bank(tenant)
     Account.objects.for_tenant(tenant).filter(code="6400").update(is_active=False)
     fy = create_fiscal_year(tenant=tenant, actor=None, year=2026)
     jan = fy.periods.get(name="2026-01")

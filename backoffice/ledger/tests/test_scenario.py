@@ -23,12 +23,11 @@ import pytest
 from backoffice.ledger import selectors
 from backoffice.ledger.models import Account
 from backoffice.ledger.services import (
-    create_account,
     post_journal_entry,
     reverse_entry,
     set_exchange_rate,
 )
-from backoffice.ledger.tests.factories import entry, with_chart
+from backoffice.ledger.tests.factories import entry, usd_bank, with_chart
 
 pytestmark = pytest.mark.django_db
 
@@ -36,15 +35,7 @@ pytestmark = pytest.mark.django_db
 def test_march_worked_example(client_a):
     # given
     t = with_chart(client_a)
-    create_account(
-        tenant=t,
-        actor=None,
-        code="1130",
-        name="USD bank",
-        type="asset",
-        parent_code="1100",
-        currency="USD",
-    )
+    usd_bank(t)
     set_exchange_rate(
         tenant=t, actor=None, day=date(2026, 3, 1), base="USD", quote="EUR", rate=Decimal("0.92")
     )

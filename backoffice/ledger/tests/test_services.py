@@ -11,13 +11,12 @@ from backoffice.ledger.services import (
     EntryIn,
     LineIn,
     bulk_post_entries,
-    create_account,
     create_fiscal_year,
     post_journal_entry,
     reverse_entry,
     set_period_lock,
 )
-from backoffice.ledger.tests.factories import entry, with_chart
+from backoffice.ledger.tests.factories import entry, usd_bank, with_chart
 
 pytestmark = pytest.mark.django_db
 
@@ -57,15 +56,7 @@ def test_unbalanced_entry_is_refused_with_field_message(client_a):
 def test_unknown_inactive_and_wrong_currency_accounts(client_a):
     # given
     with_chart(client_a)
-    create_account(
-        tenant=client_a,
-        actor=None,
-        code="1130",
-        name="USD bank",
-        type="asset",
-        parent_code="1100",
-        currency="USD",
-    )
+    usd_bank(client_a)
     Account.objects.for_tenant(client_a).filter(code="6400").update(is_active=False)
     bad = EntryIn(
         date=date(2026, 1, 5),

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from backoffice.core.errors import DomainError
 from backoffice.core.rls import set_rls_tenants
-from backoffice.ledger.importer import locate, parse_file
+from backoffice.ledger.importer import Parsed, RowError, locate, parse_file
 from backoffice.ledger.services import bulk_post_entries, set_exchange_rate, validate_entries
 from backoffice.tenancy.models import Organization, User
 
@@ -46,9 +46,7 @@ class Command(BaseCommand):
         from datetime import date
         from decimal import Decimal, InvalidOperation
 
-        tenant = Organization.objects.filter(slug=slug).first()
-        if tenant is None:
-            raise CommandError(f"no organization {slug!r}")
+        tenant = _tenant(slug)
         count = 0
         with path.open(encoding="utf-8", newline="") as f, transaction.atomic():
             set_rls_tenants([tenant.pk])
@@ -71,61 +69,87 @@ class Command(BaseCommand):
 
     def import_entries(self, **options: Any) -> None:
         from rich.console import Console
-        from rich.progress import Progress
-        from rich.table import Table
 
         console = Console(file=self.stdout._out, stderr=False)  # type: ignore[attr-defined,arg-type]
         path: Path = options["file"]
         if not path.exists():
             raise CommandError(f"{path}: no such file")
-        tenant = Organization.objects.filter(slug=options["tenant"]).first()
-        if tenant is None:
-            raise CommandError(f"no organization {options['tenant']!r}")
+        tenant = _tenant(options["tenant"])
         actor = None
         if options.get("user"):
             actor = User.objects.filter(username=options["user"]).first()
             if actor is None:
                 raise CommandError(f"no user {options['user']!r}")
         parsed = parse_file(path, default_currency=tenant.currency)
-        errors = list(parsed.errors)
         with transaction.atomic():
             set_rls_tenants([tenant.pk])
-            if not errors:
-                with Progress(console=console, transient=True) as progress:
-                    task = progress.add_task("validating", total=len(parsed.entries))
-                    for start in range(0, len(parsed.entries), CHUNK):
-                        chunk = parsed.entries[start : start + CHUNK]
-                        found = validate_entries(tenant=tenant, entries=chunk, limit=10_000)
-                        shifted = {_shift(k, start): v for k, v in found.items()}
-                        errors.extend(locate(parsed, shifted))
-                        progress.advance(task, len(chunk))
+            errors = list(parsed.errors) or _validate(console, tenant, parsed)
             if errors:
-                table = Table("row", "column", "message", title=f"{path.name}: nothing posted")
-                for e in sorted(errors, key=lambda e: (e.row, e.column))[:500]:
-                    table.add_row(str(e.row), e.column, e.message)
-                console.print(table)
+                _report(console, path, errors)
                 raise CommandError(f"{len(errors)} error(s); nothing was posted")
             if options["dry_run"]:
                 console.print(f"{len(parsed.entries)} entries valid (dry run, nothing posted)")
                 return
-            created = duplicates = lines = 0
-            with Progress(console=console) as progress:
-                task = progress.add_task("posting", total=len(parsed.entries))
-                for start in range(0, len(parsed.entries), CHUNK):
-                    chunk = parsed.entries[start : start + CHUNK]
-                    try:
-                        r = bulk_post_entries(tenant=tenant, actor=actor, entries=chunk)
-                    except DomainError as exc:
-                        raise CommandError(f"{exc.message} {exc.fields}") from exc
-                    created, duplicates, lines = (
-                        created + r.created,
-                        duplicates + r.duplicates,
-                        lines + r.lines,
-                    )
-                    progress.advance(task, len(chunk))
+            created, duplicates, lines = _post(console, tenant, actor, parsed)
         console.print(
             f"posted {created} entries ({lines} lines); {duplicates} already posted, skipped"
         )
+
+
+def _tenant(slug: str) -> Organization:
+    tenant = Organization.objects.filter(slug=slug).first()
+    if tenant is None:
+        raise CommandError(f"no organization {slug!r}")
+    return tenant
+
+
+def _validate(console: Any, tenant: Organization, parsed: Parsed) -> list[RowError]:
+    """Every entry checked by the service, chunk by chunk, errors mapped to file rows."""
+    from rich.progress import Progress
+
+    errors: list[RowError] = []
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("validating", total=len(parsed.entries))
+        for start in range(0, len(parsed.entries), CHUNK):
+            chunk = parsed.entries[start : start + CHUNK]
+            found = validate_entries(tenant=tenant, entries=chunk, limit=10_000)
+            shifted = {_shift(k, start): v for k, v in found.items()}
+            errors.extend(locate(parsed, shifted))
+            progress.advance(task, len(chunk))
+    return errors
+
+
+def _report(console: Any, path: Path, errors: list[RowError]) -> None:
+    from rich.table import Table
+
+    table = Table("row", "column", "message", title=f"{path.name}: nothing posted")
+    for e in sorted(errors, key=lambda e: (e.row, e.column))[:500]:
+        table.add_row(str(e.row), e.column, e.message)
+    console.print(table)
+
+
+def _post(
+    console: Any, tenant: Organization, actor: User | None, parsed: Parsed
+) -> tuple[int, int, int]:
+    """Post in chunks inside the caller's transaction: (created, duplicates, lines)."""
+    from rich.progress import Progress
+
+    created = duplicates = lines = 0
+    with Progress(console=console) as progress:
+        task = progress.add_task("posting", total=len(parsed.entries))
+        for start in range(0, len(parsed.entries), CHUNK):
+            chunk = parsed.entries[start : start + CHUNK]
+            try:
+                r = bulk_post_entries(tenant=tenant, actor=actor, entries=chunk)
+            except DomainError as exc:
+                raise CommandError(f"{exc.message} {exc.fields}") from exc
+            created, duplicates, lines = (
+                created + r.created,
+                duplicates + r.duplicates,
+                lines + r.lines,
+            )
+            progress.advance(task, len(chunk))
+    return created, duplicates, lines
 
 
 def _shift(key: str, offset: int) -> str:
