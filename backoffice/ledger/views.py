@@ -257,7 +257,7 @@ def entries(request: HttpRequest) -> HttpResponse:
         memo=f["memo"] or None,
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    query = "&".join(f"{k}={v}" for k, v in f.items() if v)
+    query = urlencode({k: v for k, v in f.items() if v})
     return render(
         request,
         "ledger/entries.html",

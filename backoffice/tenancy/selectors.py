@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from backoffice.core.errors import Forbidden, NotFound
 from backoffice.tenancy.models import ApiToken, Membership, Organization, User
-from backoffice.tenancy.roles import ROLE_PERMISSIONS, Perm, Role
+from backoffice.tenancy.roles import ROLE_PERMISSIONS, Perm, Role, roles_within
 
 # Provider roles that reach every client of their provider without a membership there.
 PROVIDER_WIDE_ROLES = frozenset({Role.PROVIDER_ADMIN, Role.AUDITOR})
@@ -90,6 +90,12 @@ def access_members(
             user__display_name__icontains=q
         )
     return rows
+
+
+def grantable_roles(access: TenantAccess) -> list[tuple[str, str]]:
+    """The roles (value, label) the caller may hand on: none wider than their own."""
+    mine = roles_within(access.role)
+    return [(role, label) for role, label in Role.choices if role in mine]
 
 
 def access_membership_by_username(

@@ -1,8 +1,10 @@
+from dataclasses import replace
+
 import pytest
 from django.urls import reverse
 
 from backoffice.ledger.models import Account, JournalEntry, Period
-from backoffice.ledger.services import create_fiscal_year, post_journal_entry
+from backoffice.ledger.services import bulk_post_entries, create_fiscal_year, post_journal_entry
 from backoffice.ledger.tests.factories import entry
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +91,16 @@ def test_entry_form_reports_an_amount_that_is_not_a_number(web_fin_a, books_a):
     assert b"Line 1: not a number." in res.content
     assert b"Line 2: too large." in res.content
     assert not JournalEntry.objects.for_tenant(books_a).exists()
+
+
+def test_entries_pages_keep_a_filter_with_special_characters(web_fin_a, books_a, finance_a):
+    # given: more entries than one page holds, their memo with an ampersand
+    rd = [entry(f"2026-03-{1 + i % 28:02d}", ("6100", 100), ("1120", -100)) for i in range(51)]
+    bulk_post_entries(tenant=books_a, actor=finance_a, entries=[replace(e, memo="R&D") for e in rd])
+    # when
+    res = web_fin_a.get(_u("entries"), {"memo": "R&D"})
+    # then: the next page's link carries the filter whole
+    assert b'?page=2&memo=R%26D"' in res.content
 
 
 def test_reports_export_csv_and_xlsx(web_fin_a, books_a, finance_a):

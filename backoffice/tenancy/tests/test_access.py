@@ -11,6 +11,7 @@ from backoffice.tenancy.selectors import (
     access_membership_by_username,
     access_tenant,
     accessible_tenants,
+    grantable_roles,
 )
 from backoffice.tenancy.tests.factories import UserFactory, make_member
 
@@ -120,3 +121,12 @@ def test_a_token_is_only_its_owners_in_its_tenant(client_a, client_b, user_a, us
     client_user = _as(client_a, user_a, Role.CLIENT_USER)
     with pytest.raises(Forbidden):
         access_api_token_by_id(client_user, own.pk, perm=Perm.MANAGE_TOKENS)
+
+
+def test_grantable_roles_are_within_ones_own():
+    assert [r for r, _ in grantable_roles(_as(None, None))] == [
+        Role.CLIENT_ADMIN,
+        Role.CLIENT_USER,
+        Role.AUDITOR,
+    ]
+    assert grantable_roles(_as(None, None, Role.CLIENT_USER)) == [(Role.CLIENT_USER, "Client user")]
