@@ -480,6 +480,24 @@ def _posted(post: Any | None, key: str, default: str = "") -> str:
     return str(post.get(key, "")) if post is not None else default
 
 
+def _reviewer_post(
+    request: HttpRequest, post: Any | None, act: Callable[[Any], str], *, reread: Any
+) -> tuple[HttpResponse | None, FieldErrors]:
+    """Run a reviewer's posted form in one transaction: back to the QA queue with the
+    message `act` returns, or the errors to show beside the fields (`reread` fresh)."""
+    if post is None:
+        return None, {}
+    try:
+        with transaction.atomic():
+            message = act(post)
+    except DomainError as exc:
+        _fail(request, exc)
+        reread.refresh_from_db()
+        return None, exc.fields
+    messages.success(request, message)
+    return redirect(_url(request, "qa")), {}
+
+
 def _qa_rows(item: WorkItem, post: Any | None, errors: FieldErrors) -> list[dict[str, Any]]:
     """One row per reviewed field: the agent's value, the verdict control, the correction."""
     output = item.output or {}
@@ -528,29 +546,24 @@ def qa_review(request: HttpRequest, item_id: int) -> HttpResponse:
     item = access_item_by_id(access, item_id)
     if item.engagement.double_key and selectors.pending_adjudication(item) is not None:
         return redirect(_url(request, "adjudicate", item_id=item.pk))
-    errors: FieldErrors = {}
-    post = None
-    if request.method == "POST":
-        post = request.POST
-        try:
-            with transaction.atomic():
-                review = qa.record_qa_review(
-                    item=item,
-                    actor=access.user,
-                    verdicts=_verdicts_from_post(item, post),
-                    decision=post.get("decision", ""),
-                    note=post.get("note", ""),
-                )
-            messages.success(
-                request,
-                f"{item.external_ref}: {review.fields_correct}/{review.fields_reviewed} "
-                f"fields correct — {review.get_decision_display().lower()}.",
-            )
-            return redirect(_url(request, "qa"))
-        except DomainError as exc:
-            _fail(request, exc)
-            errors = exc.fields
-            item.refresh_from_db()
+    post = request.POST if request.method == "POST" else None
+
+    def score(post: Any) -> str:
+        review = qa.record_qa_review(
+            item=item,
+            actor=access.user,
+            verdicts=_verdicts_from_post(item, post),
+            decision=post.get("decision", ""),
+            note=post.get("note", ""),
+        )
+        return (
+            f"{item.external_ref}: {review.fields_correct}/{review.fields_reviewed} "
+            f"fields correct — {review.get_decision_display().lower()}."
+        )
+
+    done, errors = _reviewer_post(request, post, score, reread=item)
+    if done is not None:
+        return done
     return render(
         request,
         "work/qa_review.html",
@@ -640,20 +653,16 @@ def adjudicate(request: HttpRequest, item_id: int) -> HttpResponse:
     """A third person settles a double-key mismatch: first key, second key, or another value."""
     access = _access(request)
     item, dk = access_double_key_by_item_id(access, item_id)
-    errors: FieldErrors = {}
     post = request.POST if request.method == "POST" else None
-    if post is not None:
-        try:
-            with transaction.atomic():
-                double_key.adjudicate(
-                    item=item, actor=access.user, values=_adjudication_from_post(item, dk, post)
-                )
-            messages.success(request, f"{item.external_ref}: mismatch settled.")
-            return redirect(_url(request, "qa"))
-        except DomainError as exc:
-            _fail(request, exc)
-            errors = exc.fields
-            dk.refresh_from_db()
+
+    def settle(post: Any) -> str:
+        values = _adjudication_from_post(item, dk, post)
+        double_key.adjudicate(item=item, actor=access.user, values=values)
+        return f"{item.external_ref}: mismatch settled."
+
+    done, errors = _reviewer_post(request, post, settle, reread=dk)
+    if done is not None:
+        return done
     return render(
         request,
         "work/adjudicate.html",
