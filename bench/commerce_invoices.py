@@ -26,6 +26,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -73,15 +74,12 @@ def teardown(db: str) -> None:
         shutil.rmtree(os.environ["BACKOFFICE_DATA_DIR"], ignore_errors=True)
 
 
-def run(args: argparse.Namespace) -> None:
-    from django.db import connection, transaction
-    from django.db.models import Sum
-    from django.test.utils import CaptureQueriesContext
+def seed() -> tuple[Any, list[Any], list[Any], list[Any]]:
+    """A client with a chart, two tax rates, 50 customers, 20 stock and 5 service products."""
+    from django.db import transaction
 
     from backoffice.commerce import services
-    from backoffice.commerce.models import Document, StockLevel, StockMove
     from backoffice.core.rls import set_rls_bypass
-    from backoffice.ledger.models import Account, AccountBalance
     from backoffice.ledger.services import apply_chart_template
     from backoffice.tenancy import services as tenancy
 
@@ -130,40 +128,52 @@ def run(args: argparse.Namespace) -> None:
             services.adjust_stock(
                 tenant=t, actor=None, product_id=p.pk, quantity=10**6, day=date(2026, 1, 1)
             )
-    specs = []
-    for n in range(args.invoices):
-        lines = [
-            services.LineSpec(product_id=stock[(n + k) % 20].pk, quantity=1 + (n + k) % 4)
-            for k in range(3)
-        ] + [services.LineSpec(product_id=svc[(n + k) % 5].pk, quantity=1) for k in range(2)]
-        specs.append((customers[n % 50].pk, date(2026, 1, 2) + timedelta(days=n % 300), lines))
+    return t, customers, stock, svc
 
-    def create(party_id: int, day: date, lines: list) -> int:
+
+class Invoicer:
+    """Create and issue one invoice, each step in its own transaction as a request would."""
+
+    def __init__(self, tenant: Any) -> None:
+        self.tenant = tenant
+
+    def create(self, party_id: int, day: date, lines: list) -> int:
+        from django.db import transaction
+
+        from backoffice.commerce import services
+        from backoffice.core.rls import set_rls_bypass
+
         with transaction.atomic():
             set_rls_bypass()
             return services.create_document(
-                tenant=t, actor=None, kind="invoice", party_id=party_id, day=day, lines=lines
+                tenant=self.tenant,
+                actor=None,
+                kind="invoice",
+                party_id=party_id,
+                day=day,
+                lines=lines,
             ).pk
 
-    def issue(document_id: int) -> None:
+    def issue(self, document_id: int) -> None:
+        from django.db import transaction
+
+        from backoffice.commerce import services
+        from backoffice.core.rls import set_rls_bypass
+
         with transaction.atomic():
             set_rls_bypass()
-            services.issue_document(tenant=t, actor=None, document_id=document_id)
+            services.issue_document(tenant=self.tenant, actor=None, document_id=document_id)
 
-    latencies = []
-    start = time.perf_counter()
-    for party_id, day, lines in specs:
-        t0 = time.perf_counter()
-        issue(create(party_id, day, lines))
-        latencies.append(time.perf_counter() - t0)
-    elapsed = time.perf_counter() - start
-    connection.queries_log.clear()  # a full log (9,000 queries) would capture nothing
-    with CaptureQueriesContext(connection) as created:
-        document_id = create(*specs[0])
-    with CaptureQueriesContext(connection) as issued:
-        issue(document_id)
-    captured = [q["sql"] for q in [*created.captured_queries, *issued.captured_queries]]
-    others = [q for q in captured if "ledger_" in q or "audit_" in q]
+
+def check(t: Any) -> tuple[bool, str]:
+    """Receivables equal invoice totals, inventory equals stock moves, on-hand rows equal moves."""
+    from django.db import transaction
+    from django.db.models import Sum
+
+    from backoffice.commerce.models import Document, StockLevel, StockMove
+    from backoffice.core.rls import set_rls_bypass
+    from backoffice.ledger.models import Account, AccountBalance
+
     with transaction.atomic():
         set_rls_bypass()
         gross = Document.objects.for_tenant(t).filter(kind="invoice").aggregate(s=Sum("gross"))["s"]
@@ -190,6 +200,43 @@ def run(args: argparse.Namespace) -> None:
         }
     levels_ok = levels == by_place
     ok = gross == ar_balance and inv_balance == moves_value - opening and levels_ok
+    return ok, (
+        f"check: receivable {ar_balance} == invoice totals {gross}; inventory account "
+        f"{inv_balance} == stock moves (less opening) {moves_value - opening}; on-hand rows "
+        f"== moves per product and location: {levels_ok}: {'OK' if ok else 'MISMATCH'}"
+    )
+
+
+def run(args: argparse.Namespace) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from backoffice.commerce import services
+
+    t, customers, stock, svc = seed()
+    specs = []
+    for n in range(args.invoices):
+        lines = [
+            services.LineSpec(product_id=stock[(n + k) % 20].pk, quantity=1 + (n + k) % 4)
+            for k in range(3)
+        ] + [services.LineSpec(product_id=svc[(n + k) % 5].pk, quantity=1) for k in range(2)]
+        specs.append((customers[n % 50].pk, date(2026, 1, 2) + timedelta(days=n % 300), lines))
+    invoicer = Invoicer(t)
+    latencies = []
+    start = time.perf_counter()
+    for party_id, day, lines in specs:
+        t0 = time.perf_counter()
+        invoicer.issue(invoicer.create(party_id, day, lines))
+        latencies.append(time.perf_counter() - t0)
+    elapsed = time.perf_counter() - start
+    connection.queries_log.clear()  # a full log (9,000 queries) would capture nothing
+    with CaptureQueriesContext(connection) as created:
+        document_id = invoicer.create(*specs[0])
+    with CaptureQueriesContext(connection) as issued:
+        invoicer.issue(document_id)
+    captured = [q["sql"] for q in [*created.captured_queries, *issued.captured_queries]]
+    others = [q for q in captured if "ledger_" in q or "audit_" in q]
+    _ok, verdict = check(t)
     lat = sorted(latencies)
     print(f"machine: {platform.node()} {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"database: {connection.vendor}")
@@ -203,11 +250,7 @@ def run(args: argparse.Namespace) -> None:
         f"queries per invoice: {len(captured)} (create {len(created.captured_queries)}, "
         f"issue {len(issued.captured_queries)}, with BEGIN/COMMIT; ledger and audit {len(others)})"
     )
-    print(
-        f"check: receivable {ar_balance} == invoice totals {gross}; inventory account "
-        f"{inv_balance} == stock moves (less opening) {moves_value - opening}; on-hand rows "
-        f"== moves per product and location: {levels_ok}: {'OK' if ok else 'MISMATCH'}"
-    )
+    print(verdict)
 
 
 def main() -> None:
