@@ -19,59 +19,18 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ledger_common import setup_django, teardown
+
 PG_DB = os.environ.get("BENCH_PG_DB", "bo_bench_commerce")
-
-
-def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def setup_django(db: str) -> None:
-    if db == "postgres":
-        _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-        _pg_admin(f"CREATE DATABASE {PG_DB}")
-        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{PG_DB}"
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["BACKOFFICE_DATA_DIR"] = tempfile.mkdtemp(prefix="bo_bench_commerce_")
-    # The private settings add the app until the project registers it (then a no-op).
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.commerce.tests.settings_commerce")
-    # Production runs with DEBUG off; with it on, Django logs every query it sends.
-    os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-
-
-def teardown(db: str) -> None:
-    if os.environ.get("BENCH_KEEP_DB"):
-        return
-    from django.db import connections
-
-    connections.close_all()
-    if db == "postgres":
-        _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-    else:
-        shutil.rmtree(os.environ["BACKOFFICE_DATA_DIR"], ignore_errors=True)
 
 
 def seed() -> tuple[Any, list[Any], list[Any], list[Any]]:
@@ -258,11 +217,11 @@ def main() -> None:
     p.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
     p.add_argument("--invoices", type=int, default=10_000)
     args = p.parse_args()
-    setup_django(args.db)
+    setup_django(args.db, pg_db=PG_DB)
     try:
         run(args)
     finally:
-        teardown(args.db)
+        teardown(args.db, pg_db=PG_DB)
 
 
 if __name__ == "__main__":

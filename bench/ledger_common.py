@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -30,14 +31,14 @@ def _pg_admin(sql: str) -> None:
         conn.execute(sql)
 
 
-def setup_django(db: str) -> None:
-    """Point Django at a fresh benchmark database and migrate it."""
+def setup_django(db: str, *, pg_db: str = PG_DB) -> None:
+    """Point Django at a fresh benchmark database (`pg_db` on PostgreSQL) and migrate it."""
     if db == "postgres":
-        _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-        _pg_admin(f"CREATE DATABASE {PG_DB}")
-        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{PG_DB}"
+        _pg_admin(f"DROP DATABASE IF EXISTS {pg_db} WITH (FORCE)")
+        _pg_admin(f"CREATE DATABASE {pg_db}")
+        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{pg_db}"
     else:
-        tmp = tempfile.mkdtemp(prefix="bo_bench_ledger_")
+        tmp = tempfile.mkdtemp(prefix=f"{pg_db}_")
         os.environ.pop("DATABASE_URL", None)
         os.environ["BACKOFFICE_DATA_DIR"] = tmp
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
@@ -52,12 +53,17 @@ def setup_django(db: str) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def teardown(db: str) -> None:
-    if db == "postgres" and not os.environ.get("BENCH_KEEP_DB"):
-        from django.db import connections
+def teardown(db: str, *, pg_db: str = PG_DB) -> None:
+    """Drop the benchmark database (kept with BENCH_KEEP_DB=1)."""
+    if os.environ.get("BENCH_KEEP_DB"):
+        return
+    from django.db import connections
 
-        connections.close_all()
-        _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+    connections.close_all()
+    if db == "postgres":
+        _pg_admin(f"DROP DATABASE IF EXISTS {pg_db} WITH (FORCE)")
+    else:
+        shutil.rmtree(os.environ["BACKOFFICE_DATA_DIR"], ignore_errors=True)
 
 
 def make_tenants(n: int, accounts: int) -> list[Any]:
