@@ -62,6 +62,19 @@ def test_concurrent_writers_lose_no_update(client_a):
     assert JournalEntry.objects.for_tenant(client_a).count() == writers * per_writer
 
 
+@pytest.fixture
+def je(client_a) -> JournalEntry:
+    """Client A's chart with one entry posted through the service: 1120 +5, 4100 -5."""
+    with_chart(client_a)
+    return post_journal_entry(
+        tenant=client_a, actor=None, entry=entry("2026-03-02", ("1120", 5), ("4100", -5))
+    )
+
+
+def _account(tenant, code: str) -> Account:
+    return Account.objects.for_tenant(tenant).get(code=code)
+
+
 def _raw_line(cur, tenant, je, account, line_no: int, amount: int) -> None:
     cur.execute(
         "INSERT INTO ledger_journalline (tenant_id, entry_id, line_no, account_id, "
@@ -72,13 +85,9 @@ def _raw_line(cur, tenant, je, account, line_no: int, amount: int) -> None:
 
 @pg_only
 @pytest.mark.django_db
-def test_deferred_trigger_refuses_unbalanced_raw_insert(client_a):
+def test_deferred_trigger_refuses_unbalanced_raw_insert(client_a, je):
     # given
-    with_chart(client_a)
-    bank = Account.objects.for_tenant(client_a).get(code="1120")
-    je = post_journal_entry(
-        tenant=client_a, actor=None, entry=entry("2026-03-02", ("1120", 5), ("4100", -5))
-    )
+    bank = _account(client_a, "1120")
     # when / then: a line written behind the service's back breaks the balance at commit
     with (
         pytest.raises(IntegrityError, match="does not balance"),
@@ -91,14 +100,10 @@ def test_deferred_trigger_refuses_unbalanced_raw_insert(client_a):
 
 @pg_only
 @pytest.mark.django_db
-def test_lines_over_several_statements_are_checked_together_at_commit(client_a):
+def test_lines_over_several_statements_are_checked_together_at_commit(client_a, je):
     # given: an entry whose extra lines arrive one statement at a time
-    with_chart(client_a)
-    bank = Account.objects.for_tenant(client_a).get(code="1120")
-    sales = Account.objects.for_tenant(client_a).get(code="4100")
-    je = post_journal_entry(
-        tenant=client_a, actor=None, entry=entry("2026-03-02", ("1120", 5), ("4100", -5))
-    )
+    bank = _account(client_a, "1120")
+    sales = _account(client_a, "4100")
     # when: each statement alone is unbalanced, together they balance
     with transaction.atomic(), connection.cursor() as cur:
         _raw_line(cur, client_a, je, bank, 8, 7)
@@ -110,14 +115,10 @@ def test_lines_over_several_statements_are_checked_together_at_commit(client_a):
 
 @pg_only
 @pytest.mark.django_db
-def test_unbalanced_statements_that_do_not_add_up_are_refused(client_a):
+def test_unbalanced_statements_that_do_not_add_up_are_refused(client_a, je):
     # given
-    with_chart(client_a)
-    bank = Account.objects.for_tenant(client_a).get(code="1120")
-    sales = Account.objects.for_tenant(client_a).get(code="4100")
-    je = post_journal_entry(
-        tenant=client_a, actor=None, entry=entry("2026-03-02", ("1120", 5), ("4100", -5))
-    )
+    bank = _account(client_a, "1120")
+    sales = _account(client_a, "4100")
     # when / then: two open statements that leave the entry 1 minor unit off
     with (
         pytest.raises(IntegrityError, match="does not balance"),
@@ -131,14 +132,10 @@ def test_unbalanced_statements_that_do_not_add_up_are_refused(client_a):
 
 @pg_only
 @pytest.mark.django_db
-def test_line_must_reference_own_tenant_account(client_a, client_b):
+def test_line_must_reference_own_tenant_account(client_a, je, client_b):
     # given
-    with_chart(client_a)
     with_chart(client_b)
-    foreign = Account.objects.for_tenant(client_b).get(code="1120")
-    je = post_journal_entry(
-        tenant=client_a, actor=None, entry=entry("2026-03-02", ("1120", 5), ("4100", -5))
-    )
+    foreign = _account(client_b, "1120")
     # when / then
     with (
         pytest.raises(DatabaseError, match="another tenant"),
@@ -150,11 +147,7 @@ def test_line_must_reference_own_tenant_account(client_a, client_b):
 
 @pg_only
 @pytest.mark.django_db
-def test_posted_rows_cannot_be_deleted(client_a):
-    with_chart(client_a)
-    je = post_journal_entry(
-        tenant=client_a, actor=None, entry=entry("2026-03-02", ("1120", 5), ("4100", -5))
-    )
+def test_posted_rows_cannot_be_deleted(je):
     with (
         pytest.raises(DatabaseError, match="immutable"),
         transaction.atomic(),
@@ -165,14 +158,10 @@ def test_posted_rows_cannot_be_deleted(client_a):
 
 @pg_only
 @pytest.mark.django_db
-def test_daily_balance_must_reference_own_tenant_account(client_a, client_b):
+def test_daily_balance_must_reference_own_tenant_account(client_a, je, client_b):
     # given
-    with_chart(client_a)
     with_chart(client_b)
-    foreign = Account.objects.for_tenant(client_b).get(code="1120")
-    post_journal_entry(
-        tenant=client_a, actor=None, entry=entry("2026-03-02", ("1120", 5), ("4100", -5))
-    )
+    foreign = _account(client_b, "1120")
     # when / then: neither a new row nor a moved row may point at another tenant's account
     for sql in (
         "INSERT INTO ledger_dailybalance (tenant_id, account_id, currency, date, delta) "
