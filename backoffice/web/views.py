@@ -16,13 +16,15 @@ from backoffice.commerce.reports import open_items_total
 from backoffice.core.errors import DomainError, NotFound
 from backoffice.tenancy import services as tenancy_services
 from backoffice.tenancy.access import tenant_view
-from backoffice.tenancy.models import ApiToken
-from backoffice.tenancy.roles import Perm, Role, roles_within
+from backoffice.tenancy.roles import Perm, Role
 from backoffice.tenancy.selectors import (
     TenantAccess,
+    access_api_token_by_id,
+    access_api_tokens,
+    access_members,
     access_tenant,
     accessible_tenants,
-    members_of,
+    grantable_roles,
 )
 from backoffice.work import selectors as work_selectors
 
@@ -54,7 +56,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "web/dashboard.html",
         {
             "recent_events": recent,
-            "member_count": members_of(access.tenant).count(),
+            "member_count": access_members(access).count(),
             "work": _work_summary(access) if access.can(Perm.VIEW_WORK) else None,
             "money": _open_items(access) if access.can(Perm.VIEW_COMMERCE) else None,
         },
@@ -112,20 +114,14 @@ def members(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
             status = exc.status if exc.status >= 400 else 400
     q = request.GET.get("q", "").strip()
-    rows = members_of(request.tenant)  # type: ignore[attr-defined]
-    if q:
-        rows = rows.filter(user__username__icontains=q) | rows.filter(
-            user__display_name__icontains=q
-        )
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    grantable = [(r, label) for r, label in Role.choices if r in roles_within(access.role)]
+    page = Paginator(access_members(access, q=q), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "web/members.html",
         {
             "page": page,
             "q": q,
-            "grantable": grantable,
+            "grantable": grantable_roles(access),
             "can_manage": access.can(Perm.MANAGE_MEMBERS),
         },
         status=status,
@@ -147,7 +143,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
             )
         except (DomainError, ValueError) as exc:
             messages.error(request, getattr(exc, "message", "Lifetime must be a number of days."))
-    rows = ApiToken.objects.filter(user=access.user, tenant=access.tenant).order_by("-created_at")
+    rows = access_api_tokens(access, perm=Perm.MANAGE_TOKENS)
     return render(
         request,
         "web/tokens.html",
@@ -160,7 +156,8 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @tenant_view(Perm.MANAGE_TOKENS)
 def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
     access = request.access  # type: ignore[attr-defined]
-    tenancy_services.revoke_api_token(token_id=token_id, tenant=access.tenant, actor=access.user)
+    token = access_api_token_by_id(access, token_id, perm=Perm.MANAGE_TOKENS)
+    tenancy_services.revoke_api_token(token_id=token.pk, tenant=access.tenant, actor=access.user)
     messages.success(request, "Token revoked.")
     return redirect("web:tokens", tenant=access.tenant.slug)
 
