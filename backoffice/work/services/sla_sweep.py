@@ -50,7 +50,15 @@ def _newly_flagged(engagement: Engagement, now: datetime) -> tuple[list[int], li
     items = (
         WorkItem.objects.for_tenant(engagement.tenant_id)
         .filter(engagement=engagement, state__in=_SWEPT_STATES, breached=False)
-        .only("id", "received_at", "sla_due_at", "paused_seconds", "paused_at", "at_risk")
+        .only(
+            "id",
+            "received_at",
+            "sla_due_at",
+            "paused_seconds",
+            "paused_at",
+            "completed_at",
+            "at_risk",
+        )
     )
     sla = timedelta(minutes=engagement.sla_minutes)
     risk_at = sla * engagement.at_risk_percent / 100
