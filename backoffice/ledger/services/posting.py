@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from backoffice.core import pgcopy
 from backoffice.core.errors import Conflict, DomainError
+from backoffice.core.stats import analyze_after_commit
 from backoffice.ledger import events
 from backoffice.ledger.error_codes import ErrorCode
 from backoffice.ledger.models import JournalEntry, JournalLine
@@ -228,6 +229,15 @@ class _BulkRows:
     digest: str = ""
 
 
+# The tables a bulk posting writes, analysed after a big one (core.stats).
+_BULK_TABLES = [
+    "ledger_journalentry",
+    "ledger_journalline",
+    "ledger_accountbalance",
+    "ledger_dailybalance",
+]
+
+
 def bulk_post_entries(
     *, tenant: Organization, actor: User | None, entries: Sequence[EntryIn]
 ) -> BulkResult:
@@ -264,6 +274,7 @@ def bulk_post_entries(
         apply_balances(tenant.pk, rows.deltas, rows.daily)
         event = events.entries_bulk_posted_event(ids=ids, lines=len(rows.lines), digest=rows.digest)
         events.record(tenant=tenant, actor=actor, event=event)
+        analyze_after_commit(_BULK_TABLES, rows=len(rows.lines))
     result.created = len(rows.entries)
     result.lines = len(rows.lines)
     result.entry_ids = ids

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from backoffice.core.ahead import ahead
 from backoffice.core.errors import DomainError
+from backoffice.core.stats import analyze_after_commit
 from backoffice.tenancy.models import User
 from backoffice.work import bulk, events
 from backoffice.work.error_codes import ErrorCode
@@ -323,6 +324,7 @@ def submit_items(
             may_exist=not was_empty,
             progress=progress,
         )
+        analyze_after_commit(["work_workitem", "work_workitemevent"], rows=tally.written)
         return _close_batch(batch, actor=actor, check=check, tally=tally, strict=all_or_nothing)
 
 
