@@ -101,3 +101,14 @@ def settle(doc: Document, amount: int, share: int) -> None:
     doc.settled += amount
     doc.settled_functional += share
     doc.save(update_fields=["settled", "settled_functional"])
+
+
+def settle_all(tenant: Organization, settlements: list[tuple[Document, int, int]]) -> None:
+    """Settle several documents (document, amount, functional share) in one statement:
+    a payment may clear hundreds of invoices, and a query each would grow with them."""
+    for doc, amount, share in settlements:
+        doc.settled += amount
+        doc.settled_functional += share
+    Document.objects.for_tenant(tenant).bulk_update(
+        [doc for doc, _, _ in settlements], ["settled", "settled_functional"]
+    )

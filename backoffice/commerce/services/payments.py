@@ -27,7 +27,7 @@ from backoffice.commerce.services._common import (
     exchange_rate,
     functional_share,
     is_minor_units,
-    settle,
+    settle_all,
 )
 from backoffice.commerce.services._tail import Entry, post_and_record
 from backoffice.core.errors import DomainError, NotFound
@@ -142,9 +142,10 @@ def _allocate(
     j = posting.Journal.new()
     bank_f = convert(payment.amount, to=tenant.currency)
     rows = []
+    settlements = []
     for doc, part in plan:
         share = functional_share(doc, part)
-        settle(doc, part, share)
+        settlements.append((doc, part, share))
         rows.append(
             Allocation(
                 tenant=tenant, payment=payment, document=doc, amount=part, amount_functional=share
@@ -154,6 +155,7 @@ def _allocate(
             j.credit(rule["invoice.receivable"], share)
         else:
             j.debit(rule["bill.payable"], share)
+    settle_all(tenant, settlements)
     Allocation.objects.bulk_create(rows)
     if payment.unallocated:
         left_f = convert(payment.unallocated, to=tenant.currency)
