@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from django.db import connection
 
 from backoffice.commerce.error_codes import ErrorCode
 from backoffice.commerce.models import SALES_KINDS, Document, Party
@@ -109,6 +112,34 @@ def settle_all(tenant: Organization, settlements: list[tuple[Document, int, int]
     for doc, amount, share in settlements:
         doc.settled += amount
         doc.settled_functional += share
-    Document.objects.for_tenant(tenant).bulk_update(
-        [doc for doc, _, _ in settlements], ["settled", "settled_functional"]
+    bulk_update(tenant, [doc for doc, _, _ in settlements], ["settled", "settled_functional"])
+
+
+def bulk_update(tenant: Organization, rows: Sequence[Any], fields: list[str]) -> None:
+    """One UPDATE of `fields` for all the rows (of one tenant-owned model, all `tenant`'s).
+
+    `UPDATE t SET f = CASE id WHEN %s THEN CAST(%s AS type) ... END WHERE tenant_id = %s AND
+    id IN (...)`: what `QuerySet.bulk_update` sends, without building an expression per row
+    (which cost more than the statement on this path).
+    """
+    if not rows:
+        return
+    meta = type(rows[0])._meta
+    quote = connection.ops.quote_name
+    sets, params = [], []
+    for name in fields:
+        f = meta.get_field(name)
+        cast = f"CAST(%s AS {f.db_type(connection)})"
+        whens = " ".join(f"WHEN %s THEN {cast}" for _ in rows)
+        sets.append(f"{quote(f.column)} = CASE {quote(meta.pk.column)} {whens} END")
+        for row in rows:
+            params += [row.pk, f.get_db_prep_save(getattr(row, name), connection)]
+    marks = ", ".join("%s" for _ in rows)
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {', '.join(sets)} "
+        f"WHERE tenant_id = %s AND {quote(meta.pk.column)} IN ({marks})"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, tenant.pk, *(row.pk for row in rows)])
+        if cursor.rowcount != len(rows):
+            raise RuntimeError(f"{meta.db_table}: {cursor.rowcount} of {len(rows)} rows updated")

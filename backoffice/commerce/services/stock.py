@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -36,7 +35,7 @@ from backoffice.commerce.models import (
     StockMove,
     ValuationMethod,
 )
-from backoffice.commerce.services._common import functional, parse_quantity
+from backoffice.commerce.services._common import bulk_update, functional, parse_quantity
 from backoffice.commerce.services.parties_products import (
     default_location,
     find_location,
@@ -265,36 +264,6 @@ def write_moves(
     bulk_update(tenant, levels, ["quantity"])
     StockLevel.objects.bulk_create(rows.new_levels)
     return moves
-
-
-def bulk_update(tenant: Organization, rows: Sequence[Any], fields: list[str]) -> None:
-    """One UPDATE of `fields` for all the rows (of one tenant-owned model, all `tenant`'s).
-
-    `UPDATE t SET f = CASE id WHEN %s THEN CAST(%s AS type) ... END WHERE tenant_id = %s AND
-    id IN (...)`: what `QuerySet.bulk_update` sends, without building an expression per row
-    (which cost more than the statement on this path).
-    """
-    if not rows:
-        return
-    meta = type(rows[0])._meta
-    quote = connection.ops.quote_name
-    sets, params = [], []
-    for name in fields:
-        f = meta.get_field(name)
-        cast = f"CAST(%s AS {f.db_type(connection)})"
-        whens = " ".join(f"WHEN %s THEN {cast}" for _ in rows)
-        sets.append(f"{quote(f.column)} = CASE {quote(meta.pk.column)} {whens} END")
-        for row in rows:
-            params += [row.pk, f.get_db_prep_save(getattr(row, name), connection)]
-    marks = ", ".join("%s" for _ in rows)
-    sql = (
-        f"UPDATE {quote(meta.db_table)} SET {', '.join(sets)} "
-        f"WHERE tenant_id = %s AND {quote(meta.pk.column)} IN ({marks})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, tenant.pk, *(row.pk for row in rows)])
-        if cursor.rowcount != len(rows):
-            raise RuntimeError(f"{meta.db_table}: {cursor.rowcount} of {len(rows)} rows updated")
 
 
 # --- adjustments and transfers ---------------------------------------------------------------
