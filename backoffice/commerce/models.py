@@ -388,6 +388,9 @@ class LineTax(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["line", "tax_rate"], name="commerce_line_tax_unique")
         ]
+        # A document's taxes are read by its line ids within the tenant: one index probe
+        # whatever the statistics say (a tenant-only scan grows with the tenant's history).
+        indexes = [models.Index(fields=["tenant", "line"], name="commerce_linetax_line")]
 
 
 class MoveKind(models.TextChoices):

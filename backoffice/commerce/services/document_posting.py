@@ -31,7 +31,9 @@ def document_taxes(
     """Tax per rate as the document's rounding rule says (recomputed from the lines)."""
     taxes = defaultdict(list)
     for lt in (
-        LineTax.objects.for_tenant(tenant).filter(line__document=doc).select_related("tax_rate")
+        LineTax.objects.for_tenant(tenant)
+        .filter(line_id__in=[ln.pk for ln in lines])
+        .select_related("tax_rate")
     ):
         taxes[lt.line_id].append(lt.tax_rate)
     totals = compute(
