@@ -21,7 +21,11 @@ from backoffice.commerce.tests.factories import customer, doc, issue, record_pay
 from backoffice.commerce.tests.test_query_counts import catalogue  # noqa: F401  (fixture)
 from backoffice.ledger.models import Account
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="plans are PostgreSQL's"),
+]
 
 GROWING = (
     "commerce_documentline|commerce_linetax|commerce_stockmove|commerce_document|"
@@ -74,8 +78,6 @@ def _fill_history(tenant_id: int, tax_rate_id: int, account_id: int) -> None:
 
 
 def test_issuing_and_paying_an_invoice_reads_no_history(books, catalogue):  # noqa: F811
-    if connection.vendor != "postgresql":
-        pytest.skip("plans are PostgreSQL's")
     buyer = customer(books)
     issue(books, doc(books, "invoice", buyer, "2026-07-01", *[(p, 1) for p in catalogue]))
     _fill_history(books.pk, TaxRate.objects.for_tenant(books).first().pk, _account(books))
