@@ -1,5 +1,21 @@
 """Business time: working hours in an IANA zone, minus public holidays and client closures.
 
+What counts: every real instant whose local wall-clock time falls inside a working range
+of its local date, unless that date is a public holiday or a closure. A range is a span of
+wall-clock time ("09:00"-"17:00"; "24:00" is the following midnight), so on the two
+daylight-saving days of the year it holds the wall-clock minutes actually lived:
+
+* spring forward (02:00 -> 03:00): 01:00-04:00 holds two real hours, a range wholly inside
+  the skipped hour (02:15-02:45) holds nothing, and 02:30-05:00 starts at 03:00;
+* fall back (02:00 -> 01:00): the repeated hour is lived twice, so 01:00-02:00 holds two
+  real hours (one on each side of the change), 01:15-01:45 is two half-hour intervals and
+  00:00-24:00 holds 25 hours.
+
+The same rule covers 30-minute shifts (Lord Howe), changes at midnight and offsets in
+quarter hours: a working range is the preimage of its wall-clock span under "UTC instant
+-> local time", which the calendar computes piece by piece between the zone's offset
+changes (found once per zone and year by scanning `zoneinfo`, see `_offset_changes`).
+
 A calendar is compiled into one sorted array of working intervals (UTC microseconds) with
 a running total of business time before each interval. Then
 
@@ -7,11 +23,9 @@ a running total of business time before each interval. Then
 * the instant at which a given amount of business time has elapsed is another `bisect`,
 
 so `add_business_time` and `business_time_between` are O(log n) and exact to the
-microsecond. Intervals are built from local dates and local wall-clock hours and only
-then converted to UTC, so a day that crosses a daylight-saving change has its real length
-(23 or 25 hours) and a holiday is a local date, never a UTC one. Compiled calendars and
-holiday sets are cached; the array grows a few years at a time when an instant falls
-outside it.
+microsecond; daylight saving costs nothing at that point. A holiday is a local date, never
+a UTC one. Compiled calendars, holiday sets and offset changes are cached; the array grows
+a few years at a time when an instant falls outside it.
 
 Pure Python on purpose: it is imported by models, services, benchmarks and tests alike.
 """
@@ -23,13 +37,17 @@ import itertools
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 
 _US = 1_000_000
+_DAY_US = 86_400 * _US
+_REACH_US = 26 * 3_600 * _US  # further than any UTC offset reaches
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_SCAN_SECONDS = 6 * 3_600  # zones change offset months apart, never twice within 6 hours
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 # (start minute, end minute) in local wall-clock time; end may be 1440 (midnight).
@@ -170,7 +188,8 @@ class BusinessCalendar:
 
     def intervals(self, day: date) -> list[tuple[datetime, datetime]]:
         """One local date's working intervals in UTC (for display and tests)."""
-        return [(_from_us(s), _from_us(e)) for s, e in self._day_intervals(day)]
+        pieces = _zone_pieces(self.spec.timezone, day.year - 1, day.year + 1)
+        return [(_from_us(s), _from_us(e)) for s, e in self._day_intervals(day, pieces)]
 
     # fast path (integers: microseconds since the epoch) -------------------------------
 
@@ -219,18 +238,23 @@ class BusinessCalendar:
     def _build(self, first_year: int, last_year: int) -> None:
         if last_year > 9000:
             raise CalendarError("business time runs past the year 9000")
-        starts: list[int] = []
-        ends: list[int] = []
+        pieces = _zone_pieces(self.spec.timezone, first_year - 1, last_year + 1)
+        found: list[tuple[int, int]] = []
         day = date(first_year, 1, 1)
         stop = date(last_year, 12, 31)
         while day <= stop:
-            for s, e in self._day_intervals(day):
-                if starts and s <= ends[-1]:
-                    ends[-1] = max(ends[-1], e)
-                else:
-                    starts.append(s)
-                    ends.append(e)
+            found.extend(self._day_intervals(day, pieces))
             day += timedelta(days=1)
+        # Sorted: a change back across midnight lives part of a date after the next began.
+        found.sort()
+        starts: list[int] = []
+        ends: list[int] = []
+        for s, e in found:
+            if starts and s <= ends[-1]:
+                ends[-1] = max(ends[-1], e)
+            else:
+                starts.append(s)
+                ends.append(e)
         cum: list[int] = []
         cum_end: list[int] = []
         total = 0
@@ -245,22 +269,100 @@ class BusinessCalendar:
         self._safe_lo = _to_us(datetime(first_year + 1, 1, 1, tzinfo=UTC))
         self._safe_hi = _to_us(datetime(last_year - 1, 1, 1, tzinfo=UTC))
 
-    def _day_intervals(self, day: date) -> list[tuple[int, int]]:
+    def _day_intervals(self, day: date, pieces: _Pieces) -> list[tuple[int, int]]:
+        """One local date's working intervals in UTC µs, in order (adjacent ones joined)."""
         if day in self.spec.closures or day in holidays_in(self.spec, day.year):
             return []
-        out = []
+        midnight = (day.toordinal() - _EPOCH_ORDINAL) * _DAY_US  # wall clock, as if UTC
+        out: list[tuple[int, int]] = []
         for start_min, end_min in self.spec.hours[day.weekday()]:
-            s = self._local_us(day, start_min)
-            e = self._local_us(day, end_min)
-            if e > s:
-                out.append((s, e))
+            lo = midnight + start_min * 60 * _US
+            hi = midnight + end_min * 60 * _US
+            for s, e in _lived(lo, hi, pieces):
+                if out and s <= out[-1][1]:
+                    out[-1] = (out[-1][0], max(out[-1][1], e))
+                else:
+                    out.append((s, e))
         return out
 
-    def _local_us(self, day: date, minute: int) -> int:
-        if minute >= 1440:
-            day, minute = day + timedelta(days=1), minute - 1440
-        local = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=self.zone)
-        return _to_us(local)
+
+# The zone's offset as pieces: offsets[k] holds from changes[k-1] (UTC µs) to changes[k].
+_Pieces = tuple[list[int], list[int]]
+
+
+def _lived(lo: int, hi: int, pieces: _Pieces) -> list[tuple[int, int]]:
+    """The UTC instants (µs) whose wall-clock time lies in [lo, hi) (wall-clock µs).
+
+    Between two offset changes wall-clock time is UTC plus a constant, so each piece of
+    the zone contributes [lo - offset, hi - offset) clipped to the piece: nothing for a
+    skipped span, twice for a repeated one. Usually there is exactly one piece.
+    """
+    changes, offsets = pieces
+    first = bisect.bisect_right(changes, lo - _REACH_US)
+    last = bisect.bisect_right(changes, hi + _REACH_US)
+    out: list[tuple[int, int]] = []
+    for k in range(first, last + 1):
+        s, e = lo - offsets[k], hi - offsets[k]
+        if k > 0 and s < changes[k - 1]:
+            s = changes[k - 1]
+        if k < len(changes) and e > changes[k]:
+            e = changes[k]
+        if s < e:
+            out.append((s, e))
+    return out
+
+
+def _zone_pieces(zone_key: str, first_year: int, last_year: int) -> _Pieces:
+    """The zone's offsets over the UTC years `first_year`..`last_year`."""
+    changes: list[int] = []
+    offsets = [_offset_us(ZoneInfo(zone_key), _year_start(first_year))]
+    for year in range(first_year, last_year + 1):
+        for at, offset in _offset_changes(zone_key, year):
+            changes.append(at)
+            offsets.append(offset)
+    return changes, offsets
+
+
+@lru_cache(maxsize=4096)
+def _offset_changes(zone_key: str, year: int) -> tuple[tuple[int, int], ...]:
+    """(UTC µs, new offset µs) of every offset change after 1 Jan of UTC `year` up to the next.
+
+    `zoneinfo` has no public list of transitions, so the year is scanned every 6 hours and
+    each change is found to the second by bisection. A change and its reversal within one
+    6-hour step would be missed; the time zone database has none (checked against the
+    transitions of all 599 zones, 1900-2037).
+    """
+    zone = ZoneInfo(zone_key)
+    t, end = _year_start(year), _year_start(year + 1)
+    before = _offset_us(zone, t)
+    found: list[tuple[int, int]] = []
+    while t < end:
+        step = min(t + _SCAN_SECONDS, end)
+        after = _offset_us(zone, step)
+        while after != before:  # at least one change in (t, step]
+            lo, hi = t, step
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if _offset_us(zone, mid) == before:
+                    lo = mid
+                else:
+                    hi = mid
+            before = _offset_us(zone, hi)
+            found.append((hi * _US, before))
+            t = hi
+        t = step
+    return tuple(found)
+
+
+def _year_start(year: int) -> int:
+    """1 Jan `year` 00:00 UTC in seconds since the epoch."""
+    return (date(year, 1, 1).toordinal() - _EPOCH_ORDINAL) * 86_400
+
+
+def _offset_us(zone: ZoneInfo, seconds: int) -> int:
+    offset = datetime.fromtimestamp(seconds, zone).utcoffset()
+    assert offset is not None
+    return offset // timedelta(microseconds=1)
 
 
 def _to_us(dt: datetime) -> int:
