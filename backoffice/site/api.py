@@ -1,12 +1,12 @@
 """The JSON API under /api/v1: one NinjaAPI, one router per bounded context."""
 
 from django.conf import settings
-from ninja import NinjaAPI
 
 from backoffice.api.errors import install_error_handlers
+from backoffice.api.openapi import BackofficeAPI
 from backoffice.tenancy.auth import api_auth
 
-api = NinjaAPI(
+api = BackofficeAPI(
     title="Backoffice API",
     version="1",
     description=(

@@ -77,6 +77,11 @@ def _check_workflow(workflow: Any) -> None:
             )
 
 
+def _require_new_engagement_code(tenant: Organization, code: str) -> None:
+    if Engagement.objects.for_tenant(tenant).filter(code=code).exists():
+        raise Conflict(f"Engagement {code!r} exists.", fields={"code": ["already used"]})
+
+
 def create_calendar(
     *,
     tenant: Organization,
@@ -104,6 +109,8 @@ def create_calendar(
     except (CalendarError, ValueError) as exc:
         raise DomainError(str(exc), code=ErrorCode.INVALID_CALENDAR) from exc
     with transaction.atomic():
+        if BusinessCalendar.objects.for_tenant(tenant).filter(name=name).exists():
+            raise Conflict(f"A calendar named {name!r} exists.", fields={"name": ["already used"]})
         cal.save()
         events.record(tenant=tenant, actor=actor, event=events.calendar_created_event(cal))
     return cal
@@ -132,8 +139,7 @@ def create_engagement(
         raise NotFound("No such calendar.")
     _check_priority_rules(priority_rules or [])
     with transaction.atomic():
-        if Engagement.objects.for_tenant(tenant).filter(code=code).exists():
-            raise Conflict(f"Engagement {code!r} exists.", fields={"code": ["already used"]})
+        _require_new_engagement_code(tenant, code)
         engagement = Engagement.objects.create(
             tenant=tenant,
             code=code,
@@ -206,6 +212,8 @@ def open_engagement(
     )
     if service_type is None:
         raise NotFound("No such service type.")
+    # Before the calendar named after it: a code in use is a 409, not a clash of names.
+    _require_new_engagement_code(client, terms.code)
     cal = create_calendar(
         tenant=client, actor=actor, name=f"{terms.code} calendar", **asdict(calendar)
     )
