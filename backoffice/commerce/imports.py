@@ -16,6 +16,8 @@ from django.db import transaction
 from backoffice.commerce import services
 from backoffice.commerce.models import Party
 from backoffice.core.errors import DomainError
+from backoffice.core.numbers import NumberError, to_decimal
+from backoffice.core.text import first_bad_pair
 from backoffice.tenancy.models import Organization, User
 
 BOOL = {
@@ -66,6 +68,8 @@ def import_parties(*, tenant: Organization, actor: User | None, text: str) -> Im
     for n, raw in enumerate(rows, start=2):
         r = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
         res = RowResult(row=n, code=r.get("code", ""), ok=True)
+        if bad := first_bad_pair(r.items()):  # NUL or a lone surrogate: no database stores it
+            res.errors[bad[0]] = [bad[1]]
         data: dict = {k: r[k] for k in TEXT if r.get(k)}
         for flag in ("is_customer", "is_supplier"):
             value = BOOL.get(r.get(flag, "").lower(), "bad")
@@ -74,10 +78,11 @@ def import_parties(*, tenant: Organization, actor: User | None, text: str) -> Im
             elif value is not None:
                 data[flag] = value
         if r.get("payment_terms_days"):
-            if r["payment_terms_days"].isdigit():
-                data["payment_terms_days"] = int(r["payment_terms_days"])
-            else:
-                res.errors["payment_terms_days"] = ["a whole number of days"]
+            try:
+                days = to_decimal(r["payment_terms_days"], places=0, minimum=0, maximum=365)
+                data["payment_terms_days"] = int(days)
+            except NumberError as exc:
+                res.errors["payment_terms_days"] = [f"a whole number of days: {exc}"]
         if not res.code:
             res.errors["code"] = ["required"]
         elif res.code in existing:

@@ -39,3 +39,20 @@ class Forbidden(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+def field_label(path: str) -> str:
+    """A field path as people read it: `lines[0].unit_price` -> "line 1, unit price",
+    `entries[2].date` -> "entry 3, date"; a plain name loses its underscores."""
+    words = []
+    for part in path.split("."):
+        name, _, index = part.partition("[")
+        name = name.replace("_", " ")
+        if index.rstrip("]").isdigit():
+            singular = name[:-3] + "y" if name.endswith("ies") else name.removesuffix("s")
+            words.append(f"{singular} {int(index.rstrip(']')) + 1}")
+        elif words and name.isdigit():
+            words[-1] = f"{words[-1]} {name}"
+        else:
+            words.append(name)
+    return ", ".join(w for w in words if w) or path

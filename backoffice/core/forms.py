@@ -5,7 +5,7 @@ from datetime import date
 from django.contrib import messages
 from django.http import HttpRequest
 
-from backoffice.core.errors import DomainError
+from backoffice.core.errors import DomainError, field_label
 
 
 def date_or_none(value: str | None) -> date | None:
@@ -17,5 +17,8 @@ def date_or_none(value: str | None) -> date | None:
 
 
 def flash_domain_error(request: HttpRequest, exc: DomainError) -> None:
-    detail = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.fields.items())
+    """The refusal as one message, each field named in words ("Line 1, quantity: …")."""
+    detail = "; ".join(
+        f"{field_label(k).capitalize()}: {', '.join(map(str, v))}" for k, v in exc.fields.items()
+    )
     messages.error(request, f"{exc.message} {detail}".strip())

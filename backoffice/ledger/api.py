@@ -158,7 +158,7 @@ class PeriodOut(Schema):
 
 
 class FiscalYearIn(Schema):
-    year: int = Field(..., ge=1900, le=2999)
+    year: int = Field(..., ge=1970, le=2200)
     start_month: int = Field(1, ge=1, le=12)
 
 

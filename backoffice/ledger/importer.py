@@ -102,7 +102,7 @@ def _csv_amount(row: dict, n: int, currency: str, errors: list[RowError]) -> int
         try:
             return int(raw)
         except ValueError:
-            errors.append(RowError(n, "amount", "an integer number of minor units"))
+            errors.append(RowError(n, "amount", WHOLE))
             return None
     try:
         debit = parse_major(row.get("debit") or "", currency) or 0
@@ -167,7 +167,7 @@ def _jsonl_line(ln: Any, n: int, j: int, errors: list[RowError]) -> LineIn | Non
         debit, credit = ln.get("debit") or 0, ln.get("credit") or 0
         for name, value in (("debit", debit), ("credit", credit)):
             if isinstance(value, bool) or not isinstance(value, int):
-                errors.append(RowError(n, f"lines[{j}].{name}", "an integer number of minor units"))
+                errors.append(RowError(n, f"lines[{j}].{name}", WHOLE))
                 return None
         amount = debit - credit
     currency = ln.get("currency")
@@ -182,6 +182,7 @@ def _jsonl_line(ln: Any, n: int, j: int, errors: list[RowError]) -> LineIn | Non
     )
 
 
+WHOLE = "a whole number in the currency's smallest unit (cents: 1250 for 12.50)"
 _KEY = re.compile(r"entries\[(\d+)\]\.(?:lines\[(\d+)\]\.)?(.+)")
 
 

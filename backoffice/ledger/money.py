@@ -11,11 +11,12 @@ over an inverse one (FUNCTIONAL/CUR) of the same date.
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
+from backoffice.core import numbers
 from backoffice.core.errors import DomainError
 from backoffice.ledger.models import Currency, ExchangeRate
 
@@ -104,21 +105,15 @@ def format_minor(amount: int, currency: str) -> str:
 
 
 def parse_major(text: str, currency: str) -> int | None:
-    """'1,234.50' USD -> 123450; None when empty; ValueError when not a valid amount."""
+    """'1,234.50' USD -> 123450; None when empty; ValueError (`core.numbers.NumberError`)
+    in words when not an amount: not a number (text, NaN, infinities), too large for one
+    amount (`core.numbers.MAX_AMOUNT` minor units), or more decimals than the currency has."""
     text = (text or "").replace(",", "").strip()
     if not text:
         return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation as exc:
-        raise ValueError("not a number") from exc
-    if not value.is_finite():  # Decimal reads "Infinity", "NaN" and "sNaN" too
-        raise ValueError("not a number")
     exp = exponents().get(currency, 2)
-    try:
-        scaled = value * (Decimal(10) ** exp)
-    except ArithmeticError as exc:  # e.g. "1e999999" overflows the decimal context
-        raise ValueError("too large") from exc
-    if scaled != scaled.to_integral_value():
-        raise ValueError(f"{currency} has {exp} decimals")
-    return int(scaled)
+    limit = Decimal(numbers.MAX_AMOUNT).scaleb(-exp)
+    value = numbers.to_decimal(text, maximum=limit, minimum=-limit)
+    if numbers.decimal_places(value) > exp:
+        raise numbers.NumberError(f"{currency} has {exp} decimals")
+    return int(value.scaleb(exp))

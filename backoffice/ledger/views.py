@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 from backoffice.core.errors import DomainError, Forbidden, NotFound
 from backoffice.core.exports import tabular_response
 from backoffice.core.forms import date_or_none, flash_domain_error
+from backoffice.core.numbers import parse_int
 from backoffice.core.rls import set_rls_tenants
 from backoffice.ledger import selectors, services
 from backoffice.ledger.models import AccountType
@@ -450,11 +451,10 @@ def periods(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         a.require(Perm.LOCK_PERIODS)
         try:
-            services.create_fiscal_year(
-                tenant=a.tenant, actor=a.user, year=int(request.POST.get("year") or 0)
-            )
-        except (DomainError, ValueError) as exc:
-            messages.error(request, getattr(exc, "message", str(exc)))
+            year = parse_int(request.POST.get("year", ""), field="year")
+            services.create_fiscal_year(tenant=a.tenant, actor=a.user, year=year)
+        except DomainError as exc:
+            flash_domain_error(request, exc)
         return redirect(_url(request, "periods"))
     return render(
         request,

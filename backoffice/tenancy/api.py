@@ -18,7 +18,7 @@ from backoffice.tenancy.selectors import (
     access_api_token_by_id,
     access_api_tokens,
     access_members,
-    accessible_tenants,
+    listed_tenants,
 )
 
 router = Router(tags=["tenancy"])
@@ -110,10 +110,10 @@ def me(request: HttpRequest) -> dict:
 
 @router.get("/tenants", response=list[TenantOut])
 def my_tenants(request: HttpRequest) -> list[dict]:
-    a = _access(request)
+    """A token's own tenant; with the browser session, every tenant of the user."""
     return [
         {"slug": o.slug, "name": o.name, "kind": o.kind, "role": role}
-        for o, role in accessible_tenants(a.user)
+        for o, role in listed_tenants(_access(request))
     ]
 
 

@@ -57,7 +57,8 @@ class TokenAuth(HttpBearer):
         # The token's role narrows, never widens, what the user may do.
         role = row.role if row.role in roles_within(membership.role) else membership.role
         request.user = row.user
-        return _activate(request, TenantAccess(user=row.user, tenant=row.tenant, role=role))
+        access = TenantAccess(user=row.user, tenant=row.tenant, role=role, token_id=row.pk)
+        return _activate(request, access)
 
 
 class SessionTenantAuth(APIKeyCookie):

@@ -18,11 +18,13 @@ PROVIDER_WIDE_ROLES = frozenset({Role.PROVIDER_ADMIN, Role.AUDITOR})
 
 @dataclass(frozen=True)
 class TenantAccess:
-    """The acting user, the tenant they act in and the role they act with."""
+    """The acting user, the tenant they act in and the role they act with; `token_id` names
+    the API token the access came through (None for the browser session and pages)."""
 
     user: User
     tenant: Organization
     role: str
+    token_id: int | None = None
 
     @property
     def role_label(self) -> str:
@@ -55,6 +57,14 @@ def accessible_tenants(user: User) -> list[tuple[Organization, str]]:
             for client in Organization.objects.filter(provider=m.organization, is_active=True):
                 found.setdefault(client.pk, (client, m.role))
     return sorted(found.values(), key=lambda pair: (not pair[0].is_provider, pair[0].name))
+
+
+def listed_tenants(access: TenantAccess) -> list[tuple[Organization, str]]:
+    """The tenants the caller may see listed: an API token is scoped to its one tenant (with
+    its own role); the browser session lists every tenant its user may act in."""
+    if access.token_id is not None:
+        return [(access.tenant, access.role)]
+    return accessible_tenants(access.user)
 
 
 def access_tenant(*, user: User, slug: str) -> TenantAccess:

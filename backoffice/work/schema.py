@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
 from backoffice.core.errors import DomainError
+from backoffice.core.numbers import MAX_EXACT, json_number_problem
 from backoffice.work.error_codes import ErrorCode
 
 FieldErrors = dict[str, list[str]]
@@ -61,21 +62,24 @@ def field_errors(schema: dict[str, Any], data: Any) -> FieldErrors:
         elif error.validator == "additionalProperties":
             message = "Unknown field(s): " + message.split("(")[-1].rstrip(")")
         errors.setdefault(".".join(path), []).append(message)
-    for path_parts in _non_finite(data, ()):
-        errors.setdefault(".".join(path_parts), []).append("Not a finite number.")
+    for path_parts, problem in _number_problems(data, ()):
+        errors.setdefault(".".join(path_parts), []).append(f"{problem.capitalize()}.")
     return errors
 
 
-def _non_finite(value: Any, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
-    """Paths of NaN and infinite floats: JSON has no such numbers, so they are refused."""
-    if isinstance(value, float) and not math.isfinite(value):
-        yield path
+def _number_problems(value: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
+    """Paths of numbers JSON cannot carry faithfully (`core.numbers.json_number_problem`):
+    NaN and infinities, and magnitudes past 2**53 - 1, so they are refused."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        problem = json_number_problem(value)
+        if problem:
+            yield path, problem
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _non_finite(item, (*path, str(key)))
+            yield from _number_problems(item, (*path, str(key)))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _non_finite(item, (*path, str(index)))
+            yield from _number_problems(item, (*path, str(index)))
 
 
 _SIMPLE_TYPES = {"string", "number", "integer", "boolean"}
@@ -174,6 +178,8 @@ def _scalar_check(prop: dict[str, Any]) -> Callable[[Any], bool]:
             return t is bool
         else:
             if t is not int and (kind == "integer" or t is not float or not math.isfinite(v)):
+                return False
+            if v > MAX_EXACT or v < -MAX_EXACT:
                 return False
             if lo is not None and v < lo:
                 return False

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from backoffice.core.errors import DomainError
 from backoffice.core.exports import EXPORT_FORMATS, tabular_response
 from backoffice.core.forms import date_or_none
+from backoffice.core.numbers import parse_int
 from backoffice.core.rls import set_rls_tenants
 from backoffice.tenancy.access import tenant_transaction, tenant_view
 from backoffice.tenancy.roles import Perm
@@ -244,7 +245,8 @@ def _ask(request: HttpRequest, access: TenantAccess, item: WorkItem) -> str | No
 
 def _answer(request: HttpRequest, access: TenantAccess, item: WorkItem) -> str | None:
     rules.ANSWER.require(access)
-    question = access_comment_by_id(access, item, int(request.POST.get("question") or 0))
+    asked = parse_int(request.POST.get("question") or 0, field="question", minimum=0)
+    question = access_comment_by_id(access, item, asked)
     services.answer_question(
         question=question, actor=access.user, body=request.POST.get("body", "")
     )

@@ -8,6 +8,7 @@ from ninja import Status
 from ninja.pagination import paginate
 
 from backoffice.api.pagination import Page
+from backoffice.api.params import Id
 from backoffice.commerce import selectors, services
 from backoffice.commerce.api._common import allowed, arguments, caller, create, router
 from backoffice.commerce.api.schemas import (
@@ -76,7 +77,7 @@ def create_location(request: HttpRequest, payload: LocationIn) -> Status:
 @router.get("/stock", response=list[StockOut])
 def stock(
     request: HttpRequest,
-    product_id: int | None = None,
+    product_id: Id | None = None,
     by_location: bool = False,
     as_of: dt.date | None = None,
     low_only: bool = False,
@@ -92,7 +93,7 @@ def stock(
 
 @router.get("/stock/moves", response=list[MoveOut])
 @paginate(Page)
-def stock_moves(request: HttpRequest, product_id: int | None = None) -> Any:
+def stock_moves(request: HttpRequest, product_id: Id | None = None) -> Any:
     a = allowed(request, Perm.VIEW_COMMERCE)
     return [move_out(m) for m in selectors.stock_moves(a.tenant, product_id=product_id)]
 

@@ -10,6 +10,7 @@ from ninja.pagination import paginate
 
 from backoffice.api.idempotency import run_idempotent
 from backoffice.api.pagination import Page
+from backoffice.api.params import Id
 from backoffice.commerce import files, selectors, services
 from backoffice.commerce.api._common import allowed, arguments, caller, create, router
 from backoffice.commerce.api.schemas import (
@@ -50,7 +51,7 @@ def list_documents(
     request: HttpRequest,
     kind: str = "",
     status: str = "",
-    party_id: int | None = None,
+    party_id: Id | None = None,
     search: str = "",
     start: dt.date | None = None,
     end: dt.date | None = None,

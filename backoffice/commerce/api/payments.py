@@ -7,6 +7,7 @@ from ninja import Status
 from ninja.pagination import paginate
 
 from backoffice.api.pagination import Page
+from backoffice.api.params import Id
 from backoffice.commerce import files, selectors, services
 from backoffice.commerce.api._common import allowed, arguments, caller, create, router
 from backoffice.commerce.api.schemas import PaymentIn, PaymentOut, RefundIn, RefundOut
@@ -16,7 +17,7 @@ from backoffice.tenancy.roles import Perm
 
 @router.get("/payments", response=list[PaymentOut])
 @paginate(Page)
-def list_payments(request: HttpRequest, direction: str = "", party_id: int | None = None) -> Any:
+def list_payments(request: HttpRequest, direction: str = "", party_id: Id | None = None) -> Any:
     a = allowed(request, Perm.VIEW_COMMERCE)
     return [
         payment_out(p) for p in selectors.payments(a.tenant, direction=direction, party_id=party_id)
@@ -49,7 +50,7 @@ def record_payment(request: HttpRequest, payload: PaymentIn) -> Status:
 
 @router.get("/refunds", response=list[RefundOut])
 @paginate(Page)
-def list_refunds(request: HttpRequest, party_id: int | None = None) -> Any:
+def list_refunds(request: HttpRequest, party_id: Id | None = None) -> Any:
     a = allowed(request, Perm.VIEW_COMMERCE)
     return [refund_out(r) for r in selectors.refunds(a.tenant, party_id=party_id)]
 

@@ -3,7 +3,7 @@ schema names, so they stay as they are)."""
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
@@ -358,7 +358,7 @@ class AllocationIn(Schema):
 
 
 class PaymentIn(Schema):
-    direction: str = Field(..., pattern="^(in|out)$")
+    direction: Literal["in", "out"]
     party_id: int
     date: dt.date
     amount: int = Field(..., gt=0)

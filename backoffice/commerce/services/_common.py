@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
 
 from backoffice.commerce.error_codes import ErrorCode
 from backoffice.commerce.models import SALES_KINDS, Document, Party
+from backoffice.core import numbers
 from backoffice.core.errors import DomainError
 from backoffice.ledger import money
 from backoffice.ledger.money import round_half_up
@@ -25,27 +26,34 @@ def actor_or_none(actor: User | None) -> User | None:
 def parse_quantity(
     value: Any, field_name: str = "quantity", *, allow_negative: bool = False
 ) -> Decimal:
-    """A quantity as entered: a finite non-zero number of at most 3 decimals."""
+    """A quantity as entered: a finite non-zero number of at most 3 decimals that the
+    quantity columns hold (`core.numbers`: "1e30" is too large, not a crash)."""
     try:
-        q = Decimal(str(value))
-    except InvalidOperation as exc:
-        raise DomainError("Not a quantity.", fields={field_name: ["a number"]}) from exc
-    if not q.is_finite() or q == 0 or (q < 0 and not allow_negative):
-        raise DomainError(
-            "Quantities must be greater than zero." if not allow_negative else "Not zero.",
-            code=ErrorCode.INVALID_QUANTITY,
-            fields={field_name: ["must be greater than zero" if not allow_negative else "not 0"]},
+        return numbers.to_decimal(
+            value, numbers.QUANTITY, positive=not allow_negative, nonzero=allow_negative
         )
-    if q != q.quantize(Decimal("0.001")):
-        raise DomainError("At most 3 decimals.", fields={field_name: ["at most 3 decimals"]})
-    return q
+    except numbers.NumberError as exc:
+        words = str(exc)
+        # a quantity's size or sign has its own code; "not a number" and decimals the plain one
+        code = None if words == "not a number" or "decimal" in words else ErrorCode.INVALID_QUANTITY
+        raise DomainError(f"Quantity: {words}.", code=code, fields={field_name: [words]}) from exc
 
 
 def is_minor_units(value: Any, *, positive: bool = False) -> bool:
-    """An integer amount of minor units (not a bool), non-negative or `positive`."""
+    """An integer amount of minor units (not a bool), non-negative or `positive`, and no
+    larger than one amount may be (`core.numbers.MAX_AMOUNT`)."""
     if isinstance(value, bool) or not isinstance(value, int):
         return False
-    return value > 0 if positive else value >= 0
+    return (value > 0 if positive else value >= 0) and value <= numbers.MAX_AMOUNT
+
+
+def amount_words(value: Any, *, positive: bool = False) -> str:
+    """Why `value` is not an amount (for a field message), in words."""
+    try:
+        numbers.check_amount(value, field="amount", positive=positive)
+    except DomainError as exc:
+        return str(exc.fields["amount"][0])
+    return "not an amount"
 
 
 def exchange_rate(
@@ -53,13 +61,7 @@ def exchange_rate(
 ) -> Decimal:
     """The exchange rate to the tenant's currency: the one given, else the ledger's on `day`."""
     if given is not None:
-        try:
-            value = Decimal(str(given))
-        except InvalidOperation:
-            value = Decimal(0)
-        if value <= 0:
-            raise DomainError("A rate is positive.", fields={"rate": ["must be > 0"]})
-        return value
+        return numbers.parse_decimal(given, numbers.RATE, field="rate", positive=True)
     found = money.rate_on(tenant, currency, day)
     if found is None:
         raise DomainError(
@@ -69,6 +71,16 @@ def exchange_rate(
             fields={"rate": ["no rate for the document date"]},
         )
     return found
+
+
+def check_functional(tenant: Organization, amount: int, currency: str, rate: Decimal) -> None:
+    """Refuse an amount that, at `rate`, no amount may be in the tenant's currency."""
+    scale = Decimal(10) ** (money.exponent(tenant.currency) - money.exponent(currency))
+    if abs(amount * rate * scale) > numbers.MAX_AMOUNT:
+        raise DomainError(
+            f"At this rate the amount is too large in {tenant.currency}.",
+            fields={"rate": [f"the amount in {tenant.currency} would be too large"]},
+        )
 
 
 def document_party(tenant: Organization, party_id: int, kind: str) -> Party:

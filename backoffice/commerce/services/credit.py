@@ -29,11 +29,13 @@ from backoffice.commerce.models import (
 )
 from backoffice.commerce.services._common import (
     actor_or_none,
+    amount_words,
     functional_share,
     is_minor_units,
     settle,
 )
 from backoffice.commerce.services._tail import Entry, post_and_record
+from backoffice.core.dates import check_optional_date
 from backoffice.core.errors import Conflict, DomainError, NotFound
 from backoffice.ledger import money
 from backoffice.tenancy.models import Organization, User
@@ -46,7 +48,7 @@ def _refuse(fields: dict[str, list[str]]) -> NoReturn:
 def _check_request(amount: int, payment_id: int | None, credit_note_id: int | None) -> None:
     errors: dict[str, list[str]] = {}
     if not is_minor_units(amount, positive=True):
-        errors["amount"] = ["a positive integer of minor units"]
+        errors["amount"] = [amount_words(amount, positive=True)]
     if (payment_id is None) == (credit_note_id is None):
         errors["payment_id"] = ["give a payment or a credit note, not both"]
     if errors:
@@ -141,6 +143,7 @@ def apply_credit(
     a realised exchange difference. Nothing is written on a refusal. `unapply_credit` undoes it.
     """
     _check_request(amount, payment_id, credit_note_id)
+    check_optional_date(day, field="date")
     with transaction.atomic():
         ids = [document_id] if credit_note_id is None else [document_id, credit_note_id]
         docs = locks.documents(tenant, ids)
@@ -238,6 +241,7 @@ def unapply_credit(
     is reversed on `day`. The application stays, marked undone; it is undone once.
     `document_id`, when given, is the document the application must belong to.
     """
+    check_optional_date(day, field="date")
     with transaction.atomic():
         peek = CreditApplication.objects.for_tenant(tenant).filter(pk=credit_id).first()
         if peek is None or (document_id is not None and peek.document_id != document_id):

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from backoffice.commerce import selectors
 from backoffice.commerce.error_codes import ErrorCode
 from backoffice.commerce.models import DERIVATIONS, DocKind, DocStatus, Document
-from backoffice.commerce.services._common import is_minor_units
+from backoffice.commerce.services._common import amount_words, is_minor_units
 from backoffice.commerce.services.documents import NOTE_KINDS, LineSpec, create_document
+from backoffice.core import numbers
 from backoffice.core.errors import DomainError, NotFound
 from backoffice.tenancy.models import Organization, User
 
@@ -19,9 +20,7 @@ from backoffice.tenancy.models import Organization, User
 def _check_prices(kind: str, prices: Mapping[int, int], line_nos: set[int]) -> None:
     bad = {
         f"unit_prices.{no}": (
-            ["no such line on the source document"]
-            if no not in line_nos
-            else ["a non-negative integer of minor units"]
+            ["no such line on the source document"] if no not in line_nos else [amount_words(price)]
         )
         for no, price in prices.items()
         if no not in line_nos or not is_minor_units(price)
@@ -47,14 +46,12 @@ def _asked(quantities: Mapping[int, Decimal | int | str], line_nos: set[int]) ->
     bad: dict[str, list[str]] = {}
     for no, value in quantities.items():
         try:
-            asked[no] = Decimal(str(value))
-        except InvalidOperation:
-            bad[f"quantities.{no}"] = ["a number"]
+            asked[no] = numbers.to_decimal(value, numbers.QUANTITY, minimum=0)
+        except numbers.NumberError as exc:
+            bad[f"quantities.{no}"] = [str(exc)]
             continue
         if no not in line_nos:
             bad[f"quantities.{no}"] = ["no such line on the source document"]
-        elif not asked[no].is_finite() or asked[no] < 0:
-            bad[f"quantities.{no}"] = ["zero or more"]
     if bad:
         raise DomainError(
             "Some quantities are not valid.", code=ErrorCode.INVALID_QUANTITY, fields=bad

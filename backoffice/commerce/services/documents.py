@@ -33,6 +33,7 @@ from backoffice.commerce.models import (
 )
 from backoffice.commerce.services._common import (
     actor_or_none,
+    amount_words,
     document_party,
     exchange_rate,
     functional,
@@ -46,7 +47,9 @@ from backoffice.commerce.services.document_posting import document_entry
 from backoffice.commerce.services.parties_products import find_location, get_settings, tax_rates
 from backoffice.commerce.services.stock import issue_stock, moves_stock
 from backoffice.commerce.tax import DocumentTotals, LineInput, compute
+from backoffice.core.dates import check_date, check_optional_date
 from backoffice.core.errors import Conflict, DomainError, NotFound
+from backoffice.core.numbers import MAX_AMOUNT
 from backoffice.ledger import money
 from backoffice.tenancy.models import Organization, User
 
@@ -133,7 +136,7 @@ def _line_price(known: _Known, spec: LineSpec, product: Product | None) -> tuple
             )
         price = product.sale_price if known.sales else product.cost
     if not is_minor_units(price):
-        return None, "a non-negative integer of minor units"
+        return None, amount_words(price)
     return price, ""
 
 
@@ -160,6 +163,9 @@ def _prepare_line(
     price, problem = _line_price(known, spec, product)
     if price is None:
         errors[f"{where}unit_price"] = [problem]
+        return None
+    if abs(q * price) > MAX_AMOUNT:
+        errors[f"{where}quantity"] = ["the line total is too large: lower the quantity or price"]
         return None
     if spec.tax_codes is not None:
         try:
@@ -189,7 +195,7 @@ def _prepare_lines(
     return [ln for ln in prepared if ln is not None]
 
 
-def _totals(doc: Document, lines: list[_PreparedLine]) -> DocumentTotals:
+def _totals(tenant: Organization, doc: Document, lines: list[_PreparedLine]) -> DocumentTotals:
     """The lines' and document's totals (pure); sets the document's net, tax and gross."""
     totals = compute(
         [LineInput(ln.quantity, ln.unit_price, [(t.pk, t.rate) for t in ln.taxes]) for ln in lines],
@@ -197,7 +203,24 @@ def _totals(doc: Document, lines: list[_PreparedLine]) -> DocumentTotals:
         per_document=doc.tax_rounding == TaxRounding.DOCUMENT,
     )
     doc.net, doc.tax, doc.gross = totals.net, totals.tax, totals.gross
+    _refuse_huge_totals(tenant, doc)
     return totals
+
+
+def _refuse_huge_totals(tenant: Organization, doc: Document) -> None:
+    """Totals no amount may reach, in the document's currency or, at its rate, the tenant's."""
+    if max(abs(doc.net), abs(doc.gross)) > MAX_AMOUNT:
+        raise DomainError(
+            "The document's total is too large.",
+            code=ErrorCode.INVALID_LINES,
+            fields={"lines": ["the total is too large: lower the quantities or prices"]},
+        )
+    scale = Decimal(10) ** (money.exponent(tenant.currency) - money.exponent(doc.currency))
+    if abs(doc.gross * Decimal(doc.rate) * scale) > MAX_AMOUNT:
+        raise DomainError(
+            f"At this rate the total is too large in {tenant.currency}.",
+            fields={"rate": [f"the total in {tenant.currency} would be too large"]},
+        )
 
 
 def _write_lines(
@@ -251,6 +274,8 @@ def create_document(
     source_id: int | None = None,
 ) -> Document:
     """A draft document with its lines and totals. Nothing moves or posts until issued."""
+    check_date(day)
+    check_optional_date(due_date, field="due_date")
     if kind not in DocKind.values:
         raise DomainError("Unknown document kind.", fields={"kind": ["unknown"]})
     who = document_party(tenant, party_id, kind)
@@ -291,7 +316,7 @@ def create_document(
         )
         if kind in NOTE_KINDS and source is not None:
             doc.rate = source.rate
-        totals = _totals(doc, prepared)
+        totals = _totals(tenant, doc, prepared)
         doc.save()
         _write_lines(tenant, doc, prepared, totals)
         events.record(tenant=tenant, actor=actor, event=events.document_created(doc))
@@ -368,6 +393,7 @@ def update_document(
     notes: str | None = None,
 ) -> Document:
     """Edit a draft; an issued document is refused (it is corrected by a credit note)."""
+    check_optional_date(day, field="date")
     with transaction.atomic():
         doc = locks.document(tenant, document_id)
         _refuse_if_issued(doc)
@@ -395,7 +421,7 @@ def _replace_lines(tenant: Organization, doc: Document, lines: Sequence[LineSpec
     prepared = _prepare_lines(tenant, doc.kind, doc.currency, lines)
     LineTax.objects.for_tenant(tenant).filter(line__document=doc).delete()
     DocumentLine.objects.for_tenant(tenant).filter(document=doc).delete()
-    _write_lines(tenant, doc, prepared, _totals(doc, prepared))
+    _write_lines(tenant, doc, prepared, _totals(tenant, doc, prepared))
 
 
 def cancel_document(*, tenant: Organization, actor: User | None, document_id: int) -> Document:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -26,6 +26,7 @@ from backoffice.commerce.models import (
     ValuationMethod,
     Warehouse,
 )
+from backoffice.core import numbers
 from backoffice.core.errors import Conflict, DomainError
 from backoffice.ledger import money
 from backoffice.tenancy.models import Organization, User
@@ -186,8 +187,14 @@ def _clean_party(tenant: Organization, data: dict[str, Any]) -> dict[str, Any]:
         data["country"] = str(data["country"] or "").upper()
         if data["country"] and not (len(data["country"]) == 2 and data["country"].isalpha()):
             errors["country"] = ["two letters (ISO 3166-1)"]
-    if "payment_terms_days" in data and not 0 <= int(data["payment_terms_days"]) <= 365:
-        errors["payment_terms_days"] = ["0 to 365"]
+    if "payment_terms_days" in data:
+        try:
+            days = numbers.to_decimal(data["payment_terms_days"], places=0, minimum=0)
+            data["payment_terms_days"] = int(days)
+            if days > 365:
+                raise numbers.NumberError("0 to 365")
+        except numbers.NumberError as exc:
+            errors["payment_terms_days"] = [str(exc)]
     if errors:
         raise DomainError("The party is not valid.", fields=errors)
     return data
@@ -268,15 +275,13 @@ def create_tax_rate(
     sales_account: str = "",
     purchase_account: str = "",
 ) -> TaxRate:
-    try:
-        value = Decimal(str(rate))
-    except InvalidOperation:
-        value = Decimal(-1)
     errors: dict[str, list[str]] = {}
+    try:
+        value = numbers.to_decimal(rate, numbers.PERCENT, minimum=0, below=1000)
+    except numbers.NumberError as exc:
+        errors["rate"] = [str(exc)]
     if not code.strip():
         errors["code"] = ["required"]
-    if not Decimal(0) <= value < Decimal(1000):
-        errors["rate"] = ["a percentage from 0"]
     errors |= _unknown_accounts(
         tenant, sales_account=sales_account, purchase_account=purchase_account
     )
@@ -333,10 +338,11 @@ def _product_errors(
         errors["name"] = ["required"]
     if kind not in ProductKind.values:
         errors["kind"] = [f"one of {', '.join(ProductKind.values)}"]
-    if sale_price < 0:
-        errors["sale_price"] = ["must not be negative"]
-    if cost < 0:
-        errors["cost"] = ["must not be negative"]
+    for name_, amount in (("sale_price", sale_price), ("cost", cost)):
+        try:
+            numbers.check_amount(amount, field=name_)
+        except DomainError as exc:
+            errors |= exc.fields
     return errors | _unknown_accounts(
         tenant, revenue_account=revenue_account, expense_account=expense_account
     )
@@ -363,6 +369,10 @@ def create_product(
     errors = _product_errors(
         tenant, sku=sku, name=name, kind=kind, sale_price=sale_price, cost=cost, **accounts
     )
+    try:
+        level = numbers.to_decimal(reorder_level, numbers.QUANTITY, minimum=0)
+    except numbers.NumberError as exc:
+        errors["reorder_level"] = [str(exc)]
     if errors:
         raise DomainError("The product is not valid.", fields=errors)
     sales = tax_rates(tenant, list(dict.fromkeys(sales_taxes)), "sales_taxes")
@@ -379,7 +389,7 @@ def create_product(
             sale_price=sale_price,
             cost=cost,
             prices_include_tax=prices_include_tax,
-            reorder_level=Decimal(reorder_level),
+            reorder_level=level,
             **accounts,
         )
         ProductSalesTax.objects.bulk_create(

@@ -23,6 +23,8 @@ from backoffice.commerce.models import (
 )
 from backoffice.commerce.services._common import (
     actor_or_none,
+    amount_words,
+    check_functional,
     document_party,
     exchange_rate,
     functional_share,
@@ -30,6 +32,7 @@ from backoffice.commerce.services._common import (
     settle_all,
 )
 from backoffice.commerce.services._tail import Entry, post_and_record
+from backoffice.core.dates import check_date
 from backoffice.core.errors import DomainError, NotFound
 from backoffice.ledger import money
 from backoffice.tenancy.models import Organization, User
@@ -44,7 +47,7 @@ def _check_payment(direction: str, amount: int) -> None:
         raise DomainError(
             "A payment is a positive amount.",
             code=ErrorCode.INVALID_AMOUNT,
-            fields={"amount": ["a positive integer of minor units"]},
+            fields={"amount": [amount_words(amount, positive=True)]},
         )
 
 
@@ -83,11 +86,13 @@ def record_payment(
     A rate different from the documents' posts the realised exchange difference.
     """
     _check_payment(direction, amount)
+    check_date(day)
     kind = DocKind.INVOICE if direction == PaymentDirection.RECEIVED else DocKind.BILL
     party = document_party(tenant, party_id, kind)
     cur = (currency or party.currency).upper()
     money.exponent(cur)
     pay_rate = exchange_rate(tenant, cur, day, rate)
+    check_functional(tenant, amount, cur, pay_rate)
     rule = posting.rules(tenant)
     if bank_account and not posting.account_exists(tenant, bank_account):
         raise DomainError("Unknown bank account.", fields={"bank_account": ["no such account"]})
@@ -217,7 +222,7 @@ def _checked_plan(
                 f"no issued {kind} in {currency} of this party with id {doc_id}"
             ]
         elif not is_minor_units(part, positive=True):
-            errors[f"allocations[{i}].amount"] = ["a positive integer of minor units"]
+            errors[f"allocations[{i}].amount"] = [amount_words(part, positive=True)]
         elif part > doc.open_amount:
             errors[f"allocations[{i}].amount"] = [f"{doc.number} has {doc.open_amount} open"]
         else:

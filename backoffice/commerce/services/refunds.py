@@ -24,6 +24,8 @@ from backoffice.commerce.models import (
 )
 from backoffice.commerce.services._common import (
     actor_or_none,
+    amount_words,
+    check_functional,
     exchange_rate,
     functional_share,
     is_minor_units,
@@ -31,6 +33,7 @@ from backoffice.commerce.services._common import (
 )
 from backoffice.commerce.services._tail import Entry, post_and_record
 from backoffice.commerce.services.credit import payment_credit_share
+from backoffice.core.dates import check_date
 from backoffice.core.errors import DomainError
 from backoffice.ledger import money
 from backoffice.tenancy.models import Organization, User
@@ -51,7 +54,7 @@ def _check_request(
 ) -> None:
     errors: dict[str, list[str]] = {}
     if not is_minor_units(amount, positive=True):
-        errors["amount"] = ["a positive integer of minor units"]
+        errors["amount"] = [amount_words(amount, positive=True)]
     if (payment_id is None) == (credit_note_id is None):
         errors["payment_id"] = ["give a receipt or a credit note, not both"]
     if bank_account and not posting.account_exists(tenant, bank_account):
@@ -151,13 +154,14 @@ def refund_credit(
     exchange difference. More than the credit left is refused and nothing is written.
     """
     _check_request(tenant, amount, payment_id, credit_note_id, bank_account)
-    refund_day = day or timezone.localdate()
+    refund_day = check_date(day or timezone.localdate())
     with transaction.atomic():
         number = locks.next_number(tenant, REFUND_SERIES, refund_day.year)
         credit = _credit(tenant, payment_id, credit_note_id)
         source, available = credit.source, credit.available
         _check_amount(source, available, amount, currency)
         refund_rate = exchange_rate(tenant, source.currency, refund_day, rate)
+        check_functional(tenant, amount, source.currency, refund_rate)
         rule = posting.rules(tenant)
         source_f, source_account = _take(tenant, credit, amount, rule)
         refund = Refund.objects.create(

@@ -42,6 +42,8 @@ from backoffice.commerce.services.parties_products import (
     find_product,
     get_settings,
 )
+from backoffice.core import numbers
+from backoffice.core.dates import check_optional_date
 from backoffice.core.errors import DomainError
 from backoffice.ledger.money import round_half_up
 from backoffice.tenancy.models import Organization, User
@@ -282,6 +284,14 @@ def adjust_stock(
 ) -> StockMove:
     """Count correction or opening stock: + adds at `unit_cost` (default product cost)."""
     q = parse_quantity(quantity, allow_negative=True)
+    check_optional_date(day, field="date")
+    if unit_cost is not None:
+        numbers.check_amount(unit_cost, field="unit_cost")
+        if abs(q * unit_cost) > numbers.MAX_AMOUNT:
+            raise DomainError(
+                "The value is too large.",
+                fields={"quantity": ["the value is too large: lower the quantity or unit cost"]},
+            )
     with transaction.atomic():
         product = find_product(tenant, product_id)
         loc = find_location(tenant, location_id)
@@ -311,6 +321,7 @@ def transfer_stock(
     day: date | None = None,
 ) -> tuple[StockMove, StockMove]:
     q = parse_quantity(quantity)
+    check_optional_date(day, field="date")
     if from_location_id == to_location_id:
         raise DomainError("Choose two locations.", fields={"to_location_id": ["same as from"]})
     with transaction.atomic():

@@ -20,6 +20,7 @@ from backoffice.commerce.models import Document
 from backoffice.commerce.views._common import caller, major, url
 from backoffice.core.errors import DomainError
 from backoffice.core.forms import date_or_none, flash_domain_error
+from backoffice.core.numbers import parse_int
 from backoffice.ledger.money import parse_major
 from backoffice.tenancy.access import tenant_transaction, tenant_view
 from backoffice.tenancy.roles import Perm
@@ -50,7 +51,7 @@ def _quantities_from_post(request: HttpRequest) -> dict[int, str] | None:
     bad = [no for no in found if not no.isdigit()]
     if bad:
         raise DomainError("A quantity is not valid.", fields={f"qty-{bad[0]}": ["unknown line"]})
-    return {int(no): value or "0" for no, value in found.items()}
+    return {parse_int(no, field=f"qty-{no}"): value or "0" for no, value in found.items()}
 
 
 def _prices_from_post(request: HttpRequest, currency: str) -> dict[int, int]:
@@ -70,7 +71,7 @@ def _prices_from_post(request: HttpRequest, currency: str) -> dict[int, int]:
                 "A price is not valid.", fields={f"unit_prices.{no}": [str(exc)]}
             ) from exc
         if amount is not None:
-            prices[int(no)] = amount
+            prices[parse_int(no, field=name)] = amount
     return prices
 
 
@@ -123,13 +124,14 @@ def _credit(request: HttpRequest, d: Document) -> int:
     kind, _, source_id = request.POST.get("source", "").partition(":")
     if kind not in ("payment", "credit_note", "debit_note") or not source_id.isdigit():
         raise DomainError("Choose a credit.", fields={"source": ["choose a credit"]})
+    source = parse_int(source_id, field="source", minimum=1)
     c = services.apply_credit(
         tenant=a.tenant,
         actor=a.user,
         document_id=d.pk,
         amount=_amount(request, d.currency),
-        payment_id=int(source_id) if kind == "payment" else None,
-        credit_note_id=int(source_id) if kind != "payment" else None,
+        payment_id=source if kind == "payment" else None,
+        credit_note_id=source if kind != "payment" else None,
         day=_day(request),
     )
     messages.success(request, f"Credit of {major(c.amount, d.currency)} applied.")
@@ -144,7 +146,7 @@ def _unapply(request: HttpRequest, d: Document) -> int:
     c = services.unapply_credit(
         tenant=a.tenant,
         actor=a.user,
-        credit_id=int(credit_id),
+        credit_id=parse_int(credit_id, field="credit", minimum=1),
         document_id=d.pk,
         day=_day(request),
     )

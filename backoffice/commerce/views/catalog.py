@@ -70,7 +70,7 @@ def _create_party(request: HttpRequest) -> None:
         actor=a.user,
         is_customer="is_customer" in p,
         is_supplier="is_supplier" in p,
-        payment_terms_days=int(p.get("payment_terms_days") or 30),
+        payment_terms_days=p.get("payment_terms_days") or 30,
         currency=p.get("currency") or a.tenant.currency,
         **{k: p.get(k, "") for k in PARTY_FORM_TEXT},
     )

@@ -14,6 +14,7 @@ from backoffice.commerce.views._common import caller, major, page, url
 from backoffice.core.errors import DomainError
 from backoffice.core.exports import EXPORT_FORMATS, tabular_response
 from backoffice.core.forms import date_or_none, flash_domain_error
+from backoffice.core.numbers import parse_int
 from backoffice.ledger.money import parse_major
 from backoffice.tenancy.access import tenant_transaction, tenant_view
 from backoffice.tenancy.roles import Perm
@@ -96,7 +97,7 @@ def _lines_from_post(request: HttpRequest, currency: str) -> list[services.LineS
             raise DomainError("A price is not valid.", fields={"unit_price": [str(exc)]}) from exc
         specs.append(
             services.LineSpec(
-                product_id=int(prod) if prod else None,
+                product_id=parse_int(prod, field="product", minimum=1) if prod else None,
                 quantity=qty.strip() or "0",
                 unit_price=unit_price,
                 description=desc,
@@ -109,7 +110,7 @@ def _lines_from_post(request: HttpRequest, currency: str) -> list[services.LineS
 def _create_draft(request: HttpRequest, kind: str) -> Document:
     """The posted form as a draft; prices are read in the document's currency."""
     a = caller(request)
-    party_id = int(request.POST.get("party") or 0)
+    party_id = parse_int(request.POST.get("party") or 0, field="party", minimum=0)
     currency = request.POST.get("currency") or None
     cur = currency or a.tenant.currency
     if currency is None and party_id:

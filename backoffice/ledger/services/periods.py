@@ -8,6 +8,7 @@ from datetime import date
 from django.db import connection, transaction
 from django.utils import timezone
 
+from backoffice.core.dates import check_year
 from backoffice.core.errors import Conflict, DomainError, NotFound
 from backoffice.ledger import events
 from backoffice.ledger.error_codes import ErrorCode
@@ -30,6 +31,7 @@ def create_fiscal_year(
     *, tenant: Organization, actor: User | None, year: int, start_month: int = 1
 ) -> FiscalYear:
     """A fiscal year of twelve monthly periods starting on the first of `start_month`."""
+    check_year(year)
     if not 1 <= start_month <= 12:
         raise DomainError("Start month is 1 to 12.", fields={"start_month": ["1 to 12"]})
     months = _months(year, start_month)

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from backoffice.core import numbers
+from backoffice.core.dates import check_date
 from backoffice.core.errors import DomainError
 from backoffice.ledger import events
 from backoffice.ledger.models import ExchangeRate
@@ -28,8 +30,10 @@ def set_exchange_rate(
     quote_code = check_currency(quote, "quote")
     if base_code == quote_code:
         raise DomainError("Base and quote differ.", fields={"quote": ["same as base"]})
+    check_date(day)
     if rate <= 0:
         raise DomainError("A rate is positive.", fields={"rate": ["must be > 0"]})
+    rate = numbers.parse_decimal(rate, numbers.RATE, field="rate", positive=True)
     with transaction.atomic():
         obj, _created = ExchangeRate.objects.for_tenant(tenant).update_or_create(
             tenant=tenant,

@@ -7,6 +7,7 @@ from datetime import date as date_
 
 from django.db import IntegrityError
 
+from backoffice.core.dates import check_optional_date
 from backoffice.core.errors import Conflict, NotFound
 from backoffice.ledger.error_codes import ErrorCode
 from backoffice.ledger.models import JournalEntry
@@ -25,6 +26,7 @@ def reverse_entry(
     idempotency_key: str | None = None,
 ) -> JournalEntry:
     """Post the mirror image of an entry, linked to it; an entry is reversed once."""
+    check_optional_date(date, field="date")
     original = JournalEntry.objects.for_tenant(tenant).filter(pk=entry_id).first()
     if original is None:
         raise NotFound("No such journal entry.")

@@ -14,7 +14,10 @@ from typing import Any
 
 from django.db import connection
 
+from backoffice.core.dates import date_problem
 from backoffice.core.errors import DomainError
+from backoffice.core.numbers import MAX_AMOUNT
+from backoffice.core.text import text_problem
 from backoffice.ledger import money
 from backoffice.ledger.models import Account, Currency, Period
 from backoffice.tenancy.models import Organization
@@ -109,22 +112,11 @@ def check_currency(code: str | None, field_name: str = "currency") -> str | None
     return code
 
 
-def _text_problem(text: str) -> str | None:
-    """Text the databases cannot store: NUL characters, lone UTF-16 surrogates."""
-    if "\x00" in text:
-        return "must not contain NUL characters"
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            return "must be valid Unicode text"
-    return None
-
-
 def _check_header(errors: dict[str, list[str]], ctx: Context, entry: EntryIn, prefix: str) -> None:
     """The entry's own fields and its number of lines."""
-    if not isinstance(entry.date, date):
-        errors[f"{prefix}date"].append("a date (YYYY-MM-DD) is required")
+    problem = date_problem(entry.date)
+    if problem:
+        errors[f"{prefix}date"].append(problem)
     else:
         locked = ctx.locked_period(entry.date)
         if locked:
@@ -136,7 +128,7 @@ def _check_header(errors: dict[str, list[str]], ctx: Context, entry: EntryIn, pr
     if entry.idempotency_key is not None and not 0 < len(entry.idempotency_key) <= 200:
         errors[f"{prefix}idempotency_key"].append("1 to 200 characters")
     for name in ("memo", "source_ref", "idempotency_key"):
-        problem = _text_problem(getattr(entry, name) or "")
+        problem = text_problem(getattr(entry, name) or "")
         if problem:
             errors[f"{prefix}{name}"].append(problem)
     if len(entry.lines) < 2:
@@ -166,24 +158,23 @@ def validate_entry(ctx: Context, entry: EntryIn, prefix: str = "") -> dict[str, 
                 f"account {info.code} only takes {info.currency}, not {currency}"
             )
         if isinstance(line.amount, bool) or not isinstance(line.amount, int):
-            errors[f"{where}amount"].append("an integer number of minor units")
+            errors[f"{where}amount"].append("a whole number")
             continue
         if line.amount == 0:
             errors[f"{where}amount"].append("must not be zero")
-        elif abs(line.amount) >= 10**17:
-            errors[f"{where}amount"].append("too large")
+        elif abs(line.amount) > MAX_AMOUNT:
+            errors[f"{where}amount"].append(f"too large: at most {MAX_AMOUNT:,}")
         if len(line.memo) > 200:
             errors[f"{where}memo"].append("at most 200 characters")
-        problem = _text_problem(line.memo)
+        problem = text_problem(line.memo)
         if problem:
             errors[f"{where}memo"].append(problem)
         totals[currency] += line.amount
     for currency, total in sorted(totals.items()):
         if total != 0:
             side = "debits exceed credits" if total > 0 else "credits exceed debits"
-            errors[f"{prefix}lines"].append(
-                f"does not balance in {currency}: {side} by {abs(total)} minor units"
-            )
+            by = money.format_minor(abs(total), currency)
+            errors[f"{prefix}lines"].append(f"does not balance in {currency}: {side} by {by}")
     return dict(errors)
 
 

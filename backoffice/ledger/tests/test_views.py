@@ -89,7 +89,7 @@ def test_entry_form_reports_an_amount_that_is_not_a_number(web_fin_a, books_a):
     )
     assert res.status_code == 200
     assert b"Line 1: not a number." in res.content
-    assert b"Line 2: too large." in res.content
+    assert b"Line 2: too large: at most 9,999,999,999,999.99." in res.content
     assert not JournalEntry.objects.for_tenant(books_a).exists()
 
 

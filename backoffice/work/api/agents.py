@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
+from backoffice.api.params import Id
 from backoffice.tenancy.roles import Perm
 from backoffice.work import selectors, services
 from backoffice.work.access import access_queue_by_id
@@ -19,7 +20,7 @@ router = Router()
 
 
 @router.post("/claim-next", response={200: schemas.ItemOut, 204: None})
-def claim_next(request: HttpRequest, queue_id: int | None = None) -> Any:
+def claim_next(request: HttpRequest, queue_id: Id | None = None) -> Any:
     """Take the most urgent eligible item (204 when nothing is eligible).
 
     Acting in the provider's tenant, the agent claims across every client they serve;

@@ -15,8 +15,6 @@ from backoffice.tenancy.selectors import TenantAccess
 from backoffice.work import selectors
 from backoffice.work.api.render import item_out
 
-MAX_ID = 2**63 - 1  # the largest id a database column holds; bigger query ids are a 422
-
 
 def access_of(request: HttpRequest) -> TenantAccess:
     return request.auth  # type: ignore[attr-defined,no-any-return]

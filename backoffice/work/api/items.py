@@ -14,13 +14,14 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from backoffice.core.errors import DomainError
+from backoffice.core.numbers import MAX_ID
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
 from backoffice.work import access as rules
 from backoffice.work import selectors, services
 from backoffice.work.access import access_comment_by_id, access_item_by_id
 from backoffice.work.api import schemas
-from backoffice.work.api.base import MAX_ID, item_page, scope
+from backoffice.work.api.base import item_page, scope
 from backoffice.work.api.render import attachment_out, comment_out, item_detail_out, item_out
 from backoffice.work.models import State, WorkItem
 

@@ -10,12 +10,13 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from backoffice.api.idempotency import run_idempotent
+from backoffice.core.numbers import MAX_ID
 from backoffice.tenancy.roles import Perm
 from backoffice.work import access as rules
 from backoffice.work import double_key, metrics, qa, selectors
 from backoffice.work.access import access_double_key_by_item_id, access_item_by_id
 from backoffice.work.api import schemas
-from backoffice.work.api.base import MAX_ID, access_of, item_page, scope, show_work_tenants
+from backoffice.work.api.base import access_of, item_page, scope, show_work_tenants
 from backoffice.work.api.render import double_key_out, qa_review_out, report_out
 from backoffice.work.models import State
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from backoffice.api.params import Code, Id, Minutes
 from backoffice.work.models import IntakeBatch
 
 
@@ -25,7 +26,7 @@ class ServiceTypeOut(Schema):
 
 
 class ServiceTypeIn(Schema):
-    code: str = Field(..., min_length=1, max_length=50, pattern=r"^[-a-zA-Z0-9_]+$")
+    code: Code
     template: str | None = None
     name: str | None = None
     description: str | None = None
@@ -33,7 +34,7 @@ class ServiceTypeIn(Schema):
     input_schema: dict | None = None
     output_schema: dict | None = None
     workflow: list | None = None
-    default_sla_minutes: int | None = Field(None, ge=1)
+    default_sla_minutes: Minutes | None = None
     qa_sample_percent: int | None = Field(None, ge=0, le=100)
     billing_unit: str | None = None
 
@@ -47,15 +48,15 @@ class CalendarIn(Schema):
 
 
 class EngagementIn(Schema):
-    code: str = Field(..., min_length=1, max_length=50, pattern=r"^[-a-zA-Z0-9_]+$")
+    code: Code
     name: str = ""
-    service_type_id: int
-    sla_minutes: int | None = Field(None, ge=1)
+    service_type_id: Id
+    sla_minutes: Minutes | None = None
     sla_basis: str = "business"
     sla_target_percent: int = Field(95, ge=1, le=100)
     at_risk_percent: int = Field(75, ge=1, le=100)
     priority_rules: list[dict] = []
-    idle_timeout_minutes: int = Field(30, ge=1)
+    idle_timeout_minutes: Minutes = 30
     double_key: bool = False
     calendar: CalendarIn = CalendarIn()
 

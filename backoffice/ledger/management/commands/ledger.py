@@ -44,7 +44,8 @@ class Command(BaseCommand):
         """All or nothing: every row is validated by the service; the first error stops."""
         import csv
         from datetime import date
-        from decimal import Decimal, InvalidOperation
+
+        from backoffice.core.numbers import RATE, parse_decimal
 
         tenant = _tenant(slug)
         count = 0
@@ -58,9 +59,9 @@ class Command(BaseCommand):
                         day=date.fromisoformat(row["date"].strip()),
                         base=row["base"].strip(),
                         quote=row["quote"].strip(),
-                        rate=Decimal(row["rate"].strip()),
+                        rate=parse_decimal(row["rate"], RATE, field="rate", positive=True),
                     )
-                except (KeyError, ValueError, InvalidOperation) as exc:
+                except (KeyError, ValueError) as exc:
                     raise CommandError(f"row {n}: {exc!r}; nothing imported") from exc
                 except DomainError as exc:
                     raise CommandError(f"row {n}: {exc.message} {exc.fields}") from exc
