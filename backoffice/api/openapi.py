@@ -58,7 +58,7 @@ def app_prefix(module: str) -> str | None:
     parts = module.split(".")
     if len(parts) < 2 or parts[0] != "backoffice":
         return None
-    if module.startswith(PLUMBING):
+    if f"{module}.".startswith(tuple(f"{package}." for package in PLUMBING)):
         return ""
     return "".join(word.capitalize() for word in parts[1].split("_"))
 

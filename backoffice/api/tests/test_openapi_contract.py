@@ -148,7 +148,7 @@ def _api_with(*models: type[BaseModel]) -> BackofficeAPI:
 
 
 def test_two_classes_under_one_name_fail_the_document():
-    # given: two apps' modules… no: two modules of one app, each with a `LineIn`
+    # given: two modules of one app, each with a `LineIn`
     one = create_model("LineIn", __base__=Schema, __module__="backoffice.ledger.x", a=(int, ...))
     two = create_model("LineIn", __base__=Schema, __module__="backoffice.ledger.y", b=(str, ...))
     holder_one = create_model(
@@ -214,7 +214,6 @@ def test_idempotent_creates_document_the_idempotency_key(document):
 
 def test_the_document_is_valid_openapi_3_1(db):
     from openapi_spec_validator import validate
-    from openapi_spec_validator.readers import read_from_filename  # noqa: F401  (installed)
 
     response = Client().get("/api/v1/openapi.json")
     assert response.status_code == 200
