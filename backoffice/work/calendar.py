@@ -274,15 +274,20 @@ class BusinessCalendar:
         if day in self.spec.closures or day in holidays_in(self.spec, day.year):
             return []
         midnight = (day.toordinal() - _EPOCH_ORDINAL) * _DAY_US  # wall clock, as if UTC
-        out: list[tuple[int, int]] = []
+        lived: list[tuple[int, int]] = []
         for start_min, end_min in self.spec.hours[day.weekday()]:
             lo = midnight + start_min * 60 * _US
             hi = midnight + end_min * 60 * _US
-            for s, e in _lived(lo, hi, pieces):
-                if out and s <= out[-1][1]:
-                    out[-1] = (out[-1][0], max(out[-1][1], e))
-                else:
-                    out.append((s, e))
+            lived.extend(_lived(lo, hi, pieces))
+        # Sorted before joining: on a fall-back night a later range's first pass comes
+        # before an earlier range's second pass (00:00-01:14 lived twice, 01:15-01:29 too).
+        lived.sort()
+        out: list[tuple[int, int]] = []
+        for s, e in lived:
+            if out and s <= out[-1][1]:
+                out[-1] = (out[-1][0], max(out[-1][1], e))
+            else:
+                out.append((s, e))
         return out
 
 

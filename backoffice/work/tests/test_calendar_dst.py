@@ -269,3 +269,19 @@ def test_a_change_back_at_midnight_repeats_the_end_of_the_previous_date():
     )
     assert week == timedelta(days=7)
     assert cal.add(at(change) - timedelta(hours=1), timedelta(hours=2)) == at(change + 3600)
+
+
+def test_two_ranges_both_lived_twice_on_a_fall_back_night_keep_both_passes():
+    # New York, Sunday 3 November 2024: 01:00-02:00 is lived twice (EDT, then EST).
+    # Working 00:00-01:14 and 01:15-01:29: between 01:14 EDT and 01:30:01 EDT the second
+    # range's first pass (01:15-01:29 EDT) is 14 minutes of business time.
+    sunday = ((0, 74), (75, 89))
+    spec = CalendarSpec(
+        timezone="America/New_York", hours=((),) * 6 + (sunday,), closures=frozenset()
+    )
+    start = datetime(2024, 11, 3, 5, 14, tzinfo=UTC)  # 01:14 EDT
+    end = datetime(2024, 11, 3, 5, 30, 1, tzinfo=UTC)  # 01:30:01 EDT
+    assert business_time_between(end, start, spec) == -timedelta(minutes=14)
+    assert add_business_time(start, timedelta(minutes=14), spec) == datetime(
+        2024, 11, 3, 5, 29, tzinfo=UTC
+    )
