@@ -16,7 +16,7 @@ from django.core.exceptions import (
     RequestDataTooBig,
     SuspiciousOperation,
 )
-from django.db import DataError
+from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import Field, NinjaAPI, Schema
@@ -199,6 +199,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
         log.warning("api.data_error", error=repr(exc))
         return error_response(
             400, "A value was refused by the database.", code=ErrorCode.INVALID_DATA
+        )
+
+    @api.exception_handler(IntegrityError)
+    def integrity_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        """Backstop: a database constraint refused the write (a rule the service should have
+        named first, or a race two requests ran); the transaction rolled back."""
+        log.warning("api.integrity_error", error=repr(exc))
+        return error_response(
+            409,
+            "The request breaks a rule of the stored data; nothing was written.",
+            code=ErrorCode.CONFLICT,
         )
 
     @api.exception_handler(Exception)

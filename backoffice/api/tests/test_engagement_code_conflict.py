@@ -42,3 +42,15 @@ def test_a_calendar_name_in_use_is_a_conflict(api, provider, client_a):
     assert response.status_code == 409, response.content
     assert response.json()["error"]["fields"] == {"name": ["already used"]}
     assert Engagement.objects.for_tenant(client_a).count() == 0
+
+
+@pytest.mark.django_db
+def test_an_unknown_sla_basis_is_refused_by_name(api, provider, client_a):
+    # Found by the contract fuzz: any text reached the database's check (a 500).
+    service_type = make_service_type(provider)
+    body = {"code": "NEW", "service_type_id": service_type.pk, "sla_basis": "hourly"}
+    response = api.post(URL, data=body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["fields"] == {"sla_basis": ["business or elapsed"]}
+    assert Engagement.objects.for_tenant(client_a).count() == 0
+    assert BusinessCalendar.objects.for_tenant(client_a).count() == 0

@@ -137,6 +137,11 @@ def create_engagement(
         raise NotFound("No such service type.")
     if calendar.tenant_id != tenant.pk:
         raise NotFound("No such calendar.")
+    if sla_basis not in Engagement.SlaBasis.values:
+        raise DomainError(
+            "The SLA clock runs on business hours or on elapsed time.",
+            fields={"sla_basis": ["business or elapsed"]},
+        )
     _check_priority_rules(priority_rules or [])
     with transaction.atomic():
         _require_new_engagement_code(tenant, code)
