@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.test import Client
 
+from backoffice.commerce import services
 from backoffice.ledger.services import apply_chart_template
 from backoffice.tenancy.models import Organization, User
 from backoffice.tenancy.roles import Role
@@ -52,6 +55,31 @@ def fin_web_a(clerk) -> Client:
     c = Client()
     c.force_login(clerk)
     return c
+
+
+@pytest.fixture
+def catalogue(books):
+    """Six stock products with sales and purchase taxes, 1,000 of each in stock."""
+    services.create_tax_rate(tenant=books, actor=None, code="STD", name="Standard", rate="19")
+    services.create_tax_rate(tenant=books, actor=None, code="RED", name="Reduced", rate="7")
+    products = [
+        services.create_product(
+            tenant=books,
+            actor=None,
+            sku=f"P{i}",
+            name=f"Product {i}",
+            sale_price=1000 + i,
+            cost=600 + i,
+            sales_taxes=["STD" if i % 2 else "RED"],
+            purchase_taxes=["STD"],
+        )
+        for i in range(6)
+    ]
+    for p in products:
+        services.adjust_stock(
+            tenant=books, actor=None, product_id=p.pk, quantity=1000, day=date(2026, 1, 1)
+        )
+    return products
 
 
 def _installed() -> bool:

@@ -18,7 +18,6 @@ from django.test.utils import CaptureQueriesContext
 
 from backoffice.commerce.models import TaxRate
 from backoffice.commerce.tests.factories import customer, doc, issue, record_payment
-from backoffice.commerce.tests.test_query_counts import catalogue  # noqa: F401  (fixture)
 from backoffice.ledger.models import Account
 
 pytestmark = [
@@ -77,7 +76,7 @@ def _fill_history(tenant_id: int, tax_rate_id: int, account_id: int) -> None:
         cursor.execute("SET LOCAL session_replication_role = origin")
 
 
-def test_issuing_and_paying_an_invoice_reads_no_history(books, catalogue):  # noqa: F811
+def test_issuing_and_paying_an_invoice_reads_no_history(books, catalogue):
     buyer = customer(books)
     issue(books, doc(books, "invoice", buyer, "2026-07-01", *[(p, 1) for p in catalogue]))
     _fill_history(books.pk, TaxRate.objects.for_tenant(books).first().pk, _account(books))

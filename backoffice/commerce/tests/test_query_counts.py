@@ -7,40 +7,13 @@ small and a large document or payment on the same tenant.
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from backoffice.commerce import services
 from backoffice.commerce.tests.factories import customer, doc, issue, record_payment, supplier
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def catalogue(books):
-    services.create_tax_rate(tenant=books, actor=None, code="STD", name="Standard", rate="19")
-    services.create_tax_rate(tenant=books, actor=None, code="RED", name="Reduced", rate="7")
-    products = [
-        services.create_product(
-            tenant=books,
-            actor=None,
-            sku=f"P{i}",
-            name=f"Product {i}",
-            sale_price=1000 + i,
-            cost=600 + i,
-            sales_taxes=["STD" if i % 2 else "RED"],
-            purchase_taxes=["STD"],
-        )
-        for i in range(6)
-    ]
-    for p in products:
-        services.adjust_stock(
-            tenant=books, actor=None, product_id=p.pk, quantity=1000, day=date(2026, 1, 1)
-        )
-    return products
 
 
 def _queries(fn) -> int:
