@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "backoffice.ledger",
     "backoffice.work",
     "backoffice.commerce",
+    "backoffice.billing",
     "backoffice.site",
 ]
 

@@ -26,6 +26,8 @@ urlpatterns = [
     path("", include("backoffice.ledger.urls")),
     path("", include("backoffice.work.urls")),
     path("", include("backoffice.commerce.urls")),
+    path("", include("backoffice.work.setup.urls")),
+    path("", include("backoffice.billing.urls")),
     path("api/<path:rest>", web_views.not_found),
 ]
 

@@ -24,6 +24,7 @@ install_error_handlers(api)
 
 def _mount() -> None:
     from backoffice.audit.api import router as audit_router
+    from backoffice.billing.api import router as billing_router
     from backoffice.commerce.api import router as commerce_router
     from backoffice.ledger.api import router as ledger_router
     from backoffice.tenancy.api import router as tenancy_router
@@ -34,6 +35,7 @@ def _mount() -> None:
     api.add_router("/ledger", ledger_router)
     api.add_router("/work", work_router)
     api.add_router("/commerce", commerce_router)
+    api.add_router("/billing", billing_router)
 
 
 _mount()

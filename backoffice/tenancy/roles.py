@@ -35,6 +35,8 @@ class Perm(models.TextChoices):
     MANAGE_CATALOG = "work.catalog"
     VIEW_COMMERCE = "commerce.view"
     MANAGE_COMMERCE = "commerce.manage"
+    VIEW_BILLING = "billing.view"
+    MANAGE_BILLING = "billing.manage"
 
 
 _ALL = set(Perm)
@@ -44,6 +46,7 @@ _READ = {
     Perm.VIEW_LEDGER,
     Perm.VIEW_WORK,
     Perm.VIEW_COMMERCE,
+    Perm.VIEW_BILLING,
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -57,6 +60,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.REVIEW_WORK,
             Perm.ROUTE_WORK,
             Perm.MANAGE_CATALOG,
+            Perm.VIEW_BILLING,
             Perm.VIEW_AUDIT,
             Perm.MANAGE_TOKENS,
         }
@@ -75,6 +79,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.LOCK_PERIODS,
             Perm.VIEW_COMMERCE,
             Perm.MANAGE_COMMERCE,
+            Perm.VIEW_BILLING,
+            Perm.MANAGE_BILLING,
             Perm.VIEW_AUDIT,
             Perm.MANAGE_TOKENS,
         }
@@ -86,6 +92,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.SUBMIT_WORK,
             Perm.VIEW_LEDGER,
             Perm.VIEW_COMMERCE,
+            Perm.VIEW_BILLING,
             Perm.MANAGE_MEMBERS,
             Perm.MANAGE_TOKENS,
             Perm.VIEW_AUDIT,

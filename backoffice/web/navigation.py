@@ -17,6 +17,8 @@ NAV_ITEMS = [
     NavItem("Work", "work:index", Perm.VIEW_WORK),
     NavItem("Ledger", "ledger:index", Perm.VIEW_LEDGER),
     NavItem("Commerce", "commerce:index", Perm.VIEW_COMMERCE),
+    NavItem("Billing", "billing:index", Perm.VIEW_BILLING),
+    NavItem("Setup", "work_setup:index", Perm.MANAGE_CATALOG),
     NavItem("Members", "web:members", Perm.VIEW_DASHBOARD),
     NavItem("API tokens", "web:tokens", Perm.MANAGE_TOKENS),
     NavItem("Audit log", "web:audit", Perm.VIEW_AUDIT),

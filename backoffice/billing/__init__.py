@@ -1,0 +1,1 @@
+"""Billing from the work log: contracts, rate cards, SLA credits and billing runs."""

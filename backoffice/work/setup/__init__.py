@@ -1,0 +1,1 @@
+"""Setting up the work engine in the UI: service types, engagements, calendars, queues."""
