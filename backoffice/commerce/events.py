@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
+from backoffice.audit.descriptions import describe
 from backoffice.audit.services import PendingEvent, record_events
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
         CommerceSettings,
         CreditApplication,
         Document,
+        DocumentCounter,
         Location,
         Party,
         Payment,
@@ -42,6 +44,8 @@ class Action(StrEnum):
     PARTY_CREATED = "commerce.party_created"
     PARTY_UPDATED = "commerce.party_updated"
     TAX_RATE_CREATED = "commerce.tax_rate_created"
+    TAX_RATE_UPDATED = "commerce.tax_rate_updated"
+    SERIES_NUMBERED = "commerce.series_numbered"
     PRODUCT_CREATED = "commerce.product_created"
     LOCATION_CREATED = "commerce.location_created"
     STOCK_ADJUSTED = "commerce.stock_adjusted"
@@ -88,10 +92,20 @@ def settings_updated(s: CommerceSettings, *, before: Mapping[str, Any]) -> Pendi
     return _event(Action.SETTINGS_UPDATED, s, before=dict(before), after=settings_state(s))
 
 
+describe(Action.SETTINGS_UPDATED, "Commerce settings updated")
+
+
 def posting_rule_set(rule: PostingAccount) -> PendingEvent:
     return _event(
         Action.POSTING_RULE_SET, rule, after={"key": rule.key, "account_code": rule.account_code}
     )
+
+
+describe(
+    Action.POSTING_RULE_SET,
+    "Posting account for {after[key]} set to {after[account_code]}",
+    labels={"key": "Posting"},
+)
 
 
 def party_created(party: Party) -> PendingEvent:
@@ -100,6 +114,9 @@ def party_created(party: Party) -> PendingEvent:
         party,
         after={"code": party.code, "name": party.name, "tax_id": party.tax_id},
     )
+
+
+describe(Action.PARTY_CREATED, "Party “{after[name]}” created")
 
 
 def party_updated(party: Party, *, before: Mapping[str, Any]) -> PendingEvent:
@@ -112,8 +129,53 @@ def party_updated(party: Party, *, before: Mapping[str, Any]) -> PendingEvent:
     )
 
 
+describe(Action.PARTY_UPDATED, "Party {object} updated")
+
+
 def tax_rate_created(tax: TaxRate) -> PendingEvent:
     return _event(Action.TAX_RATE_CREATED, tax, after={"code": tax.code, "rate": str(tax.rate)})
+
+
+describe(Action.TAX_RATE_CREATED, "Tax rate {after[code]} ({after[rate]}%) created")
+
+
+def tax_rate_state(tax: TaxRate) -> dict[str, Any]:
+    return {
+        "name": tax.name,
+        "rate": str(tax.rate),
+        "sales_account": tax.sales_account,
+        "purchase_account": tax.purchase_account,
+        "is_active": tax.is_active,
+    }
+
+
+def tax_rate_updated(tax: TaxRate, *, before: Mapping[str, Any]) -> PendingEvent:
+    return _event(
+        Action.TAX_RATE_UPDATED,
+        tax,
+        before=dict(before),
+        after={"code": tax.code, **tax_rate_state(tax)},
+    )
+
+
+describe(Action.TAX_RATE_UPDATED, "Tax rate {after[code]} updated")
+
+
+def series_numbered(counter: DocumentCounter, *, before_last: int) -> PendingEvent:
+    """A series' numbering for a year moved on: the next number given is `last + 1`."""
+    return _event(
+        Action.SERIES_NUMBERED,
+        counter,
+        before={"last": before_last},
+        after={"series": counter.series, "year": counter.year, "last": counter.last},
+    )
+
+
+describe(
+    Action.SERIES_NUMBERED,
+    "Numbering of series {after[series]} for {after[year]} set to continue after {after[last]}",
+    labels={"last": "Last number given"},
+)
 
 
 def product_created(product: Product) -> PendingEvent:
@@ -129,12 +191,22 @@ def product_created(product: Product) -> PendingEvent:
     )
 
 
+describe(
+    Action.PRODUCT_CREATED,
+    "Product {after[sku]} created",
+    kinds={"sale_price": "money", "cost": "money"},
+)
+
+
 def location_created(location: Location) -> PendingEvent:
     return _event(
         Action.LOCATION_CREATED,
         location,
         after={"warehouse": location.warehouse.code, "code": location.code},
     )
+
+
+describe(Action.LOCATION_CREATED, "Location {after[warehouse]}/{after[code]} created")
 
 
 # --- stock -----------------------------------------------------------------------------------
@@ -153,6 +225,13 @@ def stock_adjusted(move: StockMove, *, quantity: Decimal) -> PendingEvent:
     )
 
 
+describe(
+    Action.STOCK_ADJUSTED,
+    "Stock of {after[product]} at {after[location]} adjusted by {after[quantity]}",
+    kinds={"value": "money"},
+)
+
+
 def stock_transferred(into: StockMove, *, source: Location, quantity: Decimal) -> PendingEvent:
     """Recorded on the incoming move of the pair."""
     return _event(
@@ -167,7 +246,17 @@ def stock_transferred(into: StockMove, *, source: Location, quantity: Decimal) -
     )
 
 
+describe(
+    Action.STOCK_TRANSFERRED,
+    "{after[quantity]} of {after[product]} moved from {after[from]} to {after[to]}",
+)
+
+
 # --- documents -------------------------------------------------------------------------------
+
+
+# How the audit pages show a document state's amounts (`audit.descriptions`).
+DOCUMENT_MONEY = {"net": "money", "tax": "money", "gross": "money"}
 
 
 def document_state(doc: Document) -> dict[str, Any]:
@@ -189,8 +278,14 @@ def document_created(doc: Document) -> PendingEvent:
     return _event(Action.DOCUMENT_CREATED, doc, after=document_state(doc))
 
 
+describe(Action.DOCUMENT_CREATED, "Document {object} created", kinds=DOCUMENT_MONEY)
+
+
 def document_updated(doc: Document, *, before: Mapping[str, Any]) -> PendingEvent:
     return _event(Action.DOCUMENT_UPDATED, doc, before=dict(before), after=document_state(doc))
+
+
+describe(Action.DOCUMENT_UPDATED, "Document {object} updated", kinds=DOCUMENT_MONEY)
 
 
 def document_issued(doc: Document) -> PendingEvent:
@@ -201,8 +296,14 @@ def document_issued(doc: Document) -> PendingEvent:
     )
 
 
+describe(Action.DOCUMENT_ISSUED, "{after[kind]} {after[number]} issued", kinds=DOCUMENT_MONEY)
+
+
 def document_cancelled(doc: Document) -> PendingEvent:
     return _event(Action.DOCUMENT_CANCELLED, doc, after=document_state(doc))
+
+
+describe(Action.DOCUMENT_CANCELLED, "Document {object} cancelled", kinds=DOCUMENT_MONEY)
 
 
 # --- money: payments, credit, refunds --------------------------------------------------------
@@ -225,6 +326,14 @@ def payment_recorded(payment: Payment, *, plan: Sequence[tuple[Document, int]]) 
     )
 
 
+describe(
+    Action.PAYMENT_RECORDED,
+    "Payment {after[number]} recorded ({after[direction]})",
+    kinds={"amount": "money", "unallocated": "money", "allocations": "allocations"},
+    labels={"unallocated": "Kept as credit", "allocations": "Settled"},
+)
+
+
 def credit_applied(app: CreditApplication, *, source: str) -> PendingEvent:
     """`source` names the credit: the payment's number or the credit (debit) note."""
     doc = app.document
@@ -241,6 +350,13 @@ def credit_applied(app: CreditApplication, *, source: str) -> PendingEvent:
     )
 
 
+describe(
+    Action.CREDIT_APPLIED,
+    "Credit from {after[source]} applied to {after[document]}",
+    kinds={"amount": "money", "open_after": "money"},
+)
+
+
 def credit_unapplied(app: CreditApplication, *, source: str, day: date) -> PendingEvent:
     doc = app.document
     return _event(
@@ -249,6 +365,13 @@ def credit_unapplied(app: CreditApplication, *, source: str, day: date) -> Pendi
         before={"document": doc.number, "source": source, "amount": app.amount},
         after={"open_after": doc.open_amount, "date": str(day)},
     )
+
+
+describe(
+    Action.CREDIT_UNAPPLIED,
+    "Credit from {before[source]} taken back from {before[document]}",
+    kinds={"amount": "money", "open_after": "money"},
+)
 
 
 def credit_refunded(refund: Refund, *, source: Document | Payment, left: int) -> PendingEvent:
@@ -265,3 +388,10 @@ def credit_refunded(refund: Refund, *, source: Document | Payment, left: int) ->
             "credit_left": left,
         },
     )
+
+
+describe(
+    Action.CREDIT_REFUNDED,
+    "Refund {after[number]} of the credit on {after[source]}",
+    kinds={"amount": "money", "credit_left": "money"},
+)

@@ -1,6 +1,8 @@
 from django.urls import path
 
 from backoffice.commerce import views
+from backoffice.commerce.views.documents import document_edit
+from backoffice.commerce.views import setup
 
 app_name = "commerce"
 
@@ -31,4 +33,9 @@ urlpatterns = [
     path(f"{P}payments/<int:payment_id>/refund/", views.payment_refund, name="payment_refund"),
     path(f"{P}reports/<slug:kind>/", views.report, name="report"),
     path(f"{P}settings/", views.settings_page, name="settings"),
+    path(f"{P}documents/<int:document_id>/edit/", document_edit, name="document_edit"),
+    path(f"{P}setup/taxes/", setup.taxes, name="setup_taxes"),
+    path(f"{P}setup/taxes/<int:tax_id>/", setup.tax_edit, name="setup_tax"),
+    path(f"{P}setup/posting/", setup.posting_rules, name="setup_posting"),
+    path(f"{P}setup/series/", setup.series, name="setup_series"),
 ]

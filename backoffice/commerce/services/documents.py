@@ -391,16 +391,39 @@ def update_document(
     day: date | None = None,
     reference: str | None = None,
     notes: str | None = None,
+    party_id: int | None = None,
+    due_date: date | None = None,
+    clear_due_date: bool = False,
+    prices_include_tax: bool | None = None,
 ) -> Document:
-    """Edit a draft; an issued document is refused (it is corrected by a credit note)."""
+    """Edit a draft; an issued document is refused (it is corrected by a credit note).
+
+    Another party must be billed in the draft's currency (the rate and prices are in it);
+    `clear_due_date` leaves the due date to the party's terms when it is issued.
+    """
     check_optional_date(day, field="date")
+    check_optional_date(due_date, field="due_date")
     with transaction.atomic():
         doc = locks.document(tenant, document_id)
         _refuse_if_issued(doc)
         before = events.document_state(doc)
+        if party_id is not None and party_id != doc.party_id:
+            doc.party = _same_currency_party(tenant, doc, party_id)
         if day is not None:
             doc.date = day
-        if reference is not None:
+        if due_date is not None or clear_due_date:
+            doc.due_date = due_date
+        if doc.due_date is not None and doc.due_date < doc.date:
+            raise DomainError(
+                "The due date is before the document's date.",
+                fields={"due_date": ["on or after the document's date"]},
+            )
+        if prices_include_tax is not None and prices_include_tax != doc.prices_include_tax:
+            doc.prices_include_tax = prices_include_tax
+            lines = _current_lines(doc) if lines is None else lines
+        if reference is not None and reference.strip() != doc.reference:
+            if doc.kind == DocKind.BILL and reference.strip():
+                _refuse_duplicate_bill(tenant, doc.party, reference.strip())
             doc.reference = reference.strip()
         if notes is not None:
             doc.notes = notes
@@ -411,6 +434,55 @@ def update_document(
     return doc
 
 
+def _current_lines(doc: Document) -> list[LineSpec]:
+    """A draft's lines as entered, to total them again under another tax rule."""
+    return [
+        LineSpec(
+            product_id=ln.product_id,
+            quantity=ln.quantity,
+            unit_price=ln.unit_price,
+            description=ln.description,
+            tax_codes=[t.code for t in ln.taxes.all()],
+            source_line_id=ln.source_line_id,
+        )
+        for ln in doc.lines.prefetch_related("taxes").order_by("line_no")
+    ]
+
+
+def _same_currency_party(tenant: Organization, doc: Document, party_id: int) -> Party:
+    who = document_party(tenant, party_id, doc.kind)
+    if who.currency != doc.currency or doc.kind in NOTE_KINDS:
+        why = (
+            "a note keeps the party of the document it corrects"
+            if doc.kind in NOTE_KINDS
+            else f"{who.name} is billed in {who.currency}, this draft is in {doc.currency}: "
+            "cancel it and make a new one"
+        )
+        raise DomainError("The party cannot be changed.", fields={"party_id": [why]})
+    return who
+
+
+def _refuse_foreign_source_lines(
+    tenant: Organization, doc: Document, lines: Sequence[LineSpec]
+) -> None:
+    """An edited line may keep its link to a line of the draft's source document, no other."""
+    linked = {spec.source_line_id for spec in lines} - {None}
+    if not linked:
+        return
+    allowed = set(
+        DocumentLine.objects.for_tenant(tenant)
+        .filter(document_id=doc.source_id, pk__in=linked)
+        .values_list("pk", flat=True)
+    )
+    errors = {
+        f"lines[{i}].source_line_id": ["not a line of the document this one is made from"]
+        for i, spec in enumerate(lines)
+        if spec.source_line_id is not None and spec.source_line_id not in allowed
+    }
+    if errors:
+        raise DomainError("Some lines are not valid.", code=ErrorCode.INVALID_LINES, fields=errors)
+
+
 def _replace_lines(tenant: Organization, doc: Document, lines: Sequence[LineSpec]) -> None:
     if doc.kind == DocKind.DEBIT_NOTE:
         raise DomainError(
@@ -418,6 +490,7 @@ def _replace_lines(tenant: Organization, doc: Document, lines: Sequence[LineSpec
             code=ErrorCode.DEBIT_NOTE_SOURCE,
             fields={"lines": ["taken from the bill"]},
         )
+    _refuse_foreign_source_lines(tenant, doc, lines)
     prepared = _prepare_lines(tenant, doc.kind, doc.currency, lines)
     LineTax.objects.for_tenant(tenant).filter(line__document=doc).delete()
     DocumentLine.objects.for_tenant(tenant).filter(document=doc).delete()

@@ -1,5 +1,7 @@
-"""Document pages: the list (with CSV), the new-document form, the detail, its files."""
+"""Document pages: the list (with CSV), the new-document form, editing a draft, the detail,
+its files."""
 
+import re
 from datetime import date
 from typing import Any
 
@@ -78,95 +80,243 @@ def documents(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _lines_from_post(request: HttpRequest, currency: str) -> list[services.LineSpec]:
-    p = request.POST
-    specs = []
-    for prod, qty, price, desc, tax in zip(
-        p.getlist("product"),
-        p.getlist("quantity"),
-        p.getlist("unit_price"),
-        p.getlist("description"),
-        p.getlist("tax"),
-        strict=False,
-    ):
-        if not (prod or desc) and not qty.strip():
+LINE_FIELDS = ("product", "description", "quantity", "unit_price", "tax", "source_line")
+# The service's name for a line's field -> the form's column.
+LINE_COLUMNS = {"product_id": "product", "tax_codes": "tax", "source_line_id": "product"}
+# The service's name for a document's field -> the form's field.
+DOC_FIELDS = {"party_id": "party", "day": "date"}
+LINE_KEY = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
+
+
+def _posted_rows(request: HttpRequest) -> list[dict[str, str]]:
+    """The form's line rows as typed (empty ones too, so a re-rendered form looks the same)."""
+    columns = [request.POST.getlist(k) for k in LINE_FIELDS]
+    count = max(map(len, columns))
+    return [
+        {k: (c[i] if i < len(c) else "") for k, c in zip(LINE_FIELDS, columns, strict=True)}
+        for i in range(count)
+    ]
+
+
+def _is_blank(row: dict[str, str]) -> bool:
+    return not (row["product"] or row["description"].strip() or row["quantity"].strip())
+
+
+def _lines_from_rows(
+    rows: list[dict[str, str]], currency: str
+) -> tuple[list[services.LineSpec], list[int]]:
+    """The rows that are not blank as lines, and for each line the form row it came from.
+
+    A price or product the form cannot read is refused with the row's own field path, so
+    the message lands beside the field it is about.
+    """
+    specs, where = [], []
+    errors: dict[str, list[str]] = {}
+    for i, row in enumerate(rows):
+        if _is_blank(row):
             continue
+        n = len(specs)
         try:
-            unit_price = parse_major(price, currency)
+            unit_price = parse_major(row["unit_price"], currency)
         except ValueError as exc:
-            raise DomainError("A price is not valid.", fields={"unit_price": [str(exc)]}) from exc
+            errors[f"lines[{n}].unit_price"] = [str(exc)]
+            unit_price = None
+        product_id = None
+        if row["product"]:
+            try:
+                product_id = parse_int(row["product"], field=f"lines[{n}].product_id", minimum=1)
+            except DomainError as exc:
+                errors |= exc.fields
+        tax, source_line = row["tax"], row["source_line"]
         specs.append(
             services.LineSpec(
-                product_id=parse_int(prod, field="product", minimum=1) if prod else None,
-                quantity=qty.strip() or "0",
+                product_id=product_id,
+                quantity=row["quantity"].strip() or "0",
                 unit_price=unit_price,
-                description=desc,
+                description=row["description"],
                 tax_codes=None if tax == "" else ([] if tax == "-" else [tax]),
+                source_line_id=int(source_line) if source_line.isdigit() else None,
             )
         )
-    return specs
+        where.append(i)
+    if errors:
+        raise DomainError("Some lines are not valid.", fields=errors)
+    return specs, where
 
 
-def _create_draft(request: HttpRequest, kind: str) -> Document:
+def _form_errors(exc: DomainError, where: list[int]) -> tuple[dict[str, Any], dict[int, Any]]:
+    """The refusal's messages by document field and by form row and column."""
+    fields: dict[str, list[str]] = {}
+    rows: dict[int, dict[str, list[str]]] = {}
+    for key, msgs in exc.fields.items():
+        found = LINE_KEY.match(key)
+        if found and int(found[1]) < len(where):
+            column = LINE_COLUMNS.get(found[2], found[2])
+            rows.setdefault(where[int(found[1])], {}).setdefault(column, []).extend(msgs)
+        else:
+            fields.setdefault(DOC_FIELDS.get(key, key), []).extend(msgs)
+    return fields, rows
+
+
+def _document_fields(request: HttpRequest) -> dict[str, Any]:
+    """What the document form posts besides the lines, read for the services."""
+    p = request.POST
+    return {
+        "day": date_or_none(p.get("date")) or date.today(),
+        "due_date": date_or_none(p.get("due_date")),
+        "reference": p.get("reference", ""),
+        "notes": p.get("notes", ""),
+        "prices_include_tax": "prices_include_tax" in p,
+    }
+
+
+def _party_id(request: HttpRequest) -> int:
+    return parse_int(request.POST.get("party") or 0, field="party_id", minimum=0)
+
+
+def _create_draft(request: HttpRequest, kind: str, rows: list[dict[str, str]]) -> Document:
     """The posted form as a draft; prices are read in the document's currency."""
     a = caller(request)
-    party_id = parse_int(request.POST.get("party") or 0, field="party", minimum=0)
+    party_id = _party_id(request)
     currency = request.POST.get("currency") or None
     cur = currency or a.tenant.currency
     if currency is None and party_id:
         cur = selectors.access_party_by_id(a, party_id, perm=Perm.MANAGE_COMMERCE).currency
+    specs, _ = _lines_from_rows(rows, cur)
+    fields = _document_fields(request)
+    fields["prices_include_tax"] = fields["prices_include_tax"] or None
     with transaction.atomic():
         return services.create_document(
             tenant=a.tenant,
             actor=a.user,
             kind=kind,
             party_id=party_id,
-            day=date_or_none(request.POST.get("date")) or date.today(),
-            lines=_lines_from_post(request, cur),
+            lines=specs,
             currency=currency,
-            reference=request.POST.get("reference", ""),
-            notes=request.POST.get("notes", ""),
-            prices_include_tax="prices_include_tax" in request.POST or None,
+            **fields,
         )
+
+
+def _form_context(request: HttpRequest, kind: str) -> dict[str, Any]:
+    tenant = caller(request).tenant
+    sales = kind in SALES_KINDS
+    return {
+        "kind": kind,
+        "kind_label": DocKind(kind).label,
+        "parties": selectors.parties(tenant, role="customer" if sales else "supplier"),
+        "products": selectors.products(tenant).prefetch_related("sales_taxes", "purchase_taxes"),
+        "taxes": selectors.tax_rates(tenant),
+        "sales": sales,
+        "currency": tenant.currency,
+    }
+
+
+def _with_blank_rows(rows: list[dict[str, Any]], at_least: int = 5) -> list[dict[str, Any]]:
+    blank = dict.fromkeys(LINE_FIELDS, "")
+    return rows + [dict(blank) for _ in range(max(at_least - len(rows), 1))]
+
+
+def _refused(
+    request: HttpRequest, exc: DomainError, rows: list[dict[str, Any]], where: list[int]
+) -> dict[str, Any]:
+    """The form as typed, with the refusal's messages beside the fields and rows."""
+    flash_domain_error(request, exc)
+    fields, by_row = _form_errors(exc, where)
+    for i, row in enumerate(rows):
+        row["errors"] = by_row.get(i, {})
+    return {"errors": fields, "rows": _with_blank_rows(rows, 1), "values": request.POST}
+
+
+def _where(rows: list[dict[str, str]]) -> list[int]:
+    return [i for i, row in enumerate(rows) if not _is_blank(row)]
 
 
 @tenant_view(Perm.MANAGE_COMMERCE)
 @tenant_transaction
 def document_new(request: HttpRequest) -> HttpResponse:
     """A draft with its lines; the totals update live in the page, the server decides."""
-    tenant = caller(request).tenant
     kind = request.POST.get("kind") or request.GET.get("kind") or DocKind.INVOICE
     if kind not in DocKind.values:
         raise Http404("No such document kind.")
     if kind == DocKind.DEBIT_NOTE:
         messages.info(request, "A debit note is made from its bill: open the bill.")
         return redirect(f"{url(request, 'documents')}?kind={DocKind.BILL}&status=issued")
+    context = _form_context(request, kind)
+    context |= {"rows": _with_blank_rows([]), "values": {"date": date.today().isoformat()}}
+    status = 200
     if request.method == "POST":
+        rows = _posted_rows(request)
         try:
-            d = _create_draft(request, kind)
+            d = _create_draft(request, kind, rows)
             messages.success(request, "Draft saved. Check it, then issue it.")
             return redirect(url(request, "document", document_id=d.pk))
         except DomainError as exc:
-            flash_domain_error(request, exc)
-    sales = kind in SALES_KINDS
-    return render(
-        request,
-        "commerce/document_form.html",
-        {
-            "kind": kind,
-            "kind_label": DocKind(kind).label,
-            "kinds": DocKind.choices,
-            "parties": selectors.parties(tenant, role="customer" if sales else "supplier"),
-            "products": selectors.products(tenant).prefetch_related(
-                "sales_taxes", "purchase_taxes"
-            ),
-            "taxes": selectors.tax_rates(tenant),
-            "sales": sales,
-            "today": date.today().isoformat(),
-            "currency": tenant.currency,
-            "rows": range(5),
+            context |= _refused(request, exc, rows, _where(rows))
+            status = 400
+    return render(request, "commerce/document_form.html", context, status=status)
+
+
+def _line_row(line: Any, currency: str) -> dict[str, str]:
+    taxes = list(line.taxes.all())
+    return {
+        "product": str(line.product_id or ""),
+        "description": line.description,
+        "quantity": f"{line.quantity.normalize():f}",
+        "unit_price": major(line.unit_price, currency),
+        "tax": "-" if not taxes else taxes[0].code if len(taxes) == 1 else "",
+        "source_line": str(line.source_line_id or ""),
+    }
+
+
+def _save_draft(request: HttpRequest, d: Document, rows: list[dict[str, str]]) -> None:
+    a = caller(request)
+    specs, _ = _lines_from_rows(rows, d.currency)
+    fields = _document_fields(request)
+    with transaction.atomic():
+        services.update_document(
+            tenant=a.tenant,
+            actor=a.user,
+            document_id=d.pk,
+            party_id=_party_id(request) or None,
+            lines=specs,
+            clear_due_date=fields["due_date"] is None,
+            **fields,
+        )
+
+
+@tenant_view(Perm.MANAGE_COMMERCE)
+@tenant_transaction
+def document_edit(request: HttpRequest, document_id: int) -> HttpResponse:
+    """A draft's party, dates, reference and lines, edited until it is issued."""
+    d = selectors.access_document_by_id(caller(request), document_id, perm=Perm.MANAGE_COMMERCE)
+    if d.status != DocStatus.DRAFT or d.kind == DocKind.DEBIT_NOTE:
+        messages.error(request, f"{d} is {d.get_status_display().lower()}: it cannot be edited.")
+        return redirect(url(request, "document", document_id=d.pk))
+    lines = d.lines.prefetch_related("taxes").order_by("line_no")
+    context = _form_context(request, d.kind) | {
+        "doc": d,
+        "currency": d.currency,
+        "rows": _with_blank_rows([_line_row(ln, d.currency) for ln in lines], len(lines) + 2),
+        "values": {
+            "party": str(d.party_id),
+            "date": d.date.isoformat(),
+            "due_date": d.due_date.isoformat() if d.due_date else "",
+            "reference": d.reference,
+            "notes": d.notes,
+            "prices_include_tax": "on" if d.prices_include_tax else "",
         },
-    )
+    }
+    status = 200
+    if request.method == "POST":
+        rows = _posted_rows(request)
+        try:
+            _save_draft(request, d, rows)
+            messages.success(request, "Draft saved. Check it, then issue it.")
+            return redirect(url(request, "document", document_id=d.pk))
+        except DomainError as exc:
+            context |= _refused(request, exc, rows, _where(rows))
+            status = 400
+    return render(request, "commerce/document_form.html", context, status=status)
 
 
 @tenant_view(Perm.VIEW_COMMERCE)
