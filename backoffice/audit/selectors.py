@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.permissions import VIEW_AUDIT
+from backoffice.audit.verify import ChainReport, check_tenant_chain
 from backoffice.core.access import Access
 from backoffice.core.errors import NotFound
 
@@ -34,6 +35,12 @@ def access_event_by_id(access: Access, event_id: int) -> AuditEvent:
     if event is None:
         raise NotFound("No such audit event.")
     return event
+
+
+def access_chain_report(access: Access) -> ChainReport:
+    """The caller's tenant chain verified now, for the auditor's "Verify chain" button."""
+    access.require(VIEW_AUDIT)
+    return check_tenant_chain(access.tenant.pk)
 
 
 def access_verification_by_id(access: Access, job_id: str) -> dict[str, Any]:

@@ -58,6 +58,38 @@ def _verify_lane(tenant_id: int, lane: int, head: AuditChainHead | None) -> Brok
     return None
 
 
+@dataclass(frozen=True)
+class ChainReport:
+    """A tenant's chain as checked just now: how many events, and the first broken link."""
+
+    events: int
+    broken: BrokenLink | None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken is None
+
+    def words(self) -> str:
+        """The result as the auditor reads it."""
+        if self.broken is None:
+            if self.events == 0:
+                return "No events recorded yet: nothing to verify."
+            noun = "event" if self.events == 1 else "events"
+            return f"All {self.events:,} {noun} verified, chain intact."
+        b = self.broken
+        where = f"event #{b.lane}.{b.seq}" if b.lane else f"event #{b.seq}"
+        return (
+            f"The chain is broken at {where}: {b.problem}. "
+            "Events after this point cannot be trusted until it is explained."
+        )
+
+
+def check_tenant_chain(tenant_id: int) -> ChainReport:
+    """Verify the tenant's whole chain now (every lane) and count what was checked."""
+    broken = verify_tenant_chain(tenant_id)
+    return ChainReport(events=AuditEvent.objects.for_tenant(tenant_id).count(), broken=broken)
+
+
 def verify_all() -> list[BrokenLink]:
     tenant_ids = (
         AuditChainHead.objects.unscoped("verify every tenant's chain")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from backoffice.audit.descriptions import describe
 from backoffice.audit.services import PendingEvent, record_events
 
 if TYPE_CHECKING:
@@ -59,6 +60,13 @@ def chart_applied_event(*, template: str, created: int) -> PendingEvent:
     return _event(Action.CHART_APPLIED, None, after={"template": template, "created": created})
 
 
+describe(
+    Action.CHART_APPLIED,
+    "Chart of accounts “{after[template]}” applied: {after[created]} accounts created",
+    labels={"created": "Accounts created"},
+)
+
+
 def account_created_event(account: Account) -> PendingEvent:
     after = {
         "code": account.code,
@@ -67,6 +75,9 @@ def account_created_event(account: Account) -> PendingEvent:
         "currency": account.currency_id,
     }
     return _event(Action.ACCOUNT_CREATED, account, after=after)
+
+
+describe(Action.ACCOUNT_CREATED, "Account {after[code]} “{after[name]}” created")
 
 
 def account_state(account: Account) -> dict[str, Any]:
@@ -81,6 +92,9 @@ def account_state(account: Account) -> dict[str, Any]:
 
 def account_updated_event(account: Account, *, before: dict[str, Any]) -> PendingEvent:
     return _event(Action.ACCOUNT_UPDATED, account, before=before, after=account_state(account))
+
+
+describe(Action.ACCOUNT_UPDATED, "Account {object} updated", labels={"parent": "Parent account"})
 
 
 # --- entries --------------------------------------------------------------------------
@@ -100,6 +114,20 @@ def entry_posted_event(entry: JournalEntry, *, lines: list[list[Any]]) -> Pendin
     return _event(action, entry, after=after)
 
 
+describe(
+    Action.ENTRY_POSTED,
+    "Journal entry #{id} posted, dated {after[date]}",
+    labels={"reverses": "Reverses entry"},
+    kinds={"lines": "lines"},
+)
+describe(
+    Action.ENTRY_REVERSED,
+    "Journal entry #{id} posted, reversing entry #{after[reverses]}",
+    labels={"reverses": "Reverses entry"},
+    kinds={"lines": "lines"},
+)
+
+
 def entries_bulk_posted_event(*, ids: list[int], lines: int, digest: str) -> PendingEvent:
     """One event for a batch: the id range and a digest of every entry in it."""
     after = {
@@ -114,6 +142,14 @@ def entries_bulk_posted_event(*, ids: list[int], lines: int, digest: str) -> Pen
     )
 
 
+describe(
+    Action.ENTRIES_BULK_POSTED,
+    "{after[entries]} journal entries posted in one batch"
+    " (#{after[first_id]} to #{after[last_id]})",
+    labels={"entries": "Entries", "lines": "Lines", "digest": "Digest of the batch"},
+)
+
+
 # --- periods and rates ----------------------------------------------------------------
 
 
@@ -124,6 +160,12 @@ def fiscal_year_created_event(fiscal_year: FiscalYear) -> PendingEvent:
         "end": str(fiscal_year.end),
     }
     return _event(Action.FISCAL_YEAR_CREATED, fiscal_year, after=after)
+
+
+describe(
+    Action.FISCAL_YEAR_CREATED,
+    "Fiscal year “{after[name]}” created, {after[start]} to {after[end]}",
+)
 
 
 def period_lock_set_event(period: Period) -> PendingEvent:
@@ -137,6 +179,17 @@ def period_lock_set_event(period: Period) -> PendingEvent:
     )
 
 
+describe(Action.PERIOD_LOCKED, "Period “{after[period]}” locked")
+describe(Action.PERIOD_UNLOCKED, "Period “{after[period]}” unlocked")
+
+
 def rate_set_event(rate: ExchangeRate, *, day: date, value: Decimal) -> PendingEvent:
     after = {"date": str(day), "pair": f"{rate.base_id}/{rate.quote_id}", "rate": str(value)}
     return _event(Action.RATE_SET, rate, after=after)
+
+
+describe(
+    Action.RATE_SET,
+    "Exchange rate {after[pair]} set to {after[rate]} from {after[date]}",
+    labels={"pair": "Currencies"},
+)

@@ -10,11 +10,16 @@ over an inverse one (FUNCTIONAL/CUR) of the same date.
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from babel import Locale, UnknownLocaleError
+from babel.numbers import NumberPattern
 from django.db.models import Q
+from django.utils import translation
 
 from backoffice.core import numbers
 from backoffice.core.errors import DomainError
@@ -96,7 +101,8 @@ def rate_on(tenant: Organization, currency: str, day: date) -> Decimal | None:
 
 
 def format_minor(amount: int, currency: str) -> str:
-    """12345 USD -> '123.45'; thousands separated; an unknown or empty code shows 2 decimals."""
+    """12345 USD -> '123.45' whatever the viewer's language: the text of form inputs and
+    messages that `parse_major` reads back. Pages show amounts with `display`."""
     exp = exponents().get(currency, 2) if currency else 2
     sign = "-" if amount < 0 else ""
     whole, frac = divmod(abs(amount), 10**exp)
@@ -117,3 +123,44 @@ def parse_major(text: str, currency: str) -> int | None:
     if numbers.decimal_places(value) > exp:
         raise numbers.NumberError(f"{currency} has {exp} decimals")
     return int(value.scaleb(exp))
+
+
+# --- display: amounts as the viewer reads them ---------------------------------------------
+
+
+@lru_cache(maxsize=32)
+def _locale(language: str) -> Locale:
+    try:
+        return Locale.parse(translation.to_locale(language or "en"))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en_US")
+
+
+@lru_cache(maxsize=256)
+def _pattern(locale: Locale, kind: str, places: int) -> NumberPattern:
+    """The locale's currency (or decimal) pattern with exactly `places` decimals, so an
+    amount shows the currency's ISO 4217 exponent rather than CLDR's idea of it."""
+    base = (
+        locale.currency_formats["standard"] if kind == "currency" else locale.decimal_formats[None]
+    )
+    pattern = copy.copy(base)
+    pattern.frac_prec = (places, places)
+    return pattern
+
+
+def display(
+    amount: int | None, currency: str, *, with_currency: bool = True, language: str | None = None
+) -> str:
+    """Minor units as the viewer reads them, by the locale of their language (babel):
+    12345 USD -> "$123.45" in English, "123,45 $US" in French; `with_currency=False` gives
+    the number alone ("123.45", "123,45") for a column whose heading names the currency.
+    An empty or unknown code shows two decimals and no symbol."""
+    if amount is None:
+        return ""
+    exp = exponents().get(currency, 2) if currency else 2
+    value = Decimal(int(amount)).scaleb(-exp)
+    locale = _locale(language or translation.get_language() or "en")
+    if not with_currency or not currency:
+        return _pattern(locale, "decimal", exp).apply(value, locale)
+    pattern = _pattern(locale, "currency", exp)
+    return pattern.apply(value, locale, currency=currency, currency_digits=False)

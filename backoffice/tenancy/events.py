@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from backoffice.audit.descriptions import describe
 from backoffice.audit.services import PendingEvent, record_events
 
 if TYPE_CHECKING:
@@ -46,9 +47,15 @@ def organization_created_event(org: Organization) -> PendingEvent:
     return _event(Action.ORGANIZATION_CREATED, org, after=after)
 
 
+describe(Action.ORGANIZATION_CREATED, "Organization {object} created")
+
+
 def organization_changed_event(org: Organization, *, changes: dict[str, Any]) -> PendingEvent:
     """An edit in the admin: the changed fields with their new values."""
     return _event(Action.ORGANIZATION_CHANGED, org, after=changes)
+
+
+describe(Action.ORGANIZATION_CHANGED, "Organization {object} changed")
 
 
 def membership_set_event(membership: Membership, *, username: str, created: bool) -> PendingEvent:
@@ -58,8 +65,15 @@ def membership_set_event(membership: Membership, *, username: str, created: bool
     return _event(action, membership, after=after)
 
 
+describe(Action.MEMBERSHIP_ADDED, "{after[user]} added as {after[role]}")
+describe(Action.MEMBERSHIP_CHANGED, "{after[user]} is now {after[role]}")
+
+
 def membership_revoked_event(membership: Membership, *, username: str) -> PendingEvent:
     return _event(Action.MEMBERSHIP_REVOKED, membership, after={"user": username})
+
+
+describe(Action.MEMBERSHIP_REVOKED, "Membership of {after[user]} revoked")
 
 
 def api_token_issued_event(token: ApiToken) -> PendingEvent:
@@ -67,5 +81,11 @@ def api_token_issued_event(token: ApiToken) -> PendingEvent:
     return _event(Action.API_TOKEN_ISSUED, token, after=after)
 
 
+describe(Action.API_TOKEN_ISSUED, "API token “{after[name]}” issued with the {after[role]} role")
+
+
 def api_token_revoked_event(token: ApiToken) -> PendingEvent:
     return _event(Action.API_TOKEN_REVOKED, token)
+
+
+describe(Action.API_TOKEN_REVOKED, "API token {object} revoked")

@@ -11,4 +11,5 @@ urlpatterns = [
     path("t/<slug:tenant>/tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
     path("t/<slug:tenant>/audit/", views.audit_log, name="audit"),
     path("t/<slug:tenant>/audit/<int:event_id>/", views.audit_event, name="audit_event"),
+    path("t/<slug:tenant>/audit/verify/", views.audit_verify, name="audit_verify"),
 ]

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from backoffice.api.errors import error_body
+from backoffice.audit import descriptions as audit_descriptions
 from backoffice.audit import selectors as audit_selectors
 from backoffice.commerce.reports import open_items_total
 from backoffice.core.errors import DomainError, NotFound
@@ -164,17 +165,39 @@ def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
 
 @tenant_view(Perm.VIEW_AUDIT)
 def audit_log(request: HttpRequest) -> HttpResponse:
+    access = request.access  # type: ignore[attr-defined]
     action = request.GET.get("action", "").strip()
-    events = audit_selectors.access_events(request.access, action=action)  # type: ignore[attr-defined]
+    events = audit_selectors.access_events(access, action=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     template = "web/_audit_rows.html" if request.htmx else "web/audit.html"  # type: ignore[attr-defined]
-    return render(request, template, {"page": page, "action": action})
+    context = {
+        "page": page,
+        "rows": audit_descriptions.present(page, currency=access.tenant.currency),
+        "action": action,
+        "actions": sorted(audit_descriptions.registered()),
+    }
+    return render(request, template, context)
 
 
 @tenant_view(Perm.VIEW_AUDIT)
 def audit_event(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = audit_selectors.access_event_by_id(request.access, event_id)  # type: ignore[attr-defined]
-    return render(request, "web/audit_event.html", {"event": event})
+    access = request.access  # type: ignore[attr-defined]
+    event = audit_selectors.access_event_by_id(access, event_id)
+    (described,) = audit_descriptions.present([event], currency=access.tenant.currency)
+    return render(request, "web/audit_event.html", {"event": event, "described": described})
+
+
+@require_POST
+@tenant_view(Perm.VIEW_AUDIT)
+def audit_verify(request: HttpRequest) -> HttpResponse:
+    """The auditor's "Verify chain" button: the tenant's chain checked now, in words."""
+    access = request.access  # type: ignore[attr-defined]
+    report = audit_selectors.access_chain_report(access)
+    if report.intact:
+        messages.success(request, report.words())
+    else:
+        messages.error(request, report.words())
+    return redirect("web:audit", tenant=access.tenant.slug)
 
 
 def _error_page(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
