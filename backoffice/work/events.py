@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from backoffice.audit.descriptions import describe
 from backoffice.audit.services import PendingEvent, record_events
 
 if TYPE_CHECKING:
@@ -87,12 +88,21 @@ def service_type_created_event(service_type: ServiceType) -> PendingEvent:
     return _event(Action.SERVICE_TYPE_CREATED, service_type)
 
 
+describe(Action.SERVICE_TYPE_CREATED, "Service type {object} created")
+
+
 def calendar_created_event(calendar: BusinessCalendar) -> PendingEvent:
     return _event(Action.CALENDAR_CREATED, calendar)
 
 
+describe(Action.CALENDAR_CREATED, "Business calendar {object} created")
+
+
 def engagement_created_event(engagement: Engagement) -> PendingEvent:
     return _event(Action.ENGAGEMENT_CREATED, engagement)
+
+
+describe(Action.ENGAGEMENT_CREATED, "Engagement {object} created")
 
 
 def team_member_set_event(
@@ -101,8 +111,14 @@ def team_member_set_event(
     return _event(Action.TEAM_MEMBER_SET, member, after={"user": username, "is_lead": is_lead})
 
 
+describe(Action.TEAM_MEMBER_SET, "{after[user]} set on an engagement team")
+
+
 def queue_created_event(queue: Queue) -> PendingEvent:
     return _event(Action.QUEUE_CREATED, queue)
+
+
+describe(Action.QUEUE_CREATED, "Queue {object} created")
 
 
 # --- intake ------------------------------------------------------------------------------------
@@ -112,11 +128,21 @@ def item_submitted_event(item: WorkItem, *, external_ref: str, state: str) -> Pe
     return _event(Action.ITEM_SUBMITTED, item, after={"external_ref": external_ref, "state": state})
 
 
+describe(Action.ITEM_SUBMITTED, "Item “{after[external_ref]}” submitted")
+
+
 def items_submitted_event(
     batch: IntakeBatch, *, created: int, existing: int, rejected: int
 ) -> PendingEvent:
     after = {"source": batch.source, "created": created, "existing": existing, "rejected": rejected}
     return _event(Action.ITEMS_SUBMITTED, batch, after=after)
+
+
+describe(
+    Action.ITEMS_SUBMITTED,
+    "Batch from {after[source]}: {after[created]} items created, {after[existing]} already"
+    " there, {after[rejected]} rejected",
+)
 
 
 # --- items -------------------------------------------------------------------------------------
@@ -130,14 +156,32 @@ def item_moved_event(
     return _event(action, item, before={"state": from_state}, after=after)
 
 
+describe(Action.ITEM_TRANSITIONED, "Item {object} moved from {before[state]} to {after[state]}")
+describe(Action.ITEM_CLAIMED, "Item {object} claimed")
+describe(Action.ITEM_ASSIGNED, "Item {object} assigned")
+describe(Action.ITEM_SKIPPED, "Item {object} skipped")
+describe(Action.ITEM_RELEASED, "Item {object} released back to its queue")
+describe(Action.ITEM_COMPLETED, "Item {object} completed")
+describe(Action.ITEM_REVIEWED, "Item {object} reviewed: now {after[state]}")
+describe(Action.ITEM_KEYED, "Item {object} keyed: now {after[state]}")
+describe(Action.CLIENT_ASKED, "Client asked about item {object}")
+describe(Action.DOUBLE_KEY_ADJUDICATED, "Double-keyed item {object} adjudicated")
+
+
 def item_reassigned_event(item: WorkItem, *, previous: str | None, assignee: str) -> PendingEvent:
     return _event(
         Action.ITEM_REASSIGNED, item, before={"assignee": previous}, after={"assignee": assignee}
     )
 
 
+describe(Action.ITEM_REASSIGNED, "Item {object} reassigned to {after[assignee]}")
+
+
 def comment_added_event(comment: Comment) -> PendingEvent:
     return _event(Action.COMMENT_ADDED, comment)
+
+
+describe(Action.COMMENT_ADDED, "Comment added: {object}")
 
 
 def client_answered_event(answer: Comment) -> PendingEvent:
@@ -145,8 +189,14 @@ def client_answered_event(answer: Comment) -> PendingEvent:
     return _event(Action.CLIENT_ANSWERED, answer)
 
 
+describe(Action.CLIENT_ANSWERED, "Client answered a question: {object}")
+
+
 def attachment_added_event(attachment: Attachment) -> PendingEvent:
     return _event(Action.ATTACHMENT_ADDED, attachment)
+
+
+describe(Action.ATTACHMENT_ADDED, "Attachment {object} added")
 
 
 def sla_alert_event(
@@ -155,6 +205,13 @@ def sla_alert_event(
     """Items newly breached or at risk (the first 100 of each) and the leads to tell."""
     after = {"breached": list(breached[:100]), "at_risk": list(at_risk[:100]), "notify": notify}
     return _event(Action.SLA_ALERT, engagement, after=after)
+
+
+describe(
+    Action.SLA_ALERT,
+    "SLA alert on engagement {object}",
+    labels={"breached": "Items breached", "at_risk": "Items at risk", "notify": "Leads told"},
+)
 
 
 # --- quality -----------------------------------------------------------------------------------
@@ -171,6 +228,20 @@ def qa_review_recorded_event(review: QaReview, *, corrected: list[str]) -> Pendi
     return _event(Action.QA_REVIEW_RECORDED, review, after=after)
 
 
+describe(
+    Action.QA_REVIEW_RECORDED,
+    "QA review of item #{after[item]} recorded: {after[decision]}",
+    labels={"corrected": "Fields corrected"},
+)
+
+
 def double_key_settled_event(double_key: DoubleKey) -> PendingEvent:
     after = {"item": double_key.item_id, "fields": double_key.mismatched_fields}
     return _event(Action.DOUBLE_KEY_SETTLED, double_key, after=after)
+
+
+describe(
+    Action.DOUBLE_KEY_SETTLED,
+    "Double keying of item #{after[item]} settled",
+    labels={"fields": "Fields that differed"},
+)
