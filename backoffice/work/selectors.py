@@ -195,3 +195,31 @@ def mismatched_item_ids(access: TenantAccess, item_ids: Iterable[int]) -> set[in
         .filter(item_id__in=list(item_ids), status=DoubleKey.Status.MISMATCH)
         .values_list("item_id", flat=True)
     )
+
+
+# --- the agent's own figures (the workbench) ---------------------------------------------------
+
+
+def waiting_count(access: TenantAccess) -> int:
+    """Items waiting to be taken (queued or sent back) in the clients the caller serves."""
+    return (
+        WorkItem.objects.for_tenants(work_tenant_ids(access))
+        .filter(state__in=[State.QUEUED, State.REWORK])
+        .count()
+    )
+
+
+def handed_on_since(access: TenantAccess, user: User, since: datetime) -> int:
+    """Items `user` finished (sent to review or done) since `since`."""
+    return (
+        WorkItemEvent.objects.for_tenants(work_tenant_ids(access))
+        .filter(
+            actor=user,
+            at__gte=since,
+            from_state=State.IN_PROGRESS,
+            to_state__in=[State.IN_REVIEW, State.DONE],
+        )
+        .values("item_id")
+        .distinct()
+        .count()
+    )

@@ -26,6 +26,11 @@ urlpatterns = [
         name="attachment",
     ),
     path(
+        "t/<slug:tenant>/work/items/<int:item_id>/files/<int:attachment_id>/pages/<int:page>/",
+        views.items.attachment_page,
+        name="attachment_page",
+    ),
+    path(
         "t/<slug:tenant>/work/engagements/<int:engagement_id>/submit/",
         views.submit,
         name="submit",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -16,11 +19,12 @@ from django.views.decorators.http import require_POST
 from backoffice.core.errors import DomainError
 from backoffice.core.numbers import parse_int
 from backoffice.core.rls import set_rls_tenants
+from backoffice.ledger import money
 from backoffice.tenancy.access import tenant_view
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
 from backoffice.work import access as rules
-from backoffice.work import selectors, services
+from backoffice.work import metrics, selectors, services, viewer
 from backoffice.work.access import (
     access_attachment_by_id,
     access_comment_by_id,
@@ -28,7 +32,13 @@ from backoffice.work.access import (
     access_queue_by_id,
 )
 from backoffice.work.models import State, WorkItem
-from backoffice.work.schema import coerce, form_fields
+from backoffice.work.schema import (
+    FormRead,
+    currency_field,
+    entry_fields,
+    read_form,
+    shown_fields,
+)
 from backoffice.work.views._common import id_or_none, page_access, show_error, work_pages, work_url
 
 
@@ -111,46 +121,87 @@ def next_item(request: HttpRequest) -> HttpResponse:
 def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     access = page_access(request)
     item = access_item_by_id(access, item_id)
+    return _item_page(request, access, item)
+
+
+def _item_page(
+    request: HttpRequest,
+    access: TenantAccess,
+    item: WorkItem,
+    *,
+    form: FormRead | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The workbench: the source in the viewer beside the schema's form for the agent who
+    holds the item; for everyone else the item, its result as labelled fields, history."""
     engagement = item.engagement
     holder = item.assignee_id == access.user.pk and item.state == State.IN_PROGRESS
-    output_values = item.output or {}
-    return render(
-        request,
-        "work/item.html",
-        {
-            "item": item,
-            "info": selectors.sla_badge(item, timezone.now()),
-            "engagement": engagement,
-            "holder": holder,
-            "input_fields": form_fields(engagement.input_schema, item.data),
-            "output_fields": form_fields(engagement.output_schema, output_values),
-            "events": selectors.item_events(item),
-            "comments": selectors.item_comments(item),
-            "attachments": selectors.item_attachments(item),
-            "can_route": rules.REASSIGN.allows(access),
-            "can_review": rules.REVIEW.allows(access) and item.state == State.IN_REVIEW,
-            "can_answer": rules.ANSWER.allows(access)
-            and item.tenant_id == access.tenant.pk
-            and not access.tenant.is_provider,
-            "can_cancel": item.is_open and rules.CANCEL.allows(access),
-            "can_attach": rules.ATTACH.allows(access),
-            "keyed_first": holder
-            and engagement.double_key
-            and selectors.keyed_first_by(item, access.user),
-            "qa_reviews": selectors.item_qa_reviews(item) if rules.READ_QA.allows(access) else None,
-        },
-    )
+    exponents = money.exponents()
+    schema = engagement.output_schema
+    if form is not None:
+        entry = entry_fields(schema, typed=form.typed, errors=form.errors, exponents=exponents)
+    else:
+        entry = entry_fields(schema, values=item.output or {}, exponents=exponents)
+    context = {
+        "item": item,
+        "info": selectors.sla_badge(item, timezone.now()),
+        "engagement": engagement,
+        "holder": holder,
+        "client_data": shown_fields(engagement.input_schema, item.data, exponents=exponents),
+        "output_fields": entry,
+        "form_errors": form.errors.get("", []) if form is not None else [],
+        "result": shown_fields(schema, item.output, exponents=exponents) if item.output else None,
+        "exponents_json": json.dumps(_currency_places(schema, exponents)),
+        "currency_field": currency_field(schema) or "",
+        "history": [
+            (e, _STATES.get(e.from_state, e.from_state), _STATES.get(e.to_state, e.to_state))
+            for e in selectors.item_events(item)
+        ],
+        "comments": selectors.item_comments(item),
+        "sources": viewer.sources(list(selectors.item_attachments(item))),
+        "figures": _figures(access, item) if holder else None,
+        "can_route": rules.REASSIGN.allows(access),
+        "can_review": rules.REVIEW.allows(access) and item.state == State.IN_REVIEW,
+        "can_answer": rules.ANSWER.allows(access)
+        and item.tenant_id == access.tenant.pk
+        and not access.tenant.is_provider,
+        "can_cancel": item.is_open and rules.CANCEL.allows(access),
+        "can_attach": rules.ATTACH.allows(access),
+        "keyed_first": holder
+        and engagement.double_key
+        and selectors.keyed_first_by(item, access.user),
+        "qa_reviews": selectors.item_qa_reviews(item) if rules.READ_QA.allows(access) else None,
+    }
+    return render(request, "work/item.html", context, status=status)
 
 
-def _output_from_post(item: WorkItem, post: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    schema = item.engagement.output_schema
-    raw: dict[str, Any] = {}
-    for f in form_fields(schema):
-        if f.widget == "checkbox":
-            raw[f.name] = "true" if post.get(f.name) else "false"
-        else:
-            raw[f.name] = post.get(f.name, "")
-    return coerce(schema, raw)
+_STATES = dict(State.choices)
+
+
+def _currency_places(schema: dict[str, Any], exponents: dict[str, int]) -> dict[str, int]:
+    """The decimals of the currencies the form offers (all known ones for a free text)."""
+    name = currency_field(schema)
+    offered = schema.get("properties", {}).get(name or "", {}).get("enum")
+    if offered:
+        return {str(c): exponents[c] for c in offered if c in exponents}
+    return exponents
+
+
+def _figures(access: TenantAccess, item: WorkItem) -> dict[str, Any]:
+    """The agent's own day beside the work: items finished today (in the agent's zone), field
+    accuracy over the last 30 days, items waiting, and since when this item is in hand."""
+    zone = ZoneInfo(access.user.timezone or "UTC")
+    today = timezone.now().astimezone(zone).date()
+    midnight = datetime.combine(today, time.min, zone)
+    period = metrics.Period(today - timedelta(days=29), today, zone.key)
+    accuracy = metrics.accuracy_report(access, period=period, agent=access.user.username)
+    return {
+        "done_today": selectors.handed_on_since(access, access.user, midnight),
+        "accuracy": accuracy.total.combined_accuracy,
+        "checked_fields": accuracy.total.combined_fields,
+        "waiting": selectors.waiting_count(access),
+        "held_since": item.claimed_at or item.last_activity_at,
+    }
 
 
 @require_POST
@@ -162,6 +213,8 @@ def item_action(request: HttpRequest, item_id: int) -> HttpResponse:
     item = access_item_by_id(access, item_id)
     action = request.POST.get("_action", "")
     back = work_url(request, "item", item_id=item.pk)
+    if action == "complete":
+        return _complete(request, access, item)
     try:
         with transaction.atomic():
             back = _do(request, access, item, action) or back
@@ -178,14 +231,26 @@ def _do(request: HttpRequest, access: TenantAccess, item: WorkItem, action: str)
     return handler(request, access, item)
 
 
-def _complete(request: HttpRequest, access: TenantAccess, item: WorkItem) -> str | None:
+def _complete(request: HttpRequest, access: TenantAccess, item: WorkItem) -> HttpResponse:
+    """Submit the agent's result; a refusal shows the page again with every problem beside
+    its field and what was typed kept."""
     rules.PROCESS.require(access)
-    output, errors = _output_from_post(item, request.POST)
-    if errors:
-        raise DomainError("Some fields could not be read.", fields=errors)
-    services.complete_item(item=item, actor=access.user, output=output)
+    form = read_form(item.engagement.output_schema, request.POST, exponents=money.exponents())
+    if not form.errors:
+        try:
+            with transaction.atomic():
+                services.complete_item(item=item, actor=access.user, output=form.output)
+        except DomainError as exc:
+            if not exc.fields:
+                show_error(request, exc)
+                return redirect(work_url(request, "item", item_id=item.pk))
+            for path, found in exc.fields.items():
+                form.errors.setdefault(path.replace(".", "-"), []).extend(map(str, found))
+    if form.errors:
+        messages.error(request, "Some fields need a look: see the messages beside them.")
+        return _item_page(request, access, item, form=form, status=400)
     messages.success(request, f"{item.external_ref} submitted.")
-    return work_url(request, "next")
+    return redirect(work_url(request, "next"))
 
 
 def _skip(request: HttpRequest, access: TenantAccess, item: WorkItem) -> str | None:
@@ -253,7 +318,6 @@ def _attach(request: HttpRequest, access: TenantAccess, item: WorkItem) -> str |
 
 # Every button on the item page: `_action` → what it does.
 _ACTIONS: dict[str, Callable[[HttpRequest, TenantAccess, WorkItem], str | None]] = {
-    "complete": _complete,
     "skip": _skip,
     "ask": _ask,
     "answer": _answer,
@@ -272,5 +336,24 @@ def attachment(request: HttpRequest, item_id: int, attachment_id: int) -> HttpRe
     found = access_attachment_by_id(access, access_item_by_id(access, item_id), attachment_id)
     response = HttpResponse(found.file.read(), content_type=found.content_type)
     response["Content-Disposition"] = f'attachment; filename="{found.name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@tenant_view(Perm.VIEW_WORK)
+@work_pages
+def attachment_page(
+    request: HttpRequest, item_id: int, attachment_id: int, page: int
+) -> HttpResponse:
+    """One page of a PDF or TIFF file as PNG for the viewer (`?size=thumb` for thumbnails),
+    through the same scoped lookup as the file itself."""
+    access = page_access(request)
+    found = access_attachment_by_id(access, access_item_by_id(access, item_id), attachment_id)
+    size = "thumb" if request.GET.get("size") == "thumb" else "page"
+    png = viewer.render_page(found, page, size) if found.content_type in viewer.PAGED else None
+    if png is None:
+        raise Http404("No such page.")
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
