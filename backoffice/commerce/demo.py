@@ -22,8 +22,113 @@ TAXES = {
 def seed(ctx: DemoContext) -> None:
     if not apps.is_installed("backoffice.commerce"):
         return
+    _seed_provider(ctx)
     for client in ctx.clients:
         _seed_client(client, ctx.users.get("finance"))
+
+
+# The provider's services: (sku, name, unit, price in cents, revenue account).
+PROVIDER_SERVICES = [
+    ("SVC-ITEM", "Document processing (per item)", "item", 85, "4100"),
+    ("SVC-HOUR", "Back-office agent time (per hour)", "h", 3800, "4200"),
+    ("SVC-SETUP", "Onboarding and set-up", "job", 150000, "4300"),
+]
+
+
+def _seed_provider(ctx: DemoContext) -> None:
+    """The provider's own books, complete enough for finance to invoice its clients from the
+    pages: taxes, its clients as customers, its services, a supplier, the posting accounts,
+    the invoice series continuing from the old system, one issued invoice and one draft."""
+    from backoffice.commerce import posting
+    from backoffice.commerce import services as s
+    from backoffice.commerce.models import DocKind
+    from backoffice.commerce.services.setup import set_next_number
+
+    t, actor = ctx.provider, ctx.users.get("finance")
+    if not posting.account_exists(t, "1200"):
+        return  # no books yet: the ledger's demo gives the provider its chart
+    for code, name, rate in [
+        ("SALES8", "Sales tax 8%", "8"),
+        ("EXEMPT", "Exempt business services", "0"),
+        ("EXPORT0", "Export of services (reverse charge)", "0"),
+    ]:
+        s.create_tax_rate(tenant=t, actor=actor, code=code, name=name, rate=rate)
+    services = {
+        sku: s.create_product(
+            tenant=t,
+            actor=actor,
+            sku=sku,
+            name=name,
+            kind="service",
+            unit=unit,
+            sale_price=price,
+            sales_taxes=["SALES8"],
+            revenue_account=account,
+        )
+        for sku, name, unit, price, account in PROVIDER_SERVICES
+    }
+    customers = [
+        s.create_party(
+            tenant=t,
+            actor=actor,
+            code=f"CLI-{client.slug.split('-')[0].upper()}",
+            name=client.name,
+            country=client.country,
+            currency=client.currency,
+            email=f"accounts@{client.slug}.example",
+            payment_terms_days=30,
+        )
+        for client in ctx.clients
+    ]
+    s.create_party(
+        tenant=t,
+        actor=actor,
+        code="SUP-STRATUS",
+        name="Stratus Cloud Hosting",
+        is_customer=False,
+        is_supplier=True,
+        country="US",
+        currency=t.currency,
+    )
+    for key, code in [
+        ("invoice.revenue", "4100"),
+        ("invoice.service_revenue", "4200"),
+        ("invoice.cogs", "5000"),
+        ("bill.expense", "5400"),
+        ("payment.bank", "1120"),
+    ]:
+        s.set_posting_account(tenant=t, actor=actor, key=key, account_code=code)
+    # February's three invoices were issued in the old system (see the ledger demo).
+    set_next_number(tenant=t, actor=actor, series="INV", year=2026, next_number=4)
+    october = s.create_document(
+        tenant=t,
+        actor=actor,
+        kind=DocKind.INVOICE,
+        party_id=customers[0].pk,
+        day=date(2026, 10, 31),
+        reference="October 2026",
+        lines=[
+            s.LineSpec(product_id=services["SVC-ITEM"].pk, quantity=12_400),
+            s.LineSpec(product_id=services["SVC-HOUR"].pk, quantity=36),
+        ],
+    )
+    s.issue_document(tenant=t, actor=actor, document_id=october.pk)
+    s.create_document(
+        tenant=t,
+        actor=actor,
+        kind=DocKind.INVOICE,
+        party_id=customers[1].pk,
+        day=date(2026, 11, 30),
+        reference="November 2026",
+        lines=[
+            s.LineSpec(
+                product_id=services["SVC-ITEM"].pk,
+                quantity=8_000,
+                unit_price=78,
+                tax_codes=["EXPORT0"],
+            )
+        ],
+    )
 
 
 def _seed_client(t, actor) -> None:  # type: ignore[no-untyped-def]

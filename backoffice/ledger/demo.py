@@ -11,6 +11,7 @@ from backoffice.ledger.services import (
     LineIn,
     apply_chart_template,
     bulk_post_entries,
+    create_account,
     create_fiscal_year,
     post_journal_entry,
     reverse_entry,
@@ -41,9 +42,40 @@ def seed(ctx: DemoContext) -> None:
                 quote=tenant.currency,
                 rate=Decimal("0.92") if tenant.currency == "EUR" else Decimal("0.79"),
             )
+    _provider_invoicing(ctx)
     _provider_books(ctx)
     for n, client in enumerate(ctx.clients):
         _client_books(ctx, client, scale=n + 1)
+
+
+# What the provider's clients pay in, in US dollars, from the start of the year: the provider
+# invoices each client in the client's own currency.
+PROVIDER_RATES = {"EUR": Decimal("1.0870"), "GBP": Decimal("1.2660")}
+
+
+def _provider_invoicing(ctx: DemoContext) -> None:
+    """What the provider's books need to invoice its clients: rates for their currencies and
+    an inventory account (hardware resold to clients is a stock item)."""
+    finance = ctx.users.get("finance")
+    t = ctx.provider
+    create_account(
+        tenant=t,
+        actor=finance,
+        code="1300",
+        name="Hardware for resale",
+        type="asset",
+        parent_code="1000",
+    )
+    for currency in sorted({c.currency for c in ctx.clients} - {t.currency}):
+        if currency in PROVIDER_RATES:
+            set_exchange_rate(
+                tenant=t,
+                actor=finance,
+                day=date(2026, 1, 1),
+                base=currency,
+                quote=t.currency,
+                rate=PROVIDER_RATES[currency],
+            )
 
 
 def _provider_books(ctx: DemoContext) -> None:
