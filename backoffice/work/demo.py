@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from backoffice.tenancy.demo import DemoContext
-from backoffice.work import qa, services
+from backoffice.work import demo_documents, qa, services
 from backoffice.work.catalog import TEMPLATES
 from backoffice.work.models import State, WorkItem
 from backoffice.work.services import ItemInput
@@ -103,6 +103,7 @@ def seed(ctx: DemoContext) -> None:
                 ],
                 source="demo.csv",
             )
+            demo_documents.attach_sources(engagement, submitter, random.Random(7))
             engagements.append(engagement)
     services.create_queue(
         provider=ctx.provider, actor=admin, code="urgent", name="Urgent", min_priority=8

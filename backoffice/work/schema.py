@@ -615,12 +615,17 @@ def _read_grid(
 
 
 def number_text(text: str) -> str:
-    """Typed number text as a plain decimal: spaces and thousands separators dropped; a lone
-    comma not followed by exactly three digits is a decimal comma ("9,5" is 9.5, "1,180"
+    """Typed number text as a plain decimal: spaces and apostrophes dropped; with both a dot
+    and a comma the last one is the decimal mark ("1,180.40" and "1.180,40" are 1180.40); a
+    lone comma not followed by exactly three digits is a decimal comma ("9,5" is 9.5, "1,180"
     is 1180). The browser's check reads numbers by the same rule (workbench.js)."""
     text = re.sub(r"[\s\u00a0\u202f']", "", text)
-    if "." in text:
+    if "." in text and "," in text:
+        if text.rindex(",") > text.rindex("."):
+            return text.replace(".", "").replace(",", ".")
         return text.replace(",", "")
+    if "." in text:
+        return text
     head, comma, tail = text.partition(",")
     if comma and "," not in tail and len(tail) != 3:
         return f"{head}.{tail}"

@@ -15,7 +15,11 @@
   // ---- numbers, read as schema.number_text reads them --------------------------------------
   function numberText(text) {
     text = text.replace(/[\s\u00a0\u202f']/g, "");
-    if (text.indexOf(".") >= 0) { return text.replace(/,/g, ""); }
+    if (text.indexOf(".") >= 0 && text.indexOf(",") >= 0) {
+      if (text.lastIndexOf(",") > text.lastIndexOf(".")) { return text.replace(/\./g, "").replace(/,/g, "."); }
+      return text.replace(/,/g, "");
+    }
+    if (text.indexOf(".") >= 0) { return text; }
     var at = text.indexOf(",");
     if (at >= 0) {
       var tail = text.slice(at + 1);
