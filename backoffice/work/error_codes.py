@@ -16,6 +16,8 @@ class ErrorCode(StrEnum):
     INVALID_WORKFLOW = "invalid_workflow"
     INVALID_CALENDAR = "invalid_calendar"
     INVALID_SCHEMA = "invalid_schema"
+    INVALID_QUEUE = "invalid_queue"
+    INVALID_SETTING = "invalid_setting"
     # intake
     SCHEMA_VIOLATION = "schema_violation"
     ENGAGEMENT_INACTIVE = "engagement_inactive"

@@ -44,6 +44,11 @@ class Action(StrEnum):
     ENGAGEMENT_CREATED = "work.engagement_created"
     TEAM_MEMBER_SET = "work.team_member_set"
     QUEUE_CREATED = "work.queue_created"
+    # Edits made on the set-up pages: before/after hold the changed fields only.
+    SERVICE_TYPE_CHANGED = "work.service_type_changed"
+    CALENDAR_CHANGED = "work.calendar_changed"
+    ENGAGEMENT_CHANGED = "work.engagement_changed"
+    QUEUE_CHANGED = "work.queue_changed"
     ITEM_SUBMITTED = "work.item_submitted"
     ITEMS_SUBMITTED = "work.items_submitted"
     # A move of an item along its state machine (`transitions.move_item`), by what moved it.
@@ -119,6 +124,42 @@ def queue_created_event(queue: Queue) -> PendingEvent:
 
 
 describe(Action.QUEUE_CREATED, "Queue {object} created")
+
+
+def service_type_changed_event(
+    service_type: ServiceType, *, before: dict[str, Any], after: dict[str, Any]
+) -> PendingEvent:
+    return _event(Action.SERVICE_TYPE_CHANGED, service_type, before=before, after=after)
+
+
+describe(Action.SERVICE_TYPE_CHANGED, "Service type {object} changed")
+
+
+def calendar_changed_event(
+    calendar: BusinessCalendar, *, before: dict[str, Any], after: dict[str, Any]
+) -> PendingEvent:
+    return _event(Action.CALENDAR_CHANGED, calendar, before=before, after=after)
+
+
+describe(Action.CALENDAR_CHANGED, "Business calendar {object} changed")
+
+
+def engagement_changed_event(
+    engagement: Engagement, *, before: dict[str, Any], after: dict[str, Any]
+) -> PendingEvent:
+    return _event(Action.ENGAGEMENT_CHANGED, engagement, before=before, after=after)
+
+
+describe(Action.ENGAGEMENT_CHANGED, "Engagement {object} changed")
+
+
+def queue_changed_event(
+    queue: Queue, *, before: dict[str, Any], after: dict[str, Any]
+) -> PendingEvent:
+    return _event(Action.QUEUE_CHANGED, queue, before=before, after=after)
+
+
+describe(Action.QUEUE_CHANGED, "Queue {object} changed")
 
 
 # --- intake ------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ so callers write `services.claim_next_item(...)` wherever the function lives.
 | `conversation` | comments, questions to the client and their answers |
 | `attachments` | files on an item |
 | `sla_sweep` | the SLA sweep's flags and alerts |
+| `setup_changes` | edits made on the set-up pages; queues checked before they are made |
 
 Every move of an item's state goes through `transitions.move_item`.
 """
@@ -55,6 +56,15 @@ from backoffice.work.services.items import (
     review_item,
     transition_item,
 )
+from backoffice.work.services.setup_changes import (
+    check_engagement_settings,
+    check_service_type_settings,
+    define_queue,
+    update_calendar,
+    update_engagement,
+    update_queue,
+    update_service_type,
+)
 from backoffice.work.services.sla_sweep import SlaSweep, refresh_sla_flags
 from backoffice.work.services.submit import (
     REPORT_CAP,
@@ -87,12 +97,15 @@ __all__ = [
     "claim_lane",
     "claim_next_for",
     "claim_next_item",
+    "check_engagement_settings",
+    "check_service_type_settings",
     "claimable_tenant_ids",
     "complete_item",
     "create_calendar",
     "create_engagement",
     "create_queue",
     "create_service_type",
+    "define_queue",
     "eligible_engagement_ids",
     "open_engagement",
     "priority_for",
@@ -106,4 +119,8 @@ __all__ = [
     "submit_item",
     "submit_items",
     "transition_item",
+    "update_calendar",
+    "update_engagement",
+    "update_queue",
+    "update_service_type",
 ]
