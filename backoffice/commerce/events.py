@@ -142,7 +142,7 @@ describe(Action.TAX_RATE_CREATED, "Tax rate {after[code]} ({after[rate]}%) creat
 def tax_rate_state(tax: TaxRate) -> dict[str, Any]:
     return {
         "name": tax.name,
-        "rate": str(tax.rate),
+        "rate": f"{Decimal(tax.rate).normalize():f}",
         "sales_account": tax.sales_account,
         "purchase_account": tax.purchase_account,
         "is_active": tax.is_active,

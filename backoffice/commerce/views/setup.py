@@ -142,6 +142,7 @@ def posting_rules(request: HttpRequest) -> HttpResponse:
             "what": what,
             "code": chosen[key],
             "missing": current[key] not in known,
+            "in_chart": chosen[key] in known,
             "errors": errors.get(key, []),
         }
         for key, (_, what) in posting.DEFAULT_ACCOUNTS.items()
