@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "backoffice.core.metrics.MetricsMiddleware",
     "backoffice.core.middleware.RequestIdMiddleware",
     "backoffice.api.middleware.InputTextMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -196,4 +197,6 @@ BACKOFFICE = {
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+# /metrics: with a token, only `Authorization: Bearer <token>`; without, only from loopback.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 CSRF_FAILURE_VIEW = "backoffice.web.views.csrf_failure"

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from backoffice.core import health
+from backoffice.core.metrics import metrics_view
 from backoffice.site.api import api
 from backoffice.web import auth_views as web_auth
 from backoffice.web import views as web_views
@@ -12,6 +13,7 @@ admin.site.site_header = "Backoffice administration"
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("login/", web_auth.LoginView.as_view(), name="login"),

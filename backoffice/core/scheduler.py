@@ -1,46 +1,63 @@
-"""A small in-worker scheduler: enqueues the periodic tasks named in settings.
+"""The periodic tasks' scheduler: every worker runs it, one of them enqueues each task.
 
 `settings.BACKOFFICE["PERIODIC_TASKS"]` maps a task's dotted path to its interval in seconds.
-The worker runs it in a thread; several workers may each enqueue, which is harmless for
-idempotent sweeps (each run recomputes the same flags).
+Each worker ticks every few seconds; a task that is due is claimed with one conditional UPDATE
+of its `PeriodicSlot` row (`last_enqueued_at <= now - interval`). Only the worker whose UPDATE
+changed the row enqueues, so a sweep runs once per interval with one worker or ten.
 """
 
 from __future__ import annotations
 
 import threading
-import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import IntegrityError, close_old_connections, transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from backoffice.core.models import PeriodicSlot
+
 log = structlog.get_logger("backoffice.scheduler")
+_NEVER = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def due_tasks(last_run: dict[str, float], now: float) -> list[str]:
-    """Task paths whose interval has passed since they were last enqueued (or never were)."""
+def claim_slot(path: str, every: int, now: datetime) -> bool:
+    """True for the one caller that may enqueue `path` now; False while it is not due."""
+    if not PeriodicSlot.objects.filter(task=path).exists():
+        try:
+            with transaction.atomic():
+                PeriodicSlot.objects.create(task=path, last_enqueued_at=_NEVER)
+        except IntegrityError:
+            pass  # another worker created it first
+    won = PeriodicSlot.objects.filter(
+        task=path, last_enqueued_at__lte=now - timedelta(seconds=every)
+    ).update(last_enqueued_at=now)
+    return won == 1
+
+
+def enqueue_due(now: datetime | None = None) -> list[str]:
+    """Enqueue every periodic task that is due and that this process won; their paths."""
+    now = now or timezone.now()
     periodic: dict[str, int] = settings.BACKOFFICE.get("PERIODIC_TASKS", {})
-    return [path for path, every in periodic.items() if now - last_run.get(path, -1e18) >= every]
-
-
-def enqueue_due(last_run: dict[str, float], now: float) -> list[str]:
     started = []
-    for path in due_tasks(last_run, now):
-        task: Any = import_string(path)
-        task.enqueue()
-        last_run[path] = now
+    for path, every in periodic.items():
+        with transaction.atomic():
+            if not claim_slot(path, every, now):
+                continue
+            task: Any = import_string(path)
+            task.enqueue()
         started.append(path)
         log.info("scheduler.enqueued", task=path)
     return started
 
 
 def run_scheduler(stop: threading.Event, tick: float = 5.0) -> None:
-    last_run: dict[str, float] = {}
     while not stop.is_set():
         try:
-            enqueue_due(last_run, time.monotonic())
+            enqueue_due()
         except Exception as exc:  # keep scheduling; report and try again next tick
             log.exception("scheduler.failed", error=repr(exc))
         finally:

@@ -71,7 +71,8 @@ def test_verification_job_through_the_api(api_a, api_b):
     assert done["result"]["intact"] is True
 
 
-def test_scheduler_enqueues_each_periodic_task_when_due(settings, monkeypatch):
+@pytest.fixture
+def fake_tasks(settings, monkeypatch):
     from backoffice.core import scheduler
 
     settings.BACKOFFICE = {**settings.BACKOFFICE, "PERIODIC_TASKS": {"a.task": 60, "b.task": 300}}
@@ -85,12 +86,35 @@ def test_scheduler_enqueues_each_periodic_task_when_due(settings, monkeypatch):
             enqueued.append(self.path)
 
     monkeypatch.setattr(scheduler, "import_string", FakeTask)
-    last: dict[str, float] = {}
-    assert scheduler.enqueue_due(last, now=1000.0) == ["a.task", "b.task"]
-    assert scheduler.enqueue_due(last, now=1030.0) == []
-    assert scheduler.enqueue_due(last, now=1060.0) == ["a.task"]
-    assert scheduler.enqueue_due(last, now=1300.0) == ["a.task", "b.task"]
-    assert enqueued == ["a.task", "b.task", "a.task", "a.task", "b.task"]
+    return enqueued
+
+
+def _at(seconds: float):
+    from datetime import UTC, datetime, timedelta
+
+    return datetime(2026, 12, 1, 9, 0, tzinfo=UTC) + timedelta(seconds=seconds)
+
+
+@pytest.mark.django_db
+def test_scheduler_enqueues_each_periodic_task_when_due(fake_tasks):
+    from backoffice.core.scheduler import enqueue_due
+
+    assert enqueue_due(_at(0)) == ["a.task", "b.task"]
+    assert enqueue_due(_at(30)) == []
+    assert enqueue_due(_at(60)) == ["a.task"]
+    assert enqueue_due(_at(300)) == ["a.task", "b.task"]
+    assert fake_tasks == ["a.task", "b.task", "a.task", "a.task", "b.task"]
+
+
+@pytest.mark.django_db
+def test_many_workers_enqueue_a_periodic_task_once_per_interval(fake_tasks):
+    """Three workers tick at the same moments; each task is enqueued once per interval."""
+    from backoffice.core.scheduler import enqueue_due
+
+    for second in (0, 5, 60, 65):
+        for _worker in range(3):
+            enqueue_due(_at(second))
+    assert fake_tasks == ["a.task", "b.task", "a.task"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -98,7 +122,7 @@ def test_the_sla_sweep_is_a_real_periodic_task(client_a):
     from backoffice.core import scheduler
 
     # the configured sweep imports and enqueues; the worker runs it
-    assert scheduler.enqueue_due({}, now=0.0) == ["backoffice.work.tasks.sweep_sla"]
+    assert scheduler.enqueue_due() == ["backoffice.work.tasks.sweep_sla"]
     call_command("worker", "--batch", "--interval", "0")
     from django_tasks_db.models import DBTaskResult
 

@@ -61,3 +61,43 @@ def test_insert_for_another_tenant_is_refused(client_a, client_b):
             [client_b.pk],
             tenant_ids=str(client_a.pk),
         )
+
+
+@pytest.mark.django_db
+def test_check_deploy_refuses_a_role_that_row_level_security_does_not_bind(settings):
+    """The test database connects as `postgres` (a superuser owning the tables): production
+    would start with no second wall. As the app's own role, nothing is flagged."""
+    from django.core.checks import run_checks
+
+    from backoffice.core.checks import database_role_problems
+
+    settings.PRODUCTION = True
+    as_owner = [e for e in run_checks(include_deployment_checks=True, databases=["default"])]
+    assert any(e.id == "backoffice.E002" and "superuser" in e.msg for e in as_owner)
+    assert any("owns" in problem for problem in database_role_problems())
+    with transaction.atomic(), connection.cursor() as cursor:
+        _ensure_app_role(cursor)
+        cursor.execute(f"SET LOCAL ROLE {APP_ROLE}")
+        assert database_role_problems() == []
+
+
+@pytest.mark.django_db
+def test_the_app_role_may_append_to_the_audit_log_but_never_rewrite_it():
+    from django.core.management import call_command
+    from django.db.utils import ProgrammingError
+
+    role = "backoffice_app_grants"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DO $$ BEGIN CREATE ROLE {role} NOLOGIN NOSUPERUSER NOBYPASSRLS; "
+            "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;"
+        )
+    call_command("grant_app_role", role)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL ROLE {role}")
+        cursor.execute("SELECT count(*) FROM work_workitem")  # reads (RLS: none visible)
+        assert cursor.fetchone() == (0,)
+    with pytest.raises(ProgrammingError, match="permission denied"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL ROLE {role}")
+            cursor.execute("UPDATE audit_auditevent SET action = action")

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from backoffice.core.context import request_id_var
+from backoffice.core.metrics import count_after_commit
 from backoffice.tenancy.models import User
 from backoffice.tenancy.roles import ROLE_PERMISSIONS, Perm
 from backoffice.tenancy.selectors import TenantAccess, accessible_tenants
@@ -32,6 +33,7 @@ from backoffice.work.models import (
     State,
     WorkItem,
 )
+from backoffice.work.observability import CLAIMS
 from backoffice.work.transitions import move_item
 
 CLAIM_LANES = 16
@@ -104,8 +106,12 @@ def claim_next_item(
     if queue is not None:
         filters = {k: v for k, v in queue.filters().items() if not k.startswith("engagement")}
     if connection.vendor == "postgresql":
-        return _claim_postgres(agent, tenant_ids, engagement_ids, filters)
-    return _claim_python(agent, tenant_ids, engagement_ids, filters)
+        item = _claim_postgres(agent, tenant_ids, engagement_ids, filters)
+    else:
+        item = _claim_python(agent, tenant_ids, engagement_ids, filters)
+    if item is not None:
+        count_after_commit(CLAIMS)
+    return item
 
 
 def _claim_python(

@@ -17,11 +17,13 @@ from django.utils import timezone
 
 from backoffice.core.ahead import ahead
 from backoffice.core.errors import DomainError
+from backoffice.core.metrics import count_after_commit
 from backoffice.core.stats import analyze_after_commit
 from backoffice.tenancy.models import User
 from backoffice.work import bulk, events
 from backoffice.work.error_codes import ErrorCode
 from backoffice.work.models import Engagement, IntakeBatch, State, WorkItem, WorkItemEvent
+from backoffice.work.observability import INTAKE_ROWS
 from backoffice.work.schema import fast_check as schema_fast_check
 from backoffice.work.schema import field_errors
 from backoffice.work.sla import due_at
@@ -325,6 +327,7 @@ def submit_items(
             progress=progress,
         )
         analyze_after_commit(["work_workitem", "work_workitemevent"], rows=tally.written)
+        count_after_commit(INTAKE_ROWS, tally.written)
         return _close_batch(batch, actor=actor, check=check, tally=tally, strict=all_or_nothing)
 
 
