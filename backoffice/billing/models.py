@@ -406,10 +406,6 @@ class BillingInvoice(TenantOwned):
                 condition=Q(credits_total__gte=0) & Q(retainer_drawn__gte=0),
                 name="billing_invoice_amounts",
             ),
-            models.CheckConstraint(
-                condition=~Q(status="issued") | Q(document__isnull=False),
-                name="billing_invoice_issued_has_document",
-            ),
         ]
         indexes = [
             models.Index(fields=["tenant", "client", "period"], name="billing_invoice_client"),
@@ -523,4 +519,76 @@ class BilledItem(TenantOwned):
             models.Index(
                 fields=["tenant", "invoice", "version", "engagement"], name="billing_item_invoice"
             ),
+        ]
+
+
+class RetainerMovement(TenantOwned):
+    """Prepaid retainer: money received ahead (a liability of the provider, never revenue
+    on receipt) and drawn down against issued invoices. The balance is receipts less
+    drawdowns, and the ledger's retainer account moves by the same amounts."""
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", "Received"
+        DRAWDOWN = "drawdown", "Drawn down"
+
+    client = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="retainer")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    day = models.DateField()
+    amount = models.BigIntegerField()
+    invoice = models.ForeignKey(
+        BillingInvoice, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    journal_entry = models.ForeignKey(
+        "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    payment = models.ForeignKey(
+        "commerce.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["day", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="billing_retainer_positive"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["receipt", "drawdown"]), name="billing_retainer_kind"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="drawdown") | Q(invoice__isnull=False),
+                name="billing_drawdown_has_invoice",
+            ),
+            models.UniqueConstraint(
+                fields=["invoice"], condition=Q(kind="drawdown"), name="billing_drawdown_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "contract"], name="billing_retainer_contract")]
+
+
+class Dispute(TenantOwned):
+    """A credit against an issued billing invoice (part or all of it), with its reason:
+    a credit note in the provider's books and, when the client keeps books here, the
+    matching debit note in theirs."""
+
+    client = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    invoice = models.ForeignKey(BillingInvoice, on_delete=models.PROTECT, related_name="disputes")
+    amount = models.BigIntegerField()
+    reason = models.CharField(max_length=300)
+    credit_note = models.ForeignKey("commerce.Document", on_delete=models.PROTECT, related_name="+")
+    client_debit_note = models.ForeignKey(
+        "commerce.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="billing_dispute_positive"),
         ]
