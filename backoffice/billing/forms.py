@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -237,8 +238,6 @@ def version_inputs(form: VersionForm, currency: str) -> dict[str, Any]:
     kwargs["service_levels"] = [_level(sl) for sl in form.levels]
     if form.has_errors:
         return {}
-    from datetime import date
-
     kwargs["effective_from"] = date.fromisoformat(v["effective_from"])
     kwargs["effective_to"] = date.fromisoformat(v["effective_to"]) if v["effective_to"] else None
     kwargs["recurring_label"] = v["recurring_label"]
@@ -266,11 +265,11 @@ def read_contract_form(data: QueryDict) -> tuple[dict[str, Any], dict[str, Any],
     values["bill_cancelled_items"] = data.get("bill_cancelled_items") == "on"
     errors: Errors = {}
     read = _Reader("", errors)
-    client = read.whole(values["client"], "client")
-    if client is None and "client" not in errors:
-        errors["client"] = ["choose the client"]
+    client = read.whole(values["client"], "client_id")
+    if client is None and "client_id" not in errors:
+        errors["client_id"] = ["choose the client"]
     terms = read.whole(values["payment_terms_days"] or "30", "payment_terms_days")
-    calendar = read.whole(values["calendar"], "calendar")
+    calendar = read.whole(values["calendar"], "calendar_id")
     engagement_ids = []
     for e in values["engagements"]:
         found = read.whole(e, "engagement_ids")
