@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backoffice.web import views
+from backoffice.web import auth_views, views
 
 app_name = "web"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("t/<slug:tenant>/audit/", views.audit_log, name="audit"),
     path("t/<slug:tenant>/audit/<int:event_id>/", views.audit_event, name="audit_event"),
     path("t/<slug:tenant>/audit/verify/", views.audit_verify, name="audit_verify"),
+    path("account/", auth_views.account, name="account"),
 ]
