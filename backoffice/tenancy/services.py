@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
+from zoneinfo import available_timezones
 
+from babel import Locale
+from babel.numbers import list_currencies
 from django.conf import settings
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,6 +29,8 @@ from backoffice.tenancy.selectors import (
 )
 
 TOKEN_PREFIX = "bo"
+# An organization's slug is the `/t/<slug>/` of its pages.
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,48}[a-z0-9]")
 
 
 def create_organization(
@@ -161,6 +170,100 @@ def revoke_api_token(*, token_id: int, tenant: Organization, actor: User) -> Api
     return token
 
 
+def _client_errors(
+    *, slug: str, name: str, country: str, timezone_name: str, currency: str
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not SLUG.fullmatch(slug):
+        errors["slug"] = ["2 to 50 lower-case letters, digits and dashes, such as acme-insurance"]
+    elif Organization.objects.filter(slug=slug).exists():
+        errors["slug"] = ["already used by another organization"]
+    if not name:
+        errors["name"] = ["required"]
+    elif len(name) > 200:
+        errors["name"] = ["at most 200 characters"]
+    if not (len(country) == 2 and country in Locale("en").territories):
+        errors["country"] = ["a two-letter country code, such as US or DE"]
+    if timezone_name not in available_timezones():
+        errors["timezone"] = ["a time zone such as America/New_York or Europe/Berlin"]
+    if currency not in list_currencies():
+        errors["currency"] = ["a three-letter currency code, such as USD or EUR"]
+    return errors
+
+
+def create_client(
+    *,
+    access: TenantAccess,
+    slug: str,
+    name: str,
+    country: str,
+    timezone_name: str,
+    currency: str,
+) -> Organization:
+    """A provider admin opens an account for a new client of their provider organization."""
+    access.require(Perm.MANAGE_TENANT)
+    if not access.tenant.is_provider:
+        raise DomainError(
+            "Clients are opened from the provider's organization.", fields={"slug": ["here"]}
+        )
+    slug, name = slug.strip().lower(), name.strip()
+    country, currency = country.strip().upper(), currency.strip().upper()
+    timezone_name = timezone_name.strip()
+    errors = _client_errors(
+        slug=slug, name=name, country=country, timezone_name=timezone_name, currency=currency
+    )
+    if errors:
+        raise DomainError("The client is not valid.", fields=errors)
+    return create_organization(
+        slug=slug,
+        name=name,
+        kind=Organization.Kind.CLIENT,
+        provider=access.tenant,
+        country=country,
+        timezone_name=timezone_name,
+        currency=currency,
+        actor=access.user,
+    )
+
+
+def invite_member(
+    *, access: TenantAccess, username: str, role: str, display_name: str = "", email: str = ""
+) -> tuple[Membership, str | None]:
+    """Add a person to the caller's organization with a role.
+
+    An existing user is granted the role (`grant_membership`, with its rules). A new
+    username makes a new user with a one-time password, returned once for the inviter to
+    hand on, never stored in clear or shown again.
+    """
+    access.require(Perm.MANAGE_MEMBERS)
+    username, email, display_name = username.strip(), email.strip(), display_name.strip()
+    if User.objects.filter(username=username).exists():
+        return grant_membership(access=access, username=username, role=role), None
+    errors: dict[str, list[str]] = {}
+    try:
+        UnicodeUsernameValidator()(username)
+        if not username or len(username) > 150:
+            raise ValidationError("length")
+    except ValidationError:
+        errors["username"] = ["up to 150 letters, digits and @ . + - _"]
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = ["an email address such as name@example.com"]
+    if len(display_name) > 200:
+        errors["display_name"] = ["at most 200 characters"]
+    if role not in roles_within(access.role):
+        errors["role"] = ["a role no wider than your own"]
+    if errors:
+        raise DomainError("The new member is not valid.", fields=errors)
+    password = secrets.token_urlsafe(12)
+    with transaction.atomic():
+        create_user(username=username, password=password, email=email, display_name=display_name)
+        membership = grant_membership(access=access, username=username, role=role)
+    return membership, password
+
+
 def create_user(*, username: str, password: str, email: str = "", display_name: str = "") -> User:
     return User.objects.create_user(
         username=username, password=password, email=email, display_name=display_name
@@ -170,8 +273,10 @@ def create_user(*, username: str, password: str, email: str = "", display_name: 
 __all__ = [
     "Role",
     "add_member",
+    "create_client",
     "create_organization",
     "create_user",
+    "invite_member",
     "issue_api_token",
     "revoke_api_token",
 ]

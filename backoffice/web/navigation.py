@@ -19,6 +19,7 @@ NAV_ITEMS = [
     NavItem("Commerce", "commerce:index", Perm.VIEW_COMMERCE),
     NavItem("Billing", "billing:index", Perm.VIEW_BILLING),
     NavItem("Setup", "work_setup:index", Perm.MANAGE_CATALOG),
+    NavItem("Clients", "web:clients", Perm.MANAGE_TENANT),
     NavItem("Members", "web:members", Perm.VIEW_DASHBOARD),
     NavItem("API tokens", "web:tokens", Perm.MANAGE_TOKENS),
     NavItem("Audit log", "web:audit", Perm.VIEW_AUDIT),

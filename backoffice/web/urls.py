@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backoffice.web import auth_views, views
+from backoffice.web import auth_views, clients, views
 
 app_name = "web"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("t/<slug:tenant>/tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
     path("t/<slug:tenant>/audit/", views.audit_log, name="audit"),
     path("t/<slug:tenant>/audit/<int:event_id>/", views.audit_event, name="audit_event"),
+    path("t/<slug:tenant>/clients/", clients.clients, name="clients"),
+    path("t/<slug:tenant>/clients/<int:client_id>/", clients.client, name="client"),
     path("t/<slug:tenant>/audit/verify/", views.audit_verify, name="audit_verify"),
     path("account/", auth_views.account, name="account"),
 ]
