@@ -136,7 +136,11 @@ def test_service_type_created_with_a_line_item_group_and_audited(web_admin, prov
         ("code", "not a slug!", "letters, numbers, underscores or hyphens"),
         ("output_schema", "{not json", "is not valid JSON"),
         ("output_schema", '{"type": "array"}', "must describe an object"),
-        ("output_schema", '{"type": "object", "properties": {"a": {"type": "strin"}}}', "Invalid JSON Schema"),
+        (
+            "output_schema",
+            '{"type": "object", "properties": {"a": {"type": "strin"}}}',
+            "Invalid JSON Schema",
+        ),
         ("qa_sample_percent", "150", "less than or equal to 100"),
         ("default_sla_hours", "0", "greater than or equal to 0.02"),
         ("billing_unit", "parsec", "Select a valid choice"),
@@ -146,7 +150,9 @@ def test_bad_service_type_input_is_shown_beside_the_field_and_nothing_is_written
     web_admin, provider, field, value, message
 ):
     # when the admin posts one bad value
-    response = web_admin.post(_url(provider, "service-types/new/"), _service_type_post(**{field: value}))
+    response = web_admin.post(
+        _url(provider, "service-types/new/"), _service_type_post(**{field: value})
+    )
     # then the page answers 400 with the message beside that field
     assert response.status_code == 400
     form = response.context["form"]
@@ -160,13 +166,17 @@ def test_bad_service_type_input_is_shown_beside_the_field_and_nothing_is_written
 
 
 def test_a_code_in_use_is_refused_beside_the_code(web_admin, provider, service_type):
-    response = web_admin.post(_url(provider, "service-types/new/"), _service_type_post(code=service_type.code))
+    response = web_admin.post(
+        _url(provider, "service-types/new/"), _service_type_post(code=service_type.code)
+    )
     assert response.status_code == 400
     assert response.context["form"].errors["code"] == ["already used"]
     assert ServiceType.objects.for_tenant(provider).count() == 1
 
 
-def test_service_type_edit_keeps_the_code_and_audits_what_changed(web_admin, provider, service_type):
+def test_service_type_edit_keeps_the_code_and_audits_what_changed(
+    web_admin, provider, service_type
+):
     # given the edit page, filled as saved
     url = _url(provider, f"service-types/{service_type.pk}/")
     page = web_admin.get(url)

@@ -131,13 +131,22 @@ def _open(access: TenantAccess, form: EngagementForm, rules: list[dict[str, Any]
         **settings,
     )
     if data["add_queue"]:
-        services.define_queue(
-            provider=setup_access.require_provider(access, "queues"),
-            actor=access.user,
-            code=f"{client.slug}-{engagement.code}"[:50],
-            name=data["queue_name"],
-            engagement=engagement,
-        )
+        code = f"{client.slug}-{engagement.code}"[:50]
+        try:
+            services.define_queue(
+                provider=setup_access.require_provider(access, "queues"),
+                actor=access.user,
+                code=code,
+                name=data["queue_name"],
+                engagement=engagement,
+            )
+        except DomainError as exc:
+            message = (
+                f"A queue with the code {code} exists already."
+                if exc.status == 409
+                else exc.message
+            )
+            raise DomainError(message, fields={"queue_name": [message]}) from exc
     return engagement
 
 
