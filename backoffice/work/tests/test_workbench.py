@@ -171,9 +171,7 @@ def test_the_finished_result_is_shown_as_labelled_fields(web_agent, held, agent)
     assert "{'" not in body and "'lines'" not in body
 
 
-def test_pages_render_for_those_who_may_see_the_item_only(
-    web_agent, held, agent_b_only, client
-):
+def test_pages_render_for_those_who_may_see_the_item_only(web_agent, held, agent_b_only, client):
     attachment = held.attachments.get()
     page = _url(held, f"files/{attachment.pk}/pages/")
     r = web_agent.get(page + "1/?size=thumb")

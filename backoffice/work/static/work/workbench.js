@@ -384,6 +384,19 @@
       if (+b.dataset.page === n) { b.setAttribute("aria-current", "page"); } else { b.removeAttribute("aria-current"); }
     });
   }
+  function loadThumbs(source) {
+    // One at a time, after the page itself: each is a rendering on the server.
+    var waiting = Array.prototype.slice.call(source.querySelectorAll(".thumbs img[data-src]"));
+    function next() {
+      var img = waiting.shift();
+      if (!img) { return; }
+      img.addEventListener("load", next, { once: true });
+      img.addEventListener("error", next, { once: true });
+      img.src = img.dataset.src;
+      img.removeAttribute("data-src");
+    }
+    next();
+  }
   function showSource(i) {
     sources().forEach(function (s, j) { s.hidden = j !== i; });
     view.source = i;
@@ -397,6 +410,7 @@
     if (img && !img.dataset.bound) {
       img.dataset.bound = "1";
       img.addEventListener("load", layout);
+      img.addEventListener("load", function () { loadThumbs(source); }, { once: true });
     }
     setPage(1);
     layout();
