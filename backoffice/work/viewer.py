@@ -1,4 +1,4 @@
-"""What the workbench's viewer shows of an item's files (decision 0017).
+"""What the workbench's viewer shows of an item's files (decision 0010).
 
 PDF pages and TIFF frames are rendered to PNG on the server (pypdfium2, Pillow) and served
 through the item's scoped file view, so the browser needs no PDF engine and a page is seen only
