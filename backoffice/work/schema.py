@@ -63,7 +63,11 @@ def field_errors(schema: dict[str, Any], data: Any) -> FieldErrors:
             path.append(missing)
             message = "This field is required."
         elif error.validator == "additionalProperties":
-            message = "Unknown field(s): " + message.split("(")[-1].rstrip(")")
+            known = _prop_at(schema, path).get("properties", {})
+            extra = [str(k) for k in error.instance if k not in known]
+            message = f"Unknown field(s): {', '.join(extra)}."
+        else:
+            message = _rule_words(schema, path, str(error.validator))
         errors.setdefault(".".join(path), []).append(message)
     for path_parts, problem in _number_problems(data, ()):
         errors.setdefault(".".join(path_parts), []).append(f"{problem.capitalize()}.")
@@ -335,7 +339,7 @@ def _messages(prop: dict[str, Any], widget: str) -> dict[str, str]:
     elif widget in ("number", "amount"):
         m["type"] = "Enter a number, like 12.50."
     elif widget == "date":
-        m["type"] = m["format"] = "Enter a date."
+        m["type"] = m["format"] = "Enter a date, like 2026-11-30."
     elif widget == "email":
         m["format"] = "Enter an email address, like name@example.com."
     else:
@@ -587,8 +591,8 @@ def _read_grid(
         match = _GRID_KEY.match(key[len(name) + 1 :])
         if match and match["col"] in cols:
             by_index.setdefault(int(match["index"]), {})[match["col"]] = str(post.get(key, ""))
-    typed_rows = []
-    lines = []
+    typed_rows: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
     for _, row in sorted(by_index.items()):
         if not any(v.strip() for col, v in row.items() if cols[col].get("type") != "boolean"):
             continue
@@ -673,6 +677,14 @@ def _prop_at(schema: dict[str, Any], path: list[str]) -> dict[str, Any]:
         else:
             prop = prop.get("properties", {}).get(part, {})
     return prop
+
+
+def _rule_words(schema: dict[str, Any], path: list[str], rule: str) -> str:
+    """A broken schema rule in the words the agent's form uses: jsonschema's own text
+    quotes the value, the pattern (a regular expression) and the schema's internals."""
+    prop = _prop_at(schema, path) if path else schema
+    widget = _entry_widget(path[-1], prop) if path and prop else "text"
+    return _messages(prop, widget).get(rule, "This value is not accepted here.")
 
 
 def _plain_error(schema: Any, error: Any) -> tuple[str, str]:

@@ -41,7 +41,7 @@ def test_an_agent_keys_an_invoice_with_the_keyboard(
     )
     pdf = invoice_pdf(item, "Bosch", 2, random.Random(3))
     services.add_attachment(
-        item=item, actor=None, upload=SimpleUploadedFile("INV-7.pdf", pdf, "application/pdf")
+        item=item, actor=agent, upload=SimpleUploadedFile("INV-7.pdf", pdf, "application/pdf")
     )
     page = browser_page
     problems: list[str] = []
