@@ -22,6 +22,7 @@ urlpatterns = [
         views.document_file,
         name="document_file",
     ),
+    path(f"{P}documents/<int:document_id>/edit/", document_edit, name="document_edit"),
     path(f"{P}payments/<int:payment_id>/receipt.pdf", views.payment_pdf, name="payment_pdf"),
     path(
         f"{P}documents/<int:document_id>/<slug:action>/",
@@ -33,7 +34,6 @@ urlpatterns = [
     path(f"{P}payments/<int:payment_id>/refund/", views.payment_refund, name="payment_refund"),
     path(f"{P}reports/<slug:kind>/", views.report, name="report"),
     path(f"{P}settings/", views.settings_page, name="settings"),
-    path(f"{P}documents/<int:document_id>/edit/", document_edit, name="document_edit"),
     path(f"{P}setup/taxes/", setup.taxes, name="setup_taxes"),
     path(f"{P}setup/taxes/<int:tax_id>/", setup.tax_edit, name="setup_tax"),
     path(f"{P}setup/posting/", setup.posting_rules, name="setup_posting"),
