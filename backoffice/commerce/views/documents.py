@@ -110,7 +110,8 @@ def _lines_from_rows(
     A price or product the form cannot read is refused with the row's own field path, so
     the message lands beside the field it is about.
     """
-    specs, where = [], []
+    specs: list[services.LineSpec] = []
+    where: list[int] = []
     errors: dict[str, list[str]] = {}
     for i, row in enumerate(rows):
         if _is_blank(row):
