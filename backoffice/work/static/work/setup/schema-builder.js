@@ -248,6 +248,7 @@ fires "schema-changed" on it so the htmx preview re-renders the agent's form. Va
     label.addEventListener("input", function () {
       f.label = label.value;
       if (autoName) { f.name = slug(label.value); name.value = f.name; }
+      relabel();
       self.write();
     });
     name.addEventListener("input", function () { autoName = false; f.name = name.value.trim(); self.write(); });
@@ -261,9 +262,15 @@ fires "schema-changed" on it so the htmx preview re-renders the agent's form. Va
     if (more) card.appendChild(more);
     if (f.type === "group") card.appendChild(this.columns(f));
     var actions = el("div", { "class": "sb-actions" });
+    // The buttons name the field they act on, and follow its label as it is typed.
+    function relabel() {
+      actions.querySelectorAll("button[data-verb]").forEach(function (b) {
+        b.setAttribute("aria-label", b.getAttribute("data-verb") + ": " + (f.label || f.name || "new field"));
+      });
+    }
     [["up", "Move up"], ["down", "Move down"], ["remove", "Remove"]].forEach(function (a) {
       var b = el("button", { type: "button", "class": a[0] === "remove" ? "danger" : "secondary",
-                             text: a[1], "aria-label": a[1] + ": " + (f.label || f.name || "new field") });
+                             text: a[1], "data-verb": a[1] });
       if ((a[0] === "up" && i === 0) || (a[0] === "down" && i === list.length - 1)) b.disabled = true;
       b.addEventListener("click", function () {
         if (a[0] === "remove") list.splice(i, 1);
@@ -272,6 +279,7 @@ fires "schema-changed" on it so the htmx preview re-renders the agent's form. Va
       });
       actions.appendChild(b);
     });
+    relabel();
     card.appendChild(actions);
     return card;
   };
@@ -324,8 +332,7 @@ fires "schema-changed" on it so the htmx preview re-renders the agent's form. Va
     var self = this;
     var box = el("div", { "class": "sb-columns" }, [el("h4", { text: "Columns of each row" })]);
     f.columns.forEach(function (c, i) { box.appendChild(self.card(c, i, f.columns, false)); });
-    var add = el("button", { type: "button", "class": "secondary", text: "Add a column",
-                             "aria-label": "Add a column to " + (f.label || "the line items") });
+    var add = el("button", { type: "button", "class": "secondary", text: "Add a column" });
     add.addEventListener("click", function () { f.columns.push(self.blank()); self.render(); self.write(); });
     box.appendChild(el("div", { "class": "sb-add" }, [add]));
     return box;
