@@ -339,7 +339,7 @@ def _messages(prop: dict[str, Any], widget: str) -> dict[str, str]:
     elif widget in ("number", "amount"):
         m["type"] = "Enter a number, like 12.50."
     elif widget == "date":
-        m["type"] = m["format"] = "Enter a date, like 2026-11-30."
+        m["type"] = m["format"] = "Enter a date."
     elif widget == "email":
         m["format"] = "Enter an email address, like name@example.com."
     else:

@@ -121,7 +121,7 @@ def test_rework_keeps_the_agents_output_and_a_second_review_is_scored_again(qa_a
             "accept",
             "",
             "verdicts.currency",
-            "is not one of",
+            "Choose one of",
         ),
         (all_correct(), "rework", "  ", "note", "reworked"),
         (all_correct(), "maybe", "", "decision", "accept or rework"),
