@@ -244,6 +244,19 @@ class FormField:
     hint: str = ""
 
 
+def ordered_properties(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """An object schema's properties in the order people fill them in.
+
+    PostgreSQL's JSONB keeps no key order, so a stored schema's `properties` come back
+    shortest name first. The order is the schema's `x-order` list when it has one, else its
+    `required` list (a list keeps its order), then the other properties as stored.
+    """
+    props: dict[str, Any] = schema.get("properties", {}) or {}
+    order = [n for n in (schema.get("x-order") or schema.get("required") or []) if n in props]
+    seen = set(order)
+    return [(n, props[n]) for n in order] + [(n, p) for n, p in props.items() if n not in seen]
+
+
 def _label(name: str, prop: dict[str, Any]) -> str:
     return str(prop.get("title") or name.replace("_", " ").capitalize())
 
@@ -270,7 +283,7 @@ def form_fields(schema: dict[str, Any], values: dict[str, Any] | None = None) ->
     values = values or {}
     required = set(schema.get("required", []))
     out = []
-    for name, prop in schema.get("properties", {}).items():
+    for name, prop in ordered_properties(schema):
         widget = _plain_widget(name, prop)
         raw = values.get(name)
         value = json.dumps(raw) if widget == "json" and raw is not None else raw
@@ -435,7 +448,7 @@ def entry_fields(
     places = (exponents or {}).get(str(currency)) if currency else None
     required = set(schema.get("required", []))
     out = []
-    for name, prop in schema.get("properties", {}).items():
+    for name, prop in ordered_properties(schema):
         widget = _entry_widget(name, prop)
         raw = values.get(name)
         columns: tuple[FormField, ...] = ()
@@ -485,7 +498,7 @@ def _grid(
             choices=tuple(str(c) for c in cprop.get("enum", ())),
             rules=_rules(cprop, _entry_widget(col, cprop), col in needed),
         )
-        for col, cprop in items.get("properties", {}).items()
+        for col, cprop in ordered_properties(items)
     )
     if typed is not None:
         texts = list(typed.get(name) or [])
@@ -532,12 +545,11 @@ def read_form(
 ) -> FormRead:
     """Read the workbench form and check it against the schema, every problem in the words
     `_messages` gives (the browser shows the same ones as the agent types)."""
-    props = schema.get("properties", {})
     result = FormRead({}, {}, {})
     cur_name = currency_field(schema)
     currency = str(post.get(cur_name, "")).strip() if cur_name else ""
     places = (exponents or {}).get(currency) if currency else None
-    for name, prop in props.items():
+    for name, prop in ordered_properties(schema):
         widget = _entry_widget(name, prop)
         if widget == "grid":
             _read_grid(result, name, prop, post, currency, places)
@@ -583,7 +595,7 @@ def _read_grid(
     places: int | None,
 ) -> None:
     """The grid's rows in their order on the page; rows left blank are no lines."""
-    cols = prop.get("items", {}).get("properties", {})
+    cols = dict(ordered_properties(prop.get("items", {})))
     by_index: dict[int, dict[str, str]] = {}
     for key in post:
         if not key.startswith(f"{name}-"):
@@ -735,7 +747,7 @@ def shown_fields(
     schema does not name follow), as people read them: Yes/No, amounts with the currency's
     decimals and code, lines as a table with totals."""
     data = data if isinstance(data, dict) else {}
-    props = dict(schema.get("properties", {}))
+    props = dict(ordered_properties(schema))
     for extra in data:
         props.setdefault(extra, {})
     cur = data.get(currency_field(schema) or "")
@@ -776,7 +788,7 @@ def _text(value: Any, widget: str, currency: str, places: int | None) -> str:
 def _shown_lines(
     name: str, prop: dict[str, Any], lines: list[Any], currency: str, places: int | None
 ) -> Shown:
-    cols = prop.get("items", {}).get("properties", {})
+    cols = dict(ordered_properties(prop.get("items", {})))
     widgets = {c: _entry_widget(c, p) for c, p in cols.items()}
     numeric = tuple(w in ("number", "integer", "amount") for w in widgets.values())
     rows = []

@@ -158,3 +158,34 @@ def test_tiff_frames_are_pages(stored):
     page = Image.open(io.BytesIO(png))
     assert page.size == (180, 90) and page.getpixel((10, 10)) == (0, 0, 255)
     assert viewer.render_page(tiff, 4, "page") is None
+
+
+def test_fields_keep_the_authors_order_when_the_database_does_not():
+    # given the invoice schema as PostgreSQL's JSONB hands it back: shortest names first
+    def jsonb(obj):
+        if isinstance(obj, dict):
+            return {k: jsonb(obj[k]) for k in sorted(obj, key=lambda k: (len(k), k))}
+        return [jsonb(v) for v in obj] if isinstance(obj, list) else obj
+
+    stored = jsonb(INVOICE)
+    assert next(iter(stored["properties"])) == "lines"
+    # then the form, its grid and the result follow the required list, the rest after
+    fields = entry_fields(stored)
+    assert [f.name for f in fields] == [
+        "invoice_number",
+        "invoice_date",
+        "supplier",
+        "currency",
+        "total",
+        "lines",
+    ]
+    assert [c.name for c in fields[-1].columns] == ["description", "quantity", "unit_price"]
+    assert [s.label for s in shown_fields(stored, {"lines": []})][:2] == [
+        "Invoice number",
+        "Invoice date",
+    ]
+    # and an explicit x-order wins
+    assert [f.name for f in entry_fields({**stored, "x-order": ["total", "supplier"]})][:2] == [
+        "total",
+        "supplier",
+    ]
