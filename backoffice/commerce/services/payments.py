@@ -51,14 +51,16 @@ def _check_payment(direction: str, amount: int) -> None:
         )
 
 
-def _refuse_overpayment(amount: int, allocated: int) -> None:
-    left = amount - allocated
+def _refuse_overpayment(amount: int, allocated: int, currency: str) -> None:
+    def shown(minor: int) -> str:
+        return f"{money.format_minor(minor, currency)} {currency}"
+
     raise DomainError(
-        f"The payment exceeds what is open by {left} minor units; allocate less or "
+        f"The payment exceeds what is open by {shown(amount - allocated)}; allocate less or "
         "keep the overpayment as credit.",
         code=ErrorCode.OVERPAYMENT,
         fields={
-            "amount": [f"{allocated} open, {amount} paid"],
+            "amount": [f"{shown(allocated)} open, {shown(amount)} paid"],
             "keep_overpayment": ["set to keep the excess as credit"],
         },
     )
@@ -102,7 +104,7 @@ def record_payment(
         plan = _plan_allocations(tenant, party, kind, cur, amount, allocations)
         allocated = sum(a for _, a in plan)
         if amount > allocated and not keep_overpayment:
-            _refuse_overpayment(amount, allocated)
+            _refuse_overpayment(amount, allocated, cur)
         payment = Payment.objects.create(
             tenant=tenant,
             direction=direction,
