@@ -92,8 +92,8 @@ def check_tiers(tiers: Sequence[Tier]) -> list[str]:
         if t.unit_rate < 0 or t.flat_fee < 0:
             problems.append(f"tier {n}: prices cannot be negative")
         if t.from_units != expected:
-            what = "gap" if t.from_units > expected else "overlap"
-            problems.append(f"tier {n} starts at {t.from_units}, not {expected} (a {what})")
+            what = "a gap" if t.from_units > expected else "an overlap"
+            problems.append(f"tier {n} starts at {t.from_units}, not {expected} ({what})")
         if t.up_to is None:
             if n != len(tiers):
                 problems.append(f"tier {n} is open-ended but is not the last")
