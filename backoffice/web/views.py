@@ -1,7 +1,5 @@
 """The UI shell: home, dashboard, tenant switcher, members, API tokens, audit log."""
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -13,13 +11,11 @@ from django.views.decorators.http import require_POST
 from backoffice.api.errors import error_body
 from backoffice.audit import descriptions as audit_descriptions
 from backoffice.audit import selectors as audit_selectors
-from backoffice.commerce.reports import open_items_total
 from backoffice.core.errors import DomainError, NotFound
 from backoffice.tenancy import services as tenancy_services
 from backoffice.tenancy.access import tenant_view
 from backoffice.tenancy.roles import Perm, Role
 from backoffice.tenancy.selectors import (
-    TenantAccess,
     access_api_token_by_id,
     access_api_tokens,
     access_members,
@@ -27,7 +23,7 @@ from backoffice.tenancy.selectors import (
     accessible_tenants,
     grantable_roles,
 )
-from backoffice.work import selectors as work_selectors
+from backoffice.web import dashboards
 
 
 @login_required
@@ -50,49 +46,9 @@ def switch_tenant(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.VIEW_DASHBOARD)
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """A section per part the person plays (`web/dashboards.py`), with charts."""
     access = request.access  # type: ignore[attr-defined]
-    recent = audit_selectors.access_events(access)[:8] if access.can(Perm.VIEW_AUDIT) else []
-    return render(
-        request,
-        "web/dashboard.html",
-        {
-            "recent_events": recent,
-            "member_count": access_members(access).count(),
-            "work": _work_summary(access) if access.can(Perm.VIEW_WORK) else None,
-            "money": _open_items(access) if access.can(Perm.VIEW_COMMERCE) else None,
-        },
-    )
-
-
-WORK_BARS = [
-    ("queued", "Queued"),
-    ("in_progress", "In progress"),
-    ("waiting", "Waiting on client"),
-    ("in_review", "In review"),
-    ("at_risk", "SLA at risk"),
-    ("breached", "SLA breached"),
-]
-
-
-def _work_summary(access: TenantAccess) -> dict[str, Any]:
-    """Open work across the engagements this person sees, as bars to glance at."""
-    rows = work_selectors.backlog(access)
-    totals = {key: sum(r[key] for r in rows) for key, _ in WORK_BARS}
-    top = max(totals.values(), default=0) or 1
-    return {
-        "open": sum(r["open"] for r in rows),
-        "bars": [
-            {"key": k, "label": label, "count": totals[k], "pct": round(100 * totals[k] / top)}
-            for k, label in WORK_BARS
-        ],
-    }
-
-
-def _open_items(access: TenantAccess) -> dict[str, int]:
-    return {
-        "receivable": open_items_total(access.tenant, side="receivable"),
-        "payable": open_items_total(access.tenant, side="payable"),
-    }
+    return render(request, "web/dashboard.html", dashboards.context(access))
 
 
 @tenant_view(Perm.VIEW_DASHBOARD)

@@ -21,8 +21,10 @@ from django.utils import timezone
 
 from backoffice.core.errors import DomainError
 from backoffice.tenancy.models import User
+from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
 from backoffice.work import double_key, selectors
+from backoffice.work.access import Rule
 from backoffice.work.models import (
     OPEN_STATES,
     DoubleKey,
@@ -32,6 +34,13 @@ from backoffice.work.models import (
     WorkItem,
     WorkItemEvent,
 )
+
+# Who reads which report, for the pages and the API alike. Accuracy is the QA reviewer's
+# own measure as much as the lead's; handle time is about people's pace, for who routes work.
+ACCURACY_READERS = Rule(
+    (Perm.REVIEW_WORK, Perm.ROUTE_WORK), "Only QA reviewers and team leads see accuracy."
+)
+HANDLE_TIME_READERS = Rule((Perm.ROUTE_WORK,), "Only team leads see handle time.")
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,14 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.safestring import SafeString
 
 from backoffice.commerce import reports, selectors
 from backoffice.commerce.views._common import caller, major
+from backoffice.core import charts
 from backoffice.core.exports import EXPORT_FORMATS, tabular_response
 from backoffice.core.forms import date_or_none
+from backoffice.ledger import money
 from backoffice.tenancy.access import tenant_transaction, tenant_view
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
@@ -23,6 +26,15 @@ REPORTS = {
     "sales": "Sales by period",
     "purchases": "Purchases by period",
     "statement": "Customer statement",
+}
+
+CHART_ROWS = 12
+_BUCKET_NAMES = {
+    "current": "Not yet due",
+    "1-30": "1–30 days late",
+    "31-60": "31–60 days late",
+    "61-90": "61–90 days late",
+    "over 90": "Over 90 days late",
 }
 
 
@@ -47,28 +59,81 @@ class _Table:
 def _aging(a: TenantAccess, ask: _Ask) -> _Table:
     side = "receivable" if ask.kind == "receivables" else "payable"
     table = _Table(header=["party", "currency", *reports.BUCKETS, "total"])
-    for r in reports.aging(a.tenant, side=side, as_of=ask.end):
+    rows = reports.aging(a.tenant, side=side, as_of=ask.end)
+    for r in rows:
         buckets = [major(r.buckets[b], r.currency) for b in reports.BUCKETS]
         table.rows.append([r.party, r.currency, *buckets, major(r.total, r.currency)])
+    table.extra["charts"] = _aging_charts(rows, side)
     return table
+
+
+def _amount(currency: str) -> charts.Fmt:
+    return lambda v: money.display(int(v), currency)
+
+
+def _aging_charts(rows: list[reports.AgingRow], side: str) -> list[SafeString]:
+    """Per currency: who owes (or is owed) most, each bar split by how late (top 12)."""
+    out = []
+    for currency in sorted({r.currency for r in rows}):
+        mine = sorted((r for r in rows if r.currency == currency), key=lambda r: -r.total)
+        top = mine[:CHART_ROWS]
+        out.append(
+            charts.stacked_bars(
+                title=f"Open {side}s by {'customer' if side == 'receivable' else 'supplier'} "
+                f"and days late ({currency})",
+                labels=[r.party for r in top],
+                series=[
+                    charts.Series(_BUCKET_NAMES[b], [r.buckets[b] for r in top], color)
+                    for b, color in zip(reports.BUCKETS, charts.AGE_COLORS, strict=True)
+                ],
+                fmt=_amount(currency),
+            )
+        )
+    return out
 
 
 def _valuation(a: TenantAccess, ask: _Ask) -> _Table:
     cur = a.tenant.currency
     table = _Table(header=["sku", "name", "quantity", "unit", "unit cost", "value"])
-    for s in reports.valuation(a.tenant, as_of=ask.end):
+    stock = reports.valuation(a.tenant, as_of=ask.end)
+    for s in stock:
         unit_cost, value = major(int(s.unit_cost), cur), major(s.value, cur)
         table.rows.append([s.sku, s.name, s.quantity, s.unit, unit_cost, value])
+    top = sorted(stock, key=lambda s: -s.value)[:CHART_ROWS]
+    table.extra["charts"] = [
+        charts.bar_chart(
+            title=f"Stock value, largest {len(top)} products ({cur})",
+            labels=[f"{s.sku} {s.name}" for s in top],
+            values=[s.value for s in top],
+            fmt=_amount(cur),
+        )
+    ]
     return table
 
 
 def _by_period(a: TenantAccess, ask: _Ask) -> _Table:
     cur = a.tenant.currency
     table = _Table(header=[ask.group, "net", "tax", "gross"])
-    for pr in reports.by_period(
-        a.tenant, side=ask.kind, start=ask.start, end=ask.end, group=ask.group
-    ):
+    rows = reports.by_period(a.tenant, side=ask.kind, start=ask.start, end=ask.end, group=ask.group)
+    for pr in rows:
         table.rows.append([pr.key, major(pr.net, cur), major(pr.tax, cur), major(pr.gross, cur)])
+    title = f"{ask.kind.capitalize()} per {ask.group}, net ({cur})"
+    if ask.group == "month":
+        chart = charts.column_chart(
+            title=title,
+            labels=[pr.key for pr in rows],
+            series=[charts.Series("Net", [pr.net for pr in rows])],
+            fmt=_amount(cur),
+        )
+    else:
+        top = sorted(rows, key=lambda pr: -pr.net)[:CHART_ROWS]
+        chart = charts.bar_chart(
+            title=f"{title}, largest {len(top)}",
+            labels=[pr.key for pr in top],
+            values=[pr.net for pr in top],
+            fmt=_amount(cur),
+        )
+    table.extra["charts"] = [chart]
     return table
 
 
