@@ -18,7 +18,7 @@ from typing import Any
 from django.http import QueryDict
 
 from backoffice.billing.services import ChargeIn, ServiceLevelIn, TierIn
-from backoffice.core.dates import date_problem
+from backoffice.core.forms import date_or_none
 from backoffice.core.numbers import NumberError, to_decimal
 from backoffice.ledger import money
 
@@ -227,8 +227,8 @@ def version_inputs(form: VersionForm, currency: str) -> dict[str, Any]:
     """The keyword arguments of `services.add_version`, or {} with the form's errors set."""
     v, read = form.values, _Reader(currency, form.errors)
     for name in ("effective_from", "effective_to"):
-        if v[name] and date_problem(v[name]) is not None:
-            form.errors.setdefault(name, []).append("a date")
+        if v[name] and date_or_none(v[name]) is None:
+            form.errors.setdefault(name, []).append("a date, like 2026-11-01")
     if not v["effective_from"]:
         form.errors.setdefault("effective_from", []).append("required")
     kwargs: dict[str, Any] = {name: read.amount(v[name], name) for name in VERSION_AMOUNTS}

@@ -1,140 +1,29 @@
-"""Reads the billing pages need, for the person looking: the provider's staff see every row
-their organization keeps (`tenant`), a client's people see the rows about their organization
-(`client`). A record of someone else is a 404, whether it exists or not.
+"""Reads the billing pages need beyond `billing.selectors` (which scope every record to the
+person looking): the engagements a contract covers, the work log of a page of billed items in
+one query per client, and issued revenue by month, by client and by service, for the chart.
 
-Figures are never recomputed here: statements are the usage lines the run wrote, and the
-month-to-date estimate prices what the next run would bill with the drafting service's own
-`build_lines` over `metering.preview` (nothing written).
+Figures are never recomputed here: revenue is the usage lines of issued invoices.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
+from typing import Any
 
-from django.db.models import QuerySet
-from django.utils import timezone
-
-from backoffice.billing import metering
-from backoffice.billing.models import (
-    BilledItem,
-    BillingInvoice,
-    BillingRun,
-    Contract,
-    ContractEngagement,
-    ContractVersion,
-    UsageLine,
-)
-from backoffice.billing.services.drafting import build_lines, scope_of
-from backoffice.core.errors import NotFound
+from backoffice.billing import metering, selectors
+from backoffice.billing.models import BilledItem, BillingInvoice, Contract, UsageLine
 from backoffice.ledger import money
 from backoffice.tenancy.selectors import TenantAccess
-from backoffice.work.models import WorkItemEvent
-
-M = TypeVar("M", Contract, BillingInvoice, BillingRun, UsageLine, ContractVersion, BilledItem)
+from backoffice.work.models import Engagement, WorkItemEvent
 
 
-def rows(model: type[M], access: TenantAccess) -> QuerySet[M]:
-    """The model's rows the caller may read: all of the provider's, or the client's own."""
-    tenant = access.tenant
-    if tenant.is_provider:
-        return model.objects.for_tenant(tenant)  # type: ignore[attr-defined,no-any-return]
-    return model.objects.unscoped(  # type: ignore[attr-defined,no-any-return]
-        "a client reads the billing rows its provider keeps about it"
-    ).filter(client=tenant)
-
-
-def _one(qs: QuerySet[M], pk: int, what: str) -> M:
-    found = qs.filter(pk=pk).first()
-    if found is None:
-        raise NotFound(f"No such {what}.")
-    return found
-
-
-def access_contract_by_id(access: TenantAccess, contract_id: int) -> Contract:
-    qs = rows(Contract, access).select_related("client", "customer", "calendar", "tenant")
-    return _one(qs, contract_id, "contract")
-
-
-def access_invoice_by_id(access: TenantAccess, invoice_id: int) -> BillingInvoice:
-    qs = rows(BillingInvoice, access).select_related("contract", "client", "run", "document")
-    return _one(qs, invoice_id, "invoice")
-
-
-def access_run_by_id(access: TenantAccess, run_id: int) -> BillingRun:
-    return _one(rows(BillingRun, access).select_related("client"), run_id, "billing run")
-
-
-def contracts(access: TenantAccess) -> QuerySet[Contract]:
-    return rows(Contract, access).select_related("client").order_by("client__name", "name")
-
-
-def versions_of(contract: Contract) -> list[ContractVersion]:
+def engagements_of(contract: Contract) -> list[Engagement]:
+    """The engagements a contract covers (its client's rows), by name."""
+    ids = selectors.engagement_ids(contract)
     return list(
-        ContractVersion.objects.for_tenant(contract.tenant_id)
-        .filter(contract=contract)
-        .prefetch_related("charges__tiers", "charges__engagement", "service_levels__engagement")
-        .order_by("effective_from")
+        Engagement.objects.for_tenant(contract.client_id).filter(pk__in=ids).order_by("name")
     )
-
-
-def engagements_of(contract: Contract) -> list[Any]:
-    return [
-        ce.engagement
-        for ce in ContractEngagement.objects.for_tenant(contract.tenant_id)
-        .filter(contract=contract)
-        .select_related("engagement")
-        .order_by("engagement__name")
-    ]
-
-
-def recent_runs(access: TenantAccess, limit: int = 10) -> list[BillingRun]:
-    return list(rows(BillingRun, access).select_related("client").order_by("-id")[:limit])
-
-
-def invoices(access: TenantAccess, *, status: str | None = None) -> QuerySet[BillingInvoice]:
-    qs = rows(BillingInvoice, access).select_related("contract", "client")
-    if status:
-        qs = qs.filter(status=status)
-    return qs.order_by("-period", "client__name", "contract__name")
-
-
-def statement(invoice: BillingInvoice) -> list[UsageLine]:
-    return list(
-        UsageLine.objects.for_tenant(invoice.tenant_id)
-        .filter(invoice=invoice)
-        .select_related("version", "charge", "service_level__engagement")
-        .order_by("line_no")
-    )
-
-
-def line_of(invoice: BillingInvoice, line_no: int) -> UsageLine:
-    qs = UsageLine.objects.for_tenant(invoice.tenant_id).filter(invoice=invoice)
-    line = qs.select_related("charge", "version").filter(line_no=line_no).first()
-    if line is None:
-        raise NotFound("No such line on this invoice.")
-    return line
-
-
-def items_behind(line: UsageLine) -> QuerySet[BilledItem]:
-    """The billed items a usage line priced: the invoice's items at the line's version,
-    narrowed as its charge is (engagement, minimum priority, outside business hours). Fee,
-    true-up and credit lines have none."""
-    qs = BilledItem.objects.for_tenant(line.tenant_id).filter(invoice_id=line.invoice_id)
-    charge = line.charge
-    if line.kind != UsageLine.Kind.USAGE or charge is None:
-        return qs.none()
-    qs = qs.filter(version_id=line.version_id)
-    if charge.engagement_id is not None:
-        qs = qs.filter(engagement_id=charge.engagement_id)
-    if charge.min_priority is not None:
-        qs = qs.filter(priority__gte=charge.min_priority)
-    if charge.metric == "after_hours_items":
-        qs = qs.filter(after_hours=True)
-    return qs.select_related("engagement", "item").order_by("completed_at", "item_id")
 
 
 def events_of(billed: list[BilledItem]) -> dict[int, list[WorkItemEvent]]:
@@ -152,40 +41,6 @@ def events_of(billed: list[BilledItem]) -> dict[int, list[WorkItemEvent]]:
         ):
             found[e.item_id].append(e)
     return found
-
-
-# --- the month to date ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Estimate:
-    contract: Contract
-    period: date
-    lines: list[UsageLine]
-    total: int
-    items: int
-
-
-def current_period(contract: Contract, now: datetime | None = None) -> date:
-    """The first day of the month running now in the contract's zone."""
-    local = (now or timezone.now()).astimezone(ZoneInfo(contract.timezone))
-    return local.date().replace(day=1)
-
-
-def estimate(contract: Contract, now: datetime | None = None) -> Estimate:
-    """What this month will cost so far: the work not billed yet, up to now, priced as the
-    next run would price it (fees, true-up and credits included)."""
-    now = now or timezone.now()
-    period = current_period(contract, now)
-    groups = metering.preview(scope_of(contract, now))
-    lines = build_lines(contract, period, groups)
-    return Estimate(
-        contract=contract,
-        period=period,
-        lines=lines,
-        total=sum(ln.amount for ln in lines),
-        items=sum(g.items for g in groups),
-    )
 
 
 # --- revenue by month -------------------------------------------------------------------
@@ -211,7 +66,9 @@ def _service_of(line: dict[str, Any]) -> str:
 
 def revenue(access: TenantAccess, *, months: int = 6) -> Revenue:
     currency = access.tenant.currency
-    issued = rows(UsageLine, access).filter(invoice__status=BillingInvoice.Status.ISSUED)
+    issued = UsageLine.objects.for_tenant(selectors.scope_of(access).provider_id).filter(
+        invoice__in=selectors.invoices(access, status=BillingInvoice.Status.ISSUED).values("pk")
+    )
     periods = sorted(set(issued.values_list("invoice__period", flat=True)))[-months:]
     data = issued.filter(invoice__period__in=periods).values(
         "invoice__period",
