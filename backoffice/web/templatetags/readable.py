@@ -3,6 +3,9 @@ labelled values. `{% load readable %}`:
 
 - `{{ item.sla_due_at|when }}` -> "2026-11-30 17:05 Manila time" (the viewer's zone);
 - `{{ item.sla_due_at|in_zone:engagement.timezone }}` -> "2026-11-30 04:05 New York time";
+- `{% due_time item.sla_due_at item.engagement.tenant.timezone %}` -> the viewer's time, and
+  the client's beside it when the client's clock differs ("… · 04:05 New York time for the
+  client"): an agent in Manila sees when the client in New York expects the work;
 - `{{ row|audit_value:"after" }}` -> one field of an audit event's change, formatted;
 - `{{ event|audit_phrase }}` -> "Queue “Claims” created" (one event; lists use
   `audit.descriptions.present`, which reads the objects' names in bulk).
@@ -14,12 +17,13 @@ from datetime import datetime
 from typing import Any
 
 from django import template
-from django.utils.html import conditional_escape, format_html_join
+from django.utils import timezone
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from backoffice.audit.descriptions import FieldRow, code_words, object_names, phrase_for
 from backoffice.audit.models import AuditEvent
-from backoffice.core.dates import local_text
+from backoffice.core.dates import local_text, zone_label
 from backoffice.ledger.money import display
 
 register = template.Library()
@@ -38,6 +42,19 @@ def when_exact(value: datetime | None) -> str:
 @register.filter
 def in_zone(value: datetime | None, zone: str) -> str:
     return local_text(value, zone or "UTC")
+
+
+@register.simple_tag
+def due_time(value: datetime | None, client_zone: str | None) -> SafeString | str:
+    if value is None:
+        return "—"
+    mine = local_text(value)
+    if not client_zone or zone_label(client_zone) == zone_label(timezone.get_current_timezone()):
+        return mine
+    theirs = local_text(value, client_zone)
+    return format_html(
+        '{} <span class="muted client-time">· {} for the client</span>', mine, theirs
+    )
 
 
 @register.filter
