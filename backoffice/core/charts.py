@@ -26,7 +26,7 @@ Fmt = Callable[[float], str]
 PALETTE = ("#1f5fbf", "#a85d00", "#1c7c4a", "#b3261e", "#6b4fa3", "#4d5966")
 # From fresh to old: green, blue, purple, orange, red.
 AGE_COLORS = ("#1c7c4a", "#1f5fbf", "#6b4fa3", "#a85d00", "#b3261e")
-WIDTH = 560
+WIDTH = 480
 FONT = 12
 
 
@@ -215,8 +215,8 @@ def _summary(labels: Sequence[str], series: Sequence[Series], fmt: Fmt) -> str:
 # --- horizontal bars ---------------------------------------------------------------------------
 
 _ROW = 26
-_LABEL_W = 220
-_VALUE_W = 90
+_LABEL_W = 200
+_VALUE_W = 84
 
 
 def bar_chart(
@@ -248,7 +248,8 @@ def stacked_bars(
         return empty(title)
     n = len(labels)
     scale = nice_scale(_stack_extent(series, n), hi=hi)
-    x0, x1 = _LABEL_W, WIDTH - _VALUE_W
+    longest = max(len(_short(label, 28)) for label in labels)
+    x0, x1 = min(_LABEL_W, 16 + longest * 6.6), WIDTH - _VALUE_W
     zero = x0 + scale.fraction(0) * (x1 - x0)
     bottom = 4 + _ROW * n
     parts = [f'<line x1="{_n(zero)}" y1="4" x2="{_n(zero)}" y2="{bottom}" stroke="#8a94a3"/>']
@@ -256,7 +257,7 @@ def stacked_bars(
         y = 4 + i * _ROW
         parts.append(
             f'<text x="{_n(x0 - 8)}" y="{_n(y + _ROW / 2 + 4)}" text-anchor="end" fill="#1d2430">'
-            f"<title>{escape(label)}</title>{escape(_short(label, 32))}</text>"
+            f"<title>{escape(label)}</title>{escape(_short(label, 28))}</text>"
         )
         up = down = 0.0
         seen = False

@@ -132,7 +132,7 @@ def _accuracy_charts(report: metrics.AccuracyReport) -> list[SafeString]:
         ),
         charts.bar_chart(
             title="Accuracy per engagement",
-            labels=[f"{r.client} · {r.engagement}" for r in engagements],
+            labels=[r.engagement for r in engagements],
             values=[r.combined_accuracy for r in engagements],
             fmt=charts.percent,
             hi=100,
