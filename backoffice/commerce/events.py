@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         CreditApplication,
         Document,
         DocumentCounter,
+        DocumentSeries,
         Location,
         Party,
         Payment,
@@ -46,6 +47,7 @@ class Action(StrEnum):
     TAX_RATE_CREATED = "commerce.tax_rate_created"
     TAX_RATE_UPDATED = "commerce.tax_rate_updated"
     SERIES_NUMBERED = "commerce.series_numbered"
+    SERIES_PREFIX_SET = "commerce.series_prefix_set"
     PRODUCT_CREATED = "commerce.product_created"
     LOCATION_CREATED = "commerce.location_created"
     STOCK_ADJUSTED = "commerce.stock_adjusted"
@@ -175,6 +177,23 @@ describe(
     Action.SERIES_NUMBERED,
     "Numbering of series {after[series]} for {after[year]} set to continue after {after[last]}",
     labels={"last": "Last number given"},
+)
+
+
+def series_prefix_set(series: DocumentSeries, *, before: str) -> PendingEvent:
+    """Documents of a kind are numbered under another prefix from now on."""
+    return _event(
+        Action.SERIES_PREFIX_SET,
+        series,
+        before={"prefix": before},
+        after={"kind": series.kind, "prefix": series.prefix},
+    )
+
+
+describe(
+    Action.SERIES_PREFIX_SET,
+    "Documents of kind {after[kind]} numbered under {after[prefix]} from now on",
+    kinds={"kind": "code"},
 )
 
 

@@ -659,3 +659,25 @@ class DocumentCounter(TenantOwned):
                 fields=["tenant", "series", "year"], name="commerce_counter_unique"
             )
         ]
+
+
+class DocumentSeries(TenantOwned):
+    """The prefix a kind of document is numbered under, when the tenant chose its own
+    (otherwise `services.documents.SERIES`). A draft carries the prefix; the number is
+    given when it is issued (`locks.next_number`), per prefix and year."""
+
+    kind = models.CharField(max_length=20, choices=DocKind.choices)
+    prefix = models.CharField(max_length=10)
+
+    class Meta:
+        verbose_name_plural = "document series"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "kind"], name="commerce_series_kind_unique"),
+            models.UniqueConstraint(
+                fields=["tenant", "prefix"], name="commerce_series_prefix_unique"
+            ),
+            models.CheckConstraint(condition=~Q(prefix=""), name="commerce_series_prefix_present"),
+        ]
+
+    def __str__(self) -> str:
+        return self.prefix

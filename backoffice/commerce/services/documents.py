@@ -25,6 +25,7 @@ from backoffice.commerce.models import (
     DocStatus,
     Document,
     DocumentLine,
+    DocumentSeries,
     LineTax,
     Party,
     Product,
@@ -64,6 +65,14 @@ SERIES = {
     DocKind.BILL: "BILL",
     DocKind.DEBIT_NOTE: "DBN",
 }
+
+
+def series_prefix(tenant: Organization, kind: str) -> str:
+    """The prefix documents of `kind` are numbered under: the tenant's own, else the default."""
+    chosen = DocumentSeries.objects.for_tenant(tenant).filter(kind=kind).first()
+    return chosen.prefix if chosen is not None else SERIES[DocKind(kind)]
+
+
 # Documents that correct another one (their source) and settle what is open on it.
 NOTE_KINDS = (DocKind.CREDIT_NOTE, DocKind.DEBIT_NOTE)
 
@@ -300,7 +309,7 @@ def create_document(
         doc = Document(
             tenant=tenant,
             kind=kind,
-            series=SERIES[DocKind(kind)],
+            series=series_prefix(tenant, kind),
             party=who,
             date=day,
             due_date=due_date,

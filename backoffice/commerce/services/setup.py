@@ -5,13 +5,21 @@ the other catalogue services (`parties_products`); the pages and the API call th
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.db import transaction
 
 from backoffice.commerce import events
-from backoffice.commerce.models import DocumentCounter, TaxRate
-from backoffice.commerce.services.documents import SERIES
+from backoffice.commerce.models import (
+    DocKind,
+    DocStatus,
+    Document,
+    DocumentCounter,
+    DocumentSeries,
+    TaxRate,
+)
+from backoffice.commerce.services.documents import SERIES, series_prefix
 from backoffice.commerce.services.parties_products import _unknown_accounts
 from backoffice.commerce.services.payments import PAYMENT_SERIES
 from backoffice.commerce.services.refunds import REFUND_SERIES
@@ -19,15 +27,13 @@ from backoffice.core import numbers
 from backoffice.core.errors import DomainError, NotFound
 from backoffice.tenancy.models import Organization, User
 
-# Every series a commerce number is given in, with what it numbers.
-SERIES_LABELS: dict[str, str] = {
-    **{prefix: kind.label for kind, prefix in SERIES.items()},
-    **{
-        prefix: f"Payments {direction.label.lower()}"
-        for direction, prefix in PAYMENT_SERIES.items()
-    },
+# The series of payments and refunds, with what they number (their prefixes are fixed).
+MONEY_SERIES: dict[str, str] = {
+    **{p: f"Payments {d.label.lower()}" for d, p in PAYMENT_SERIES.items()},
     REFUND_SERIES: "Refunds",
 }
+# A document prefix: a letter, then letters and digits (numbers read PREFIX-YEAR-NUMBER).
+PREFIX = re.compile(r"[A-Z][A-Z0-9]{0,9}")
 # The largest number a series gives (numbers are written with at least five digits).
 MAX_NUMBER = 10**9 - 1
 
@@ -114,7 +120,7 @@ def set_next_number(
     on from the last one given there. Numbers only go forward: a number already given is
     never given again.
     """
-    if series not in SERIES_LABELS:
+    if series not in series_labels(tenant):
         raise DomainError("Unknown series.", fields={"series": ["not a series of this app"]})
     errors: dict[str, list[str]] = {}
     wanted = 0
@@ -146,3 +152,45 @@ def set_next_number(
         event = events.series_numbered(counter, before_last=last)
         events.record(tenant=tenant, actor=actor, event=event)
     return counter
+
+
+def series_labels(tenant: Organization) -> dict[str, str]:
+    """Every series the tenant's numbers are given in (prefix -> what it numbers)."""
+    return {series_prefix(tenant, kind): DocKind(kind).label for kind in SERIES} | MONEY_SERIES
+
+
+def set_series_prefix(
+    *, tenant: Organization, actor: User | None, kind: str, prefix: str
+) -> DocumentSeries | None:
+    """Number documents of `kind` under another prefix, from the next one issued (drafts
+    included). Numbering under the new prefix starts at 1 for the year unless it has
+    numbers already (a prefix used before continues where it stopped)."""
+    if kind not in DocKind.values:
+        raise DomainError("Unknown document kind.", fields={"kind": ["unknown"]})
+    prefix = prefix.strip().upper()
+    current = series_prefix(tenant, kind)
+    if prefix == current:
+        return None
+    taken = {p: k for k in SERIES if (p := series_prefix(tenant, k)) and k != kind}
+    problem = ""
+    if not PREFIX.fullmatch(prefix):
+        problem = "1 to 10 letters and digits, starting with a letter, such as INV or F"
+    elif prefix in taken:
+        problem = f"already the prefix of {DocKind(taken[prefix]).label.lower()}s"
+    elif prefix in MONEY_SERIES:
+        problem = f"already the prefix of {MONEY_SERIES[prefix].lower()}"
+    if problem:
+        raise DomainError(
+            f"{DocKind(kind).label}s cannot be numbered under {prefix or 'no prefix'}.",
+            fields={f"prefix-{kind}": [problem]},
+        )
+    with transaction.atomic():
+        row, _ = DocumentSeries.objects.for_tenant(tenant).update_or_create(
+            tenant=tenant, kind=kind, defaults={"prefix": prefix}
+        )
+        Document.objects.for_tenant(tenant).filter(kind=kind, status=DocStatus.DRAFT).update(
+            series=prefix
+        )
+        event = events.series_prefix_set(row, before=current)
+        events.record(tenant=tenant, actor=actor, event=event)
+    return row

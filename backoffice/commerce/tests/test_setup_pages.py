@@ -12,7 +12,7 @@ import pytest
 
 from backoffice.audit.models import AuditEvent
 from backoffice.commerce import posting, services
-from backoffice.commerce.models import DocumentCounter, PostingAccount, TaxRate
+from backoffice.commerce.models import DocumentCounter, DocumentSeries, PostingAccount, TaxRate
 from backoffice.commerce.services.setup import set_next_number, update_tax_rate
 from backoffice.commerce.tests.factories import customer, doc
 from backoffice.core.errors import DomainError
@@ -26,7 +26,8 @@ def _u(path: str, tenant: str = "client-a") -> str:
 
 def _actions(tenant) -> list[str]:
     return list(
-        AuditEvent.objects.for_tenant(tenant).filter(action__startswith="commerce.")
+        AuditEvent.objects.for_tenant(tenant)
+        .filter(action__startswith="commerce.")
         .order_by("id")
         .values_list("action", flat=True)
     )
@@ -80,7 +81,12 @@ def test_a_tax_rate_is_created_from_the_page_with_its_account(fin_web_a, books):
     # then
     assert r.status_code == 302
     tax = TaxRate.objects.for_tenant(books).get()
-    assert (tax.code, tax.rate, tax.sales_account, tax.purchase_account) == ("VAT19", 19, "2200", "")
+    assert (tax.code, tax.rate, tax.sales_account, tax.purchase_account) == (
+        "VAT19",
+        19,
+        "2200",
+        "",
+    )
     assert _actions(books) == ["commerce.tax_rate_created"]
     assert "VAT 19%" in fin_web_a.get(_u("taxes/")).content.decode()
 
@@ -269,3 +275,39 @@ def test_bad_numbering_is_explained_beside_its_field(fin_web_a, books, body, fie
     assert r.status_code == 400 and f'id="{field}-errors"' in page
     _plain_words(page)
     assert not DocumentCounter.objects.for_tenant(books).exists()
+
+
+def _prefixes(**changes: str) -> dict[str, str]:
+    from backoffice.commerce.services.documents import SERIES
+
+    return {"form": "prefixes"} | {f"prefix-{k}": p for k, p in SERIES.items()} | changes
+
+
+def test_invoices_are_numbered_under_the_prefix_chosen_drafts_included(fin_web_a, books):
+    # given: a draft made under the default prefix
+    c = customer(books, currency="EUR")
+    draft = doc(books, "invoice", c, "2026-04-01", (None, 1, 500))
+    # when
+    r = fin_web_a.post(_u("series/"), _prefixes(**{"prefix-invoice": "f"}))
+    # then: the draft and the next invoice are numbered under F
+    assert r.status_code == 302
+    issued = services.issue_document(tenant=books, actor=None, document_id=draft.pk)
+    assert issued.number == "F-2026-00001"
+    event = AuditEvent.objects.for_tenant(books).filter(action="commerce.series_prefix_set").get()
+    assert (event.before, event.after) == ({"prefix": "INV"}, {"kind": "invoice", "prefix": "F"})
+    page = fin_web_a.get(_u("series/")).content.decode()
+    assert 'value="F"' in page
+
+
+@pytest.mark.parametrize(
+    ("prefix", "words"),
+    [("BILL", "already the prefix of supplier bills"), ("RCT", "payments received"), ("1X", "")],
+)
+def test_a_prefix_taken_or_malformed_is_refused_beside_it(fin_web_a, books, prefix, words):
+    # when
+    r = fin_web_a.post(_u("series/"), _prefixes(**{"prefix-invoice": prefix}))
+    # then
+    page = r.content.decode()
+    assert r.status_code == 400 and 'id="prefix-invoice-errors"' in page
+    assert words in page and f'value="{prefix}"' in page
+    assert not DocumentSeries.objects.for_tenant(books).exists()

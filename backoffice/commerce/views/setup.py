@@ -12,13 +12,18 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from backoffice.commerce import posting, services
-from backoffice.commerce.models import DocumentCounter, TaxRate
-from backoffice.commerce.services.setup import SERIES_LABELS, set_next_number, update_tax_rate
+from backoffice.commerce.models import DocKind, DocumentCounter, TaxRate
+from backoffice.commerce.services.documents import SERIES, series_prefix
+from backoffice.commerce.services.setup import (
+    MONEY_SERIES,
+    set_next_number,
+    set_series_prefix,
+    update_tax_rate,
+)
 from backoffice.commerce.views._common import caller, url
 from backoffice.core.errors import DomainError
 from backoffice.ledger import selectors as ledger_selectors
@@ -154,57 +159,85 @@ def posting_rules(request: HttpRequest) -> HttpResponse:
 
 
 def _series_rows(request: HttpRequest, year: int) -> list[dict[str, Any]]:
-    counters = DocumentCounter.objects.for_tenant(caller(request).tenant)
+    """One row per series: document kinds (prefix editable), then payments and refunds."""
+    tenant = caller(request).tenant
+    counters = DocumentCounter.objects.for_tenant(tenant)
     this_year = dict(counters.filter(year=year).values_list("series", "last"))
-    latest = dict(counters.values("series").annotate(y=Max("year")).values_list("series", "y"))
+    kinds = [(series_prefix(tenant, k), DocKind(k).label, k) for k in SERIES]
+    money = [(prefix, what, "") for prefix, what in MONEY_SERIES.items()]
     return [
         {
             "series": prefix,
             "what": what,
+            "kind": kind,
             "last": this_year.get(prefix, 0),
             "next": f"{prefix}-{year}-{this_year.get(prefix, 0) + 1:05d}",
-            "latest_year": latest.get(prefix),
         }
-        for prefix, what in SERIES_LABELS.items()
+        for prefix, what, kind in kinds + money
     ]
+
+
+def _save_prefixes(request: HttpRequest, values: dict[str, str]) -> int:
+    """Each changed prefix through the service; all or none (the first refusal raises)."""
+    a = caller(request)
+    errors: dict[str, list[str]] = {}
+    changed = 0
+    for kind in SERIES:
+        try:
+            done = set_series_prefix(
+                tenant=a.tenant, actor=a.user, kind=kind, prefix=values[f"prefix-{kind}"]
+            )
+            changed += done is not None
+        except DomainError as exc:
+            errors |= exc.fields
+    if errors:
+        raise DomainError("Some prefixes are not valid.", fields=errors)
+    return changed
+
+
+def _save_number(request: HttpRequest, values: dict[str, str]) -> str:
+    a = caller(request)
+    try:
+        typed_year = int(values["year"])
+    except ValueError as exc:
+        raise DomainError(
+            "The year is not valid.", fields={"year": ["a year such as 2026"]}
+        ) from exc
+    counter = set_next_number(
+        tenant=a.tenant,
+        actor=a.user,
+        series=values["series"],
+        year=typed_year,
+        next_number=values["next_number"],
+    )
+    return f"{counter.series} {counter.year} continues at number {counter.last + 1}."
 
 
 @tenant_view(Perm.MANAGE_COMMERCE)
 @tenant_transaction
 def series(request: HttpRequest) -> HttpResponse:
-    """The numbering series (prefix, year, last number given) and where each continues."""
-    a = caller(request)
+    """The numbering series (prefix, year, last number given), their prefixes and where each
+    continues: two forms, told apart by `form`."""
     year = date.today().year
+    rows = _series_rows(request, year)
     errors: dict[str, list[str]] = {}
-    values: dict[str, str] = {"year": str(year)}
+    values: dict[str, str] = {"year": str(year)} | {
+        f"prefix-{r['kind']}": r["series"] for r in rows
+    }
     if request.method == "POST":
         p = request.POST
-        values = {k: p.get(k, "").strip() for k in ("series", "year", "next_number")}
+        values |= {k: v.strip() for k, v in p.items() if k != "csrfmiddlewaretoken"}
         try:
             with transaction.atomic():
-                try:
-                    typed_year = int(values["year"])
-                except ValueError as exc:
-                    raise DomainError(
-                        "The year is not valid.", fields={"year": ["a year such as 2026"]}
-                    ) from exc
-                counter = set_next_number(
-                    tenant=a.tenant,
-                    actor=a.user,
-                    series=values["series"],
-                    year=typed_year,
-                    next_number=values["next_number"],
-                )
-            messages.success(
-                request,
-                f"{counter.series} {counter.year} continues at number {counter.last + 1}.",
-            )
+                if p.get("form") == "prefixes":
+                    done = f"{_save_prefixes(request, values)} prefix(es) changed."
+                else:
+                    done = _save_number(request, values)
+            messages.success(request, done)
             return redirect(url(request, "setup_series"))
         except DomainError as exc:
             errors = _refused(exc, "next_number")
-    return _render(
-        request,
-        "series.html",
-        {"rows": _series_rows(request, year), "year": year, "values": values},
-        errors,
-    )
+    for r in rows:
+        r["typed"] = values.get(f"prefix-{r['kind']}", r["series"])
+        r["errors"] = errors.get(f"prefix-{r['kind']}", [])
+    return _render(request, "series.html", {"rows": rows, "year": year, "values": values}, errors)
