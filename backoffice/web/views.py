@@ -51,24 +51,37 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "web/dashboard.html", dashboards.context(access))
 
 
+def _beside_fields(exc: DomainError, fields: set[str]) -> dict[str, list[str]]:
+    """A refusal shown beside the fields it names (its message, in words), else above."""
+    named = [f for f in exc.fields if f in fields]
+    return {f: [exc.message] for f in named} or {"form": [exc.message]}
+
+
 @tenant_view(Perm.VIEW_DASHBOARD)
 def members(request: HttpRequest) -> HttpResponse:
     access = request.access  # type: ignore[attr-defined]
     status = 200
+    typed: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
     if request.method == "POST":
+        typed = {
+            "username": request.POST.get("username", "").strip(),
+            "role": request.POST.get("role", ""),
+        }
         try:
             if request.POST.get("revoke"):
+                typed = {}
                 tenancy_services.revoke_membership(access=access, username=request.POST["revoke"])
                 messages.success(request, "Membership revoked.")
             else:
-                m = tenancy_services.grant_membership(
-                    access=access,
-                    username=request.POST.get("username", "").strip(),
-                    role=request.POST.get("role", ""),
-                )
+                m = tenancy_services.grant_membership(access=access, **typed)
                 messages.success(request, f"{m.user.username} is now {m.get_role_display()}.")
+                typed = {}
         except DomainError as exc:
-            messages.error(request, exc.message)
+            if typed:
+                errors = _beside_fields(exc, {"username", "role"})
+            else:
+                messages.error(request, exc.message)
             status = exc.status if exc.status >= 400 else 400
     q = request.GET.get("q", "").strip()
     page = Paginator(access_members(access, q=q), 50).get_page(request.GET.get("page"))
@@ -80,6 +93,8 @@ def members(request: HttpRequest) -> HttpResponse:
             "q": q,
             "grantable": grantable_roles(access),
             "can_manage": access.can(Perm.MANAGE_MEMBERS),
+            "typed": typed,
+            "errors": errors,
         },
         status=status,
     )
@@ -89,23 +104,42 @@ def members(request: HttpRequest) -> HttpResponse:
 def tokens(request: HttpRequest) -> HttpResponse:
     access = request.access  # type: ignore[attr-defined]
     new_secret = None
+    typed: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
     if request.method == "POST":
+        typed = {
+            "name": request.POST.get("name", "").strip()[:100],
+            "role": request.POST.get("role") or access.role,
+            "days": request.POST.get("days", "").strip(),
+        }
         try:
-            _, new_secret = tenancy_services.issue_api_token(
-                user=access.user,
-                tenant=access.tenant,
-                role=request.POST.get("role") or access.role,
-                name=request.POST.get("name", "").strip()[:100],
-                days=int(request.POST.get("days") or 90),
-            )
-        except (DomainError, ValueError) as exc:
-            messages.error(request, getattr(exc, "message", "Lifetime must be a number of days."))
+            days = int(typed["days"] or 90)
+        except ValueError:
+            errors = {"days": ["Lifetime must be a whole number of days, 1 to 366."]}
+        else:
+            try:
+                _, new_secret = tenancy_services.issue_api_token(
+                    user=access.user,
+                    tenant=access.tenant,
+                    role=typed["role"],
+                    name=typed["name"],
+                    days=days,
+                )
+                typed = {}
+            except DomainError as exc:
+                errors = _beside_fields(exc, {"name", "role", "days"})
     rows = access_api_tokens(access, perm=Perm.MANAGE_TOKENS)
     return render(
         request,
         "web/tokens.html",
-        {"tokens": rows, "new_secret": new_secret, "roles": Role.choices},
-        status=400 if request.method == "POST" and not new_secret else 200,
+        {
+            "tokens": rows,
+            "new_secret": new_secret,
+            "roles": Role.choices,
+            "typed": typed,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
     )
 
 
