@@ -15,16 +15,13 @@ from django.db.models import Model
 
 from backoffice.core.errors import Conflict, DomainError, NotFound
 from backoffice.tenancy.models import Organization, User
+from backoffice.tenancy.roles import Role
 from backoffice.work import events
 from backoffice.work.calendar import CalendarError
 from backoffice.work.error_codes import ErrorCode
 from backoffice.work.models import BillingUnit, BusinessCalendar, Engagement, Queue, ServiceType
 from backoffice.work.schema import check_schema
-from backoffice.work.services.engagements import (
-    _check_priority_rules,
-    _check_workflow,
-    create_queue,
-)
+from backoffice.work.services.engagements import create_queue
 from backoffice.work.sla import spec_of
 
 SERVICE_TYPE_FIELDS = (
@@ -52,6 +49,41 @@ ENGAGEMENT_FIELDS = (
     "is_active",
 )
 MAX_PRIORITY = 9
+
+
+def check_workflow(workflow: Any) -> None:
+    """A workflow is a non-empty list of named steps, each done by a role.
+
+    The same rule `engagements.create_service_type` applies (there as a private helper,
+    which another module may not call; folding the two into this one is left to its owner).
+    """
+    if not isinstance(workflow, list) or not workflow:
+        raise _refuse(
+            "workflow", "A workflow is a list of one or more steps.", ErrorCode.INVALID_WORKFLOW
+        )
+    for step in workflow:
+        if not isinstance(step, dict) or not step.get("step") or step.get("role") not in Role:
+            raise _refuse(
+                "workflow",
+                "Each workflow step needs a name and a role.",
+                ErrorCode.INVALID_WORKFLOW,
+            )
+
+
+def check_priority_rules(rules: Any) -> None:
+    """Each rule is {field, equals or gte, priority 0-9} (as `create_engagement` checks)."""
+    for rule in rules if isinstance(rules, list) else [None]:
+        ok = (
+            isinstance(rule, dict)
+            and isinstance(rule.get("field"), str)
+            and isinstance(rule.get("priority"), int)
+            and 0 <= rule["priority"] <= MAX_PRIORITY
+            and ("equals" in rule or "gte" in rule)
+        )
+        if not ok:
+            raise _refuse(
+                "priority_rules", "Each rule needs a field, a value and a priority from 0 to 9."
+            )
 
 
 def _refuse(field: str, message: str, code: str = ErrorCode.INVALID_SETTING) -> DomainError:
@@ -98,7 +130,7 @@ def check_service_type_settings(values: dict[str, Any]) -> None:
                     exc.message, code=ErrorCode.INVALID_SCHEMA, fields={key: [exc.message]}
                 ) from exc
     if "workflow" in values:
-        _check_workflow(values["workflow"])
+        check_workflow(values["workflow"])
     sla = values.get("default_sla_minutes")
     if sla is not None and not 0 < sla <= 10**7:
         raise _refuse("default_sla_minutes", "The default SLA must be more than zero.")
@@ -191,12 +223,7 @@ def check_engagement_settings(values: dict[str, Any]) -> None:
     if idle is not None and not 1 <= idle <= 24 * 60:
         raise _refuse("idle_timeout_minutes", "Idle release is from 1 minute to 24 hours.")
     if "priority_rules" in values:
-        try:
-            _check_priority_rules(values["priority_rules"])
-        except DomainError as exc:
-            raise _refuse(
-                "priority_rules", "Each rule needs a field, a value and a priority from 0 to 9."
-            ) from exc
+        check_priority_rules(values["priority_rules"])
 
 
 def update_engagement(*, engagement: Engagement, actor: User | None, **changes: Any) -> Engagement:

@@ -105,6 +105,11 @@ class SetupForm(forms.Form):
     def field_for(self, key: str) -> str | None:
         return key if key in self.fields else None
 
+    def set_choices(self, name: str, choices: list[tuple[Any, str]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+
 
 # --- service types -----------------------------------------------------------------------------
 
@@ -154,7 +159,7 @@ class ServiceTypeForm(SetupForm):
                 choices.insert(0, (CURRENT_WORKFLOW, f"Keep the current steps ({steps})"))
         else:
             del self.fields["is_active"]
-        self.fields["workflow"].choices = choices
+        self.set_choices("workflow", choices)
 
     @classmethod
     def initial_for(cls, service_type: Any) -> dict[str, Any]:
@@ -248,9 +253,9 @@ class CalendarForm(SetupForm):
         if editing is not None:
             del self.fields["client"]
         else:
-            self.fields["client"].choices = [(c.pk, c.name) for c in clients]
-        self.fields["timezone"].choices = timezone_choices()
-        self.fields["holiday_country"].choices = country_choices()
+            self.set_choices("client", [(c.pk, c.name) for c in clients])
+        self.set_choices("timezone", timezone_choices())
+        self.set_choices("holiday_country", country_choices())
         for day in WEEKDAYS:
             self.fields[f"hours_{day}"] = forms.CharField(
                 label=WEEKDAY_NAMES[day],
@@ -403,13 +408,11 @@ class EngagementForm(SetupForm):
             self.fields["sla_hours"].required = True
         else:
             del self.fields["is_active"]
-            self.fields["client"].choices = [(c.pk, c.name) for c in clients]
-            self.fields["service_type"].choices = [
-                (s.pk, s.name) for s in service_types if s.is_active
-            ]
+            self.set_choices("client", [(c.pk, c.name) for c in clients])
+            self.set_choices("service_type", [(s.pk, s.name) for s in service_types if s.is_active])
             self.fields["sla_hours"].required = False
             self.fields["sla_hours"].help_text = "Empty: the service type's default."
-        self.fields["calendar"].choices = [(c.pk, f"{c.tenant.name} — {c.name}") for c in calendars]
+        self.set_choices("calendar", [(c.pk, f"{c.tenant.name} — {c.name}") for c in calendars])
 
     @classmethod
     def initial_for(cls, engagement: Any) -> dict[str, Any]:
@@ -479,12 +482,13 @@ class QueueForm(SetupForm):
         self.editing = editing
         if editing is not None:
             del self.fields["code"]
-        self.fields["engagement"].choices = [("", "Any engagement")] + [
-            (e.pk, f"{e.tenant.name} — {e.name}") for e in engagements
-        ]
-        self.fields["service_type"].choices = [("", "Any service type")] + [
-            (s.pk, s.name) for s in service_types
-        ]
+        self.set_choices(
+            "engagement",
+            [("", "Any engagement"), *((e.pk, f"{e.tenant.name} — {e.name}") for e in engagements)],
+        )
+        self.set_choices(
+            "service_type", [("", "Any service type"), *((s.pk, s.name) for s in service_types)]
+        )
 
     @classmethod
     def initial_for(cls, queue: Any) -> dict[str, Any]:
