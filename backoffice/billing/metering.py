@@ -282,15 +282,15 @@ class UsageGroup:
             return self.handle_seconds / 3600
         if metric == "after_hours_items":
             return Decimal(self.items if self.after_hours else 0)
-        value = {
+        values: dict[str, int | Decimal] = {
             "items": self.items,
             "fields": self.fields,
             "characters": self.characters,
             "pages": self.pages,
             "lines": self.lines,
             "audio_minutes": self.audio_minutes,
-        }[metric]
-        return Decimal(value)
+        }
+        return Decimal(values[metric])
 
 
 def usage(invoice: BillingInvoice) -> list[UsageGroup]:

@@ -16,9 +16,6 @@ from django.db.models import F, Q
 
 from backoffice.core.scoping import TenantOwned
 
-_QTY = {"max_digits": 18, "decimal_places": 3}
-_PCT = {"max_digits": 7, "decimal_places": 3}
-
 
 class Metric(models.TextChoices):
     """What a charge counts, all read from the immutable work log (see `metering`)."""
@@ -129,8 +126,8 @@ class ContractVersion(TenantOwned):
     recurring_fee = models.BigIntegerField(default=0, help_text="Per period, minor units")
     recurring_label = models.CharField(max_length=200, blank=True)
     setup_fee = models.BigIntegerField(default=0, help_text="Once, on the first invoice")
-    at_risk_percent = models.DecimalField(default=0, **_PCT)
-    pool_cap_percent = models.DecimalField(default=0, **_PCT)
+    at_risk_percent = models.DecimalField(default=0, max_digits=7, decimal_places=3)
+    pool_cap_percent = models.DecimalField(default=0, max_digits=7, decimal_places=3)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -186,8 +183,8 @@ class Charge(TenantOwned):
     )
     unit_rate = models.BigIntegerField(default=0, help_text="Minor units per `per_units` units")
     per_units = models.PositiveIntegerField(default=1)
-    free_units = models.DecimalField(default=0, **_QTY)
-    package_size = models.DecimalField(null=True, blank=True, **_QTY)
+    free_units = models.DecimalField(default=0, max_digits=18, decimal_places=3)
+    package_size = models.DecimalField(null=True, blank=True, max_digits=18, decimal_places=3)
     product = models.ForeignKey(
         "commerce.Product",
         null=True,
@@ -235,8 +232,8 @@ class ChargeTier(TenantOwned):
         "tenancy.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     charge = models.ForeignKey(Charge, on_delete=models.CASCADE, related_name="tiers")
-    from_units = models.DecimalField(**_QTY)
-    up_to = models.DecimalField(null=True, blank=True, **_QTY)
+    from_units = models.DecimalField(max_digits=18, decimal_places=3)
+    up_to = models.DecimalField(null=True, blank=True, max_digits=18, decimal_places=3)
     unit_rate = models.BigIntegerField(help_text="Minor units per the charge's `per_units`")
     flat_fee = models.BigIntegerField(default=0, help_text="Once when the tier is reached")
 
@@ -269,8 +266,8 @@ class ServiceLevel(TenantOwned):
     )
     engagement = models.ForeignKey("work.Engagement", on_delete=models.PROTECT, related_name="+")
     metric = models.CharField(max_length=20, choices=ServiceLevelMetric.choices)
-    target_percent = models.DecimalField(**_PCT)
-    allocation_percent = models.DecimalField(**_PCT)
+    target_percent = models.DecimalField(max_digits=7, decimal_places=3)
+    allocation_percent = models.DecimalField(max_digits=7, decimal_places=3)
     earn_back = models.BooleanField(
         default=False, help_text="A credit is returned when the next period meets the target"
     )
@@ -452,7 +449,7 @@ class UsageLine(TenantOwned):
         ServiceLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     metric = models.CharField(max_length=20, blank=True)
-    quantity = models.DecimalField(default=0, **_QTY)
+    quantity = models.DecimalField(default=0, max_digits=18, decimal_places=3)
     amount = models.BigIntegerField(help_text="Minor units; credits are negative")
     detail = models.JSONField(default=dict, blank=True)
 
@@ -506,9 +503,9 @@ class BilledItem(TenantOwned):
     after_hours = models.BooleanField(default=False)
     fields_keyed = models.IntegerField(default=0)
     characters_keyed = models.IntegerField(default=0)
-    pages = models.DecimalField(default=0, **_QTY)
-    lines = models.DecimalField(default=0, **_QTY)
-    audio_minutes = models.DecimalField(default=0, **_QTY)
+    pages = models.DecimalField(default=0, max_digits=18, decimal_places=3)
+    lines = models.DecimalField(default=0, max_digits=18, decimal_places=3)
+    audio_minutes = models.DecimalField(default=0, max_digits=18, decimal_places=3)
     handle_seconds = models.DecimalField(default=0, max_digits=18, decimal_places=3)
 
     class Meta:

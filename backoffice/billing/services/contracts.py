@@ -65,8 +65,8 @@ class ChargeIn:
 class ServiceLevelIn:
     engagement_id: int
     metric: str
-    target_percent: Decimal | int
-    allocation_percent: Decimal | int
+    target_percent: Decimal | int | str
+    allocation_percent: Decimal | int | str
     earn_back: bool = False
 
 
@@ -324,6 +324,42 @@ def _overlap_error(v: ContractVersion) -> DomainError:
     )
 
 
+def _check_rate_card(
+    contract: Contract,
+    effective_from: date,
+    effective_to: date | None,
+    terms: dict[str, Any],
+    charges: Sequence[ChargeIn],
+    service_levels: Sequence[ServiceLevelIn],
+) -> list[pricing.ChargeSpec | None]:
+    """Every problem of a rate card at once, in words; its charges' specs when sound."""
+    tenant = contract.tenant_id
+    errors: Errors = {}
+    if effective_to is not None and effective_to < effective_from:
+        errors["effective_to"] = ["on or after the start"]
+    _check_version_terms(terms, errors)
+    covered = set(
+        ContractEngagement.objects.for_tenant(tenant)
+        .filter(contract=contract)
+        .values_list("engagement_id", flat=True)
+    )
+    products = set(
+        Product.objects.for_tenant(tenant)
+        .filter(pk__in=[c.product_id for c in charges if c.product_id])
+        .values_list("pk", flat=True)
+    )
+    specs = [_check_charge(n, c, covered, products, errors) for n, c in enumerate(charges)]
+    codes = [c.code for c in charges]
+    if len(set(codes)) != len(codes):
+        errors["charges"] = ["each charge needs its own code"]
+    _check_levels(service_levels, covered, errors)
+    if errors:
+        raise DomainError(
+            "The rate card is not valid.", code=ErrorCode.INVALID_RATE_CARD, fields=errors
+        )
+    return specs
+
+
 def add_version(
     *,
     tenant: Organization,
@@ -347,9 +383,6 @@ def add_version(
     contract = Contract.objects.for_tenant(tenant).filter(pk=contract_id).first()
     if contract is None:
         raise NotFound("No such contract.")
-    errors: Errors = {}
-    if effective_to is not None and effective_to < effective_from:
-        errors["effective_to"] = ["on or after the start"]
     terms = {
         "minimum_commitment": minimum_commitment,
         "recurring_fee": recurring_fee,
@@ -357,26 +390,7 @@ def add_version(
         "at_risk_percent": at_risk_percent,
         "pool_cap_percent": pool_cap_percent,
     }
-    _check_version_terms(terms, errors)
-    covered = set(
-        ContractEngagement.objects.for_tenant(tenant)
-        .filter(contract=contract)
-        .values_list("engagement_id", flat=True)
-    )
-    products = set(
-        Product.objects.for_tenant(tenant)
-        .filter(pk__in=[c.product_id for c in charges if c.product_id])
-        .values_list("pk", flat=True)
-    )
-    specs = [_check_charge(n, c, covered, products, errors) for n, c in enumerate(charges)]
-    codes = [c.code for c in charges]
-    if len(set(codes)) != len(codes):
-        errors["charges"] = ["each charge needs its own code"]
-    _check_levels(service_levels, covered, errors)
-    if errors:
-        raise DomainError(
-            "The rate card is not valid.", code=ErrorCode.INVALID_RATE_CARD, fields=errors
-        )
+    specs = _check_rate_card(contract, effective_from, effective_to, terms, charges, service_levels)
     with transaction.atomic():
         contract = Contract.objects.for_tenant(tenant).select_for_update().get(pk=contract.pk)
         clash = _overlap(contract, effective_from, effective_to)

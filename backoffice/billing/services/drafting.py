@@ -226,26 +226,27 @@ def credit_lines(
     )
     out = []
     for credit in credits:
-        sl = credit.key
-        assert isinstance(sl, ServiceLevel)
-        m = measured[sl.pk]
+        level = credit.key
+        assert isinstance(level, ServiceLevel)
+        m = measured[level.pk]
         out.append(
             _line(
                 Kind.SLA_CREDIT,
-                f"Service-level credit: {sl.engagement.name}, "
-                f"{ServiceLevelMetric(sl.metric).label} {m.percent}% against {sl.target_percent}%",
+                f"Service-level credit: {level.engagement.name}, "
+                f"{ServiceLevelMetric(level.metric).label} {m.percent}% "
+                f"against {level.target_percent}%",
                 -credit.amount,
                 version=version,
-                service_level=sl,
-                metric=sl.metric,
+                service_level=level,
+                metric=level.metric,
                 quantity=Decimal(1),
                 detail={
-                    "engagement_id": sl.engagement_id,
+                    "engagement_id": level.engagement_id,
                     "measured_percent": str(m.percent),
                     "good": m.good,
                     "total": m.total,
-                    "target_percent": str(sl.target_percent),
-                    "allocation_percent": str(sl.allocation_percent),
+                    "target_percent": str(level.target_percent),
+                    "allocation_percent": str(level.allocation_percent),
                     "at_risk_percent": str(version.at_risk_percent),
                     "pool_cap_percent": str(version.pool_cap_percent),
                     "fee": fee,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backoffice.billing.pricing import (
@@ -116,6 +116,7 @@ def specs(draw) -> ChargeSpec:
     return ChargeSpec(model, draw(st.integers(0, 900)), per, free, None, tiers)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(specs(), st.lists(st.integers(0, 3000), min_size=1, max_size=6))
 def test_segments_add_up_to_the_whole(spec, cuts):
     """Units priced in consecutive segments at one rate card cost, before rounding, what
@@ -133,6 +134,7 @@ def test_segments_add_up_to_the_whole(spec, cuts):
     assert billable == whole.billable == max(D(0), total - spec.free_units)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(specs(), st.integers(0, 5000), st.integers(0, 5000))
 def test_more_units_never_cost_less_except_volume(spec, a, b):
     lo, hi = sorted((a, b))
@@ -142,6 +144,7 @@ def test_more_units_never_cost_less_except_volume(spec, a, b):
         assert big.exact >= small.exact
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.integers(0, 10**9),
     st.decimals(0, 100, places=2),

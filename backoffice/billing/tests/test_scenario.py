@@ -107,8 +107,8 @@ def november(provider):
     return provider_books, client_a, contract
 
 
-def test_a_month_billed_and_posted_in_both_books(november):
-    provider, client, contract = november
+def _drafted_november(provider, client, contract) -> BillingInvoice:
+    """Retainer received, November run: the draft's statement, line by line."""
     # The retainer arrives on 1 Nov: bank up, a liability, no revenue.
     services.receive_retainer(
         tenant=provider, actor=None, contract_id=contract.pk, amount=50_000, day=NOV
@@ -153,6 +153,12 @@ def test_a_month_billed_and_posted_in_both_books(november):
     ]
     assert "rate card v1" in lines[0][1] and "rate card v2" in lines[3][1]
     assert (inv.charges_total, inv.credits_total, inv.total) == (80_000, 4_000, 76_000)
+    return inv
+
+
+def test_a_month_billed_and_posted_in_both_books(november):
+    provider, client, contract = november
+    inv = _drafted_november(provider, client, contract)
 
     # Review: approving twice is refused; issuing posts both books.
     services.approve_invoice(tenant=provider, actor=None, invoice_id=inv.pk)
