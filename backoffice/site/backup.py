@@ -24,7 +24,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from backoffice.audit.verify import verify_all
@@ -78,35 +78,49 @@ def _run(args: list[str], env: dict[str, str]) -> None:
         raise DomainError(f"{args[0]} failed: {done.stderr.strip()[-500:]}")
 
 
-def _dump_database(into: Path) -> str:
-    if connection.vendor == "postgresql":
-        env, name = _pg_env()
-        target = into / "database.dump"
-        _run(["pg_dump", "-Fc", "--no-owner", "--no-privileges", "-f", str(target), name], env)
-        return target.name
-    connection.ensure_connection()
-    target = into / "database.sqlite3"
-    with sqlite3.connect(target) as copy:
-        connection.connection.backup(copy)  # type: ignore[union-attr]
-    copy.close()
-    return target.name
+def _dump_database(into: Path) -> tuple[str, dict[str, int]]:
+    """The database file and the row counts, both of one moment while others keep writing.
+
+    PostgreSQL: the counts are read in a REPEATABLE READ transaction whose snapshot pg_dump
+    shares (`--snapshot`). SQLite: the IMMEDIATE transaction holds off writers while the
+    counts are read and the pages copied.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                cursor.execute("SELECT pg_export_snapshot()")
+                snapshot = cursor.fetchone()[0]
+            counts = table_counts()
+            env, name = _pg_env()
+            target = into / "database.dump"
+            dump = ["pg_dump", "-Fc", "--no-owner", "--no-privileges", f"--snapshot={snapshot}"]
+            _run([*dump, "-f", str(target), name], env)
+            return target.name, counts
+        counts = table_counts()
+        target = into / "database.sqlite3"
+        with sqlite3.connect(target) as copy:
+            connection.connection.backup(copy)  # type: ignore[union-attr]
+        copy.close()
+        return target.name, counts
 
 
 def backup(path: Path) -> dict[str, Any]:
     """Write the backup to `path` (a .tar file); returns its manifest."""
     with tempfile.TemporaryDirectory(prefix="backoffice-backup-") as tmp:
         work = Path(tmp)
-        manifest = {
+        database_file, counts = _dump_database(work)
+        manifest: dict[str, Any] = {
             "format": FORMAT,
             "created_at": timezone.now().isoformat(),
             "database": connection.vendor,
-            "counts": table_counts(),
+            "database_file": database_file,
+            "counts": counts,
         }
-        manifest["database_file"] = _dump_database(work)
         (work / "manifest.json").write_text(json.dumps(manifest, indent=2))
         with tarfile.open(path, "w") as tar:
             tar.add(work / "manifest.json", arcname="manifest.json")
-            tar.add(work / manifest["database_file"], arcname=manifest["database_file"])
+            tar.add(work / database_file, arcname=database_file)
             media = Path(settings.MEDIA_ROOT)
             if media.is_dir():
                 tar.add(media, arcname="media")
