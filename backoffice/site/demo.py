@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from backoffice.billing import demo as billing_demo
 from backoffice.commerce import demo as commerce_demo
 from backoffice.core.rls import set_rls_bypass
 from backoffice.ledger import demo as ledger_demo
@@ -15,7 +16,7 @@ from backoffice.tenancy import demo as tenancy_demo
 from backoffice.tenancy.demo import DEMO_PASSWORD, DemoContext, demo_logins
 from backoffice.work import demo as work_demo
 
-APP_SEEDS = [ledger_demo.seed, work_demo.seed, commerce_demo.seed]
+APP_SEEDS = [ledger_demo.seed, work_demo.seed, commerce_demo.seed, billing_demo.seed]
 
 __all__ = ["DEMO_PASSWORD", "demo_logins", "seed_demo"]
 

@@ -25,7 +25,7 @@ def last_month() -> str:
     return f"{first - timedelta(days=1):%Y-%m}"
 
 
-def revenue_charts(rev: q.Revenue) -> tuple[SafeString, SafeString]:
+def revenue_charts(rev: q.Revenue, *, provider: bool) -> tuple[SafeString, SafeString]:
     def fmt(v: float) -> str:
         return f"{charts.plain(round(v, 2))} {rev.currency}"
 
@@ -33,6 +33,10 @@ def revenue_charts(rev: q.Revenue) -> tuple[SafeString, SafeString]:
         series = [charts.Series(name, values) for name, values in sorted(table.items())]
         return charts.column_chart(title=title, labels=rev.months, series=series, fmt=fmt)
 
+    if not provider:
+        return SafeString(""), chart(
+            f"Billed by service, by month ({rev.currency})", rev.by_service
+        )
     return (
         chart(f"Revenue by client, by month ({rev.currency})", rev.by_client),
         chart(f"Revenue by service, by month ({rev.currency})", rev.by_service),
@@ -44,10 +48,15 @@ def revenue_charts(rev: q.Revenue) -> tuple[SafeString, SafeString]:
 def index(request: HttpRequest) -> HttpResponse:
     access = caller(request)
     rev = q.revenue(access)
-    by_client, by_service = revenue_charts(rev)
-    awaiting = selectors.invoices(access).filter(
-        status__in=[BillingInvoice.Status.DRAFT, BillingInvoice.Status.APPROVED]
+    provider = access.tenant.is_provider
+    by_client, by_service = revenue_charts(rev, provider=provider)
+    # the provider's people review drafts; a client sees the invoices it was sent
+    shown = (
+        [BillingInvoice.Status.DRAFT, BillingInvoice.Status.APPROVED]
+        if provider
+        else [BillingInvoice.Status.ISSUED]
     )
+    awaiting = selectors.invoices(access).filter(status__in=shown)
     clients = (
         Organization.objects.filter(provider=access.tenant).order_by("name")
         if access.tenant.is_provider
