@@ -117,10 +117,13 @@ def test_audit_action_names_do_not_change():
         "commerce.payment_recorded",
         "commerce.posting_rule_set",
         "commerce.product_created",
+        "commerce.series_numbered",
+        "commerce.series_prefix_set",
         "commerce.settings_updated",
         "commerce.stock_adjusted",
         "commerce.stock_transferred",
         "commerce.tax_rate_created",
+        "commerce.tax_rate_updated",
     ]
 
 
