@@ -26,6 +26,7 @@ from backoffice.tenancy.selectors import TenantAccess, access_tenant, grantable_
 
 CLIENT_FIELDS = ("name", "slug", "country", "timezone", "currency")
 MEMBER_FIELDS = ("username", "display_name", "email", "role")
+NEW_PASSWORD_KEY = "web.clients.new_password"
 
 
 def _access(request: HttpRequest) -> TenantAccess:
@@ -124,16 +125,19 @@ def client(request: HttpRequest, client_id: int) -> HttpResponse:
     the_client = _client_by_id(access, client_id)
     errors: dict[str, list[str]] = {}
     values = {"role": Role.CLIENT_USER.value}
-    new_password = None
+    # A new member's one-time password, shown on the page after the redirect and then gone.
+    new_username, new_password = request.session.pop(NEW_PASSWORD_KEY, ("", None))
     status = 200
     if request.method == "POST":
         values = {k: request.POST.get(k, "").strip() for k in MEMBER_FIELDS}
         try:
-            membership, new_password = _add_member(request, the_client, values)
+            membership, password = _add_member(request, the_client, values)
             messages.success(
                 request, f"{membership.user.username} is now {membership.get_role_display()}."
             )
-            values = {"role": values["role"]}
+            if password is not None:
+                request.session[NEW_PASSWORD_KEY] = (membership.user.username, password)
+            return redirect("web:client", tenant=access.tenant.slug, client_id=the_client.pk)
         except DomainError as exc:
             errors = _errors(exc, "username")
             messages.error(request, "Nothing was saved: correct the fields marked below.")
@@ -148,7 +152,7 @@ def client(request: HttpRequest, client_id: int) -> HttpResponse:
             "values": values,
             "errors": errors,
             "new_password": new_password,
-            "new_username": request.POST.get("username", "").strip() if new_password else "",
+            "new_username": new_username,
         },
         status=status,
     )

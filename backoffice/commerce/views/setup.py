@@ -226,7 +226,7 @@ def series(request: HttpRequest) -> HttpResponse:
     }
     if request.method == "POST":
         p = request.POST
-        values |= {k: v.strip() for k, v in p.items() if k != "csrfmiddlewaretoken"}
+        values |= {k: str(p.get(k, "")).strip() for k in p if k != "csrfmiddlewaretoken"}
         try:
             with transaction.atomic():
                 if p.get("form") == "prefixes":
