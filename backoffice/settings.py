@@ -191,6 +191,9 @@ LOGGING = {
 BACKOFFICE = {
     "API_TOKEN_DEFAULT_DAYS": env.int("API_TOKEN_DEFAULT_DAYS", default=90),
     "MAX_UPLOAD_BYTES": env.int("MAX_UPLOAD_BYTES", default=20 * 1024 * 1024),
+    # A job marked running for longer than this is taken for abandoned (its worker died)
+    # and queued again; every job must be idempotent.
+    "JOB_STALE_SECONDS": env.int("JOB_STALE_SECONDS", default=1800),
     # Enqueued by `backoffice worker`: task path -> every N seconds.
     "PERIODIC_TASKS": {
         "backoffice.work.tasks.sweep_sla": env.int("SLA_SWEEP_SECONDS", default=300),

@@ -38,10 +38,35 @@ def claim_slot(path: str, every: int, now: datetime) -> bool:
     return won == 1
 
 
+REQUEUE_SLOT = "core:requeue-abandoned-jobs"
+
+
+def requeue_abandoned_jobs(now: datetime, *, stale_after: int) -> int:
+    """Jobs marked running for longer than `stale_after` seconds go back to the queue.
+
+    The database worker marks a job RUNNING, commits, then runs it; a worker killed in the
+    middle (kill -9, a lost machine) leaves it RUNNING for ever. Our jobs are idempotent
+    (a sweep recomputes, a billing run skips what it billed), so running one again is safe.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    abandoned = DBTaskResult.objects.filter(
+        status="RUNNING", started_at__lt=now - timedelta(seconds=stale_after)
+    )
+    requeued = abandoned.update(status="READY", started_at=None)
+    if requeued:
+        log.warning("scheduler.requeued_abandoned_jobs", count=requeued)
+    return requeued
+
+
 def enqueue_due(now: datetime | None = None) -> list[str]:
     """Enqueue every periodic task that is due and that this process won; their paths."""
     now = now or timezone.now()
     periodic: dict[str, int] = settings.BACKOFFICE.get("PERIODIC_TASKS", {})
+    stale_after = settings.BACKOFFICE.get("JOB_STALE_SECONDS", 1800)
+    with transaction.atomic():
+        if claim_slot(REQUEUE_SLOT, 60, now):
+            requeue_abandoned_jobs(now, stale_after=stale_after)
     started = []
     for path, every in periodic.items():
         with transaction.atomic():

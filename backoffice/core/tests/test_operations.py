@@ -130,3 +130,21 @@ def test_the_sla_sweep_is_a_real_periodic_task(client_a):
 
     row = DBTaskResult.objects.get(task_path=sweep_sla.module_path)
     assert row.status == "SUCCESSFUL"
+
+
+@pytest.mark.django_db
+def test_a_job_whose_worker_died_goes_back_to_the_queue():
+    from django_tasks_db.models import DBTaskResult
+
+    from backoffice.core.scheduler import requeue_abandoned_jobs
+    from backoffice.work.tasks import sweep_sla
+
+    old, recent = sweep_sla.enqueue(), sweep_sla.enqueue()
+    DBTaskResult.objects.filter(id=old.id).update(status="RUNNING", started_at=_at(0))
+    DBTaskResult.objects.filter(id=recent.id).update(status="RUNNING", started_at=_at(1700))
+
+    assert requeue_abandoned_jobs(_at(1801), stale_after=1800) == 1
+    assert DBTaskResult.objects.get(id=old.id).status == "READY"
+    assert DBTaskResult.objects.get(id=recent.id).status == "RUNNING"
+    call_command("worker", "--batch", "--interval", "0")
+    assert DBTaskResult.objects.get(id=old.id).status == "SUCCESSFUL"
