@@ -536,10 +536,14 @@ def _rule_value(text: str, op: str) -> Any:
     return int(number) if number == number.to_integral_value() else float(number)
 
 
-def read_priority_rules(post: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def read_priority_rules(
+    post: Any, known_fields: set[str] | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The rules typed into the table: the rules, and the rows as typed with their error.
 
-    A row with nothing in it is skipped; a row half filled is an error on that row.
+    A row with nothing in it is skipped; a row half filled is an error on that row, and so
+    is a field the client's data does not have (`known_fields`, when known): such a rule
+    would never match.
     """
     rules: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
@@ -556,6 +560,9 @@ def read_priority_rules(post: Any) -> tuple[list[dict[str, Any]], list[dict[str,
             continue
         if not (row["field"] and row["value"] and row["priority"]):
             row["error"] = "Give the field, the value and the priority."
+            continue
+        if known_fields is not None and row["field"] not in known_fields:
+            row["error"] = f"The client's data has no field “{row['field']}”."
             continue
         if not row["priority"].isdigit() or not 0 <= int(row["priority"]) <= 9:
             row["error"] = "The priority is a whole number from 0 to 9."

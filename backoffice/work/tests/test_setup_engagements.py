@@ -148,6 +148,7 @@ def test_another_clients_calendar_is_refused_beside_the_calendar(
         ({"rule_value_0": ""}, "Give the field, the value and the priority."),
         ({"rule_priority_0": "12"}, "from 0 to 9"),
         ({"rule_value_0": "a lot"}, "give a number"),
+        ({"rule_field_0": "colour"}, "The client&#x27;s data has no field “colour”."),
     ],
 )
 def test_a_bad_priority_rule_is_shown_on_its_row(
@@ -158,7 +159,7 @@ def test_a_bad_priority_rule_is_shown_on_its_row(
     assert response.status_code == 400
     body = response.content.decode()
     assert 'id="rule-error-0"' in body and message in body
-    assert 'name="rule_field_0" value="amount"' in body
+    assert f'name="rule_field_0" value="{post["rule_field_0"]}"' in body
     assert not Engagement.objects.for_tenant(client_a).exists()
 
 

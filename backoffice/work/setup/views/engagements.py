@@ -72,7 +72,15 @@ def engagement_new(request: HttpRequest) -> HttpResponse:
         }
         return _page(request, _form(access, initial=initial), None, rule_rows([]), failed=False)
     form = _form(access, request.POST)
-    rules, rows = read_priority_rules(request.POST)
+    chosen = next(
+        (
+            s
+            for s in setup_access.setup_service_types(access)
+            if str(s.pk) == request.POST.get("service_type")
+        ),
+        None,
+    )
+    rules, rows = read_priority_rules(request.POST, _fields_of(chosen) if chosen else None)
     rules_ok = not any(r.get("error") for r in rows)
     if form.is_valid() and rules_ok:
         try:
@@ -159,7 +167,7 @@ def engagement_edit(request: HttpRequest, engagement_id: int) -> HttpResponse:
         form = _form(access, initial=EngagementForm.initial_for(engagement), editing=engagement)
         return _page(request, form, engagement, rule_rows(engagement.priority_rules), failed=False)
     form = _form(access, request.POST, editing=engagement)
-    rules, rows = read_priority_rules(request.POST)
+    rules, rows = read_priority_rules(request.POST, _fields_of(engagement))
     if form.is_valid() and not any(r.get("error") for r in rows):
         data = form.cleaned_data
         try:
@@ -187,6 +195,11 @@ def engagement_edit(request: HttpRequest, engagement_id: int) -> HttpResponse:
     return _page(request, form, engagement, rows, failed=True)
 
 
+def _fields_of(holder: Any) -> set[str]:
+    """The fields of the client's data a priority rule may look at."""
+    return set(holder.input_schema.get("properties", {}))
+
+
 def _page(
     request: HttpRequest,
     form: EngagementForm,
@@ -196,7 +209,11 @@ def _page(
     failed: bool,
 ) -> HttpResponse:
     title = f"Edit {engagement.name}" if engagement else "New engagement"
-    fields = sorted(engagement.input_schema.get("properties", {})) if engagement else []
+    if engagement is not None:
+        fields = sorted(_fields_of(engagement))
+    else:
+        types = setup_access.setup_service_types(page_access(request))
+        fields = sorted(set().union(*(_fields_of(s) for s in types)))
     return form_page(
         request,
         "work/setup/engagement_form.html",
