@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from backoffice.audit.descriptions import describe
 from backoffice.audit.services import PendingEvent, record_events
 
 if TYPE_CHECKING:
@@ -72,6 +73,9 @@ def contract_created(c: Contract, engagement_ids: list[int]) -> PendingEvent:
     )
 
 
+describe(Action.CONTRACT_CREATED, "Contract {after[code]} created")
+
+
 def version_added(v: ContractVersion, charges: list[dict[str, Any]]) -> PendingEvent:
     return _event(
         Action.VERSION_ADDED,
@@ -89,11 +93,21 @@ def version_added(v: ContractVersion, charges: list[dict[str, Any]]) -> PendingE
     )
 
 
+describe(
+    Action.VERSION_ADDED,
+    "Rate card {after[number]} added, effective from {after[effective_from]}",
+    labels={"effective_from": "Effective from", "effective_to": "Effective to"},
+)
+
+
 def version_ended(v: ContractVersion, before: str | None) -> PendingEvent:
     after = v.effective_to.isoformat() if v.effective_to else None
     return _event(
         Action.VERSION_ENDED, v, before={"effective_to": before}, after={"effective_to": after}
     )
+
+
+describe(Action.VERSION_ENDED, "Rate card {object} ended on {after[effective_to]}")
 
 
 def run_started(run: BillingRun) -> PendingEvent:
@@ -102,6 +116,9 @@ def run_started(run: BillingRun) -> PendingEvent:
         run,
         after={"period": run.period.isoformat(), "client": run.client_id},
     )
+
+
+describe(Action.RUN_STARTED, "Billing run for {after[period]} started")
 
 
 def run_finished(run: BillingRun) -> PendingEvent:
@@ -114,6 +131,12 @@ def run_finished(run: BillingRun) -> PendingEvent:
             "invoices_created": run.invoices_created,
         },
     )
+
+
+describe(
+    Action.RUN_FINISHED,
+    "Billing run {after[status]}: {after[invoices_created]} invoices drafted",
+)
 
 
 def _invoice_state(inv: BillingInvoice) -> dict[str, Any]:
@@ -131,6 +154,9 @@ def invoice_drafted(inv: BillingInvoice, items: int) -> PendingEvent:
     return _event(Action.INVOICE_DRAFTED, inv, after={**_invoice_state(inv), "items": items})
 
 
+describe(Action.INVOICE_DRAFTED, "Billing invoice {object} drafted")
+
+
 def invoice_adjusted(inv: BillingInvoice, amount: int, description: str) -> PendingEvent:
     return _event(
         Action.INVOICE_ADJUSTED,
@@ -139,10 +165,16 @@ def invoice_adjusted(inv: BillingInvoice, amount: int, description: str) -> Pend
     )
 
 
+describe(Action.INVOICE_ADJUSTED, "Billing invoice {object} adjusted: {after[description]}")
+
+
 def invoice_approved(inv: BillingInvoice) -> PendingEvent:
     return _event(
         Action.INVOICE_APPROVED, inv, before={"status": "draft"}, after=_invoice_state(inv)
     )
+
+
+describe(Action.INVOICE_APPROVED, "Billing invoice {object} approved")
 
 
 def invoice_issued(inv: BillingInvoice) -> PendingEvent:
@@ -159,12 +191,18 @@ def invoice_issued(inv: BillingInvoice) -> PendingEvent:
     )
 
 
+describe(Action.INVOICE_ISSUED, "Billing invoice {object} issued")
+
+
 def retainer_received(m: RetainerMovement) -> PendingEvent:
     return _event(
         Action.RETAINER_RECEIVED,
         m,
         after={"contract": m.contract_id, "day": m.day.isoformat(), "amount": m.amount},
     )
+
+
+describe(Action.RETAINER_RECEIVED, "Retainer received on {after[day]}")
 
 
 def invoice_credited(d: Dispute) -> PendingEvent:
@@ -179,3 +217,6 @@ def invoice_credited(d: Dispute) -> PendingEvent:
             "client_debit_note": d.client_debit_note_id,
         },
     )
+
+
+describe(Action.INVOICE_CREDITED, "Billing invoice credited after a dispute: {after[reason]}")

@@ -121,8 +121,8 @@ def _event(action: str, *, before=None, after=None, object_id="7") -> AuditEvent
 
 
 def test_an_undescribed_action_still_reads_as_words_at_runtime():
-    event = _event("billing.run_started")
-    assert descriptions.phrase_for(event) == "Billing: run started"
+    event = _event("billing.run_paused_for_lunch")
+    assert descriptions.phrase_for(event) == "Billing: run paused for lunch"
     assert descriptions.generic_phrase("work.queue_paused") == "Work: queue paused"
 
 
