@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from axe_playwright_python.base import AXE_SCRIPT
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from backoffice.tenancy.tests.factories import TEST_PASSWORD
@@ -17,6 +18,21 @@ from backoffice.web.tests.test_browser import (
 from backoffice.work import services
 from backoffice.work.demo_documents import invoice_pdf
 from backoffice.work.models import State, WorkItem
+
+
+def _axe_blocking(page) -> list[str]:
+    """axe-core's WCAG 2.0/2.1 A and AA findings of serious or critical impact."""
+    page.evaluate(AXE_SCRIPT)
+    result = page.evaluate(
+        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']})",
+        ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"],
+    )
+    return [
+        f"{v['id']}: {[n['target'] for n in v['nodes']]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -65,6 +81,7 @@ def test_an_agent_keys_an_invoice_with_the_keyboard(
         "() => [...document.querySelectorAll('.thumbs img')].every(i => i.naturalWidth > 0)"
     )
     page.screenshot(path=str(ARTIFACTS / "workbench-claimed.png"))
+    assert _axe_blocking(page) == []
     # the first field has the focus: key the header, Enter moving from field to field
     page.keyboard.type("R-2026-0007")
     page.keyboard.press("Enter")
@@ -129,6 +146,7 @@ def test_an_agent_keys_an_invoice_with_the_keyboard(
     }
     # and its page shows the result as labelled fields, the lines as a table
     page.goto(f"{live_server.url}/t/{provider.slug}/work/items/{item.pk}/")
+    assert _axe_blocking(page) == []
     result = page.locator("#result")
     assert "Invoice number" in result.inner_text() and "65.20 EUR" in result.inner_text()
     assert "23.15 EUR" in result.locator("tfoot").inner_text()
