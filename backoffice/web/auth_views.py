@@ -65,7 +65,7 @@ def _account_context(
 
     return {
         "profile_form": profile_form or ProfileForm(instance=request.user),
-        "form": password_form or PasswordChangeForm(request.user),
+        "form": password_form or PasswordChangeForm(request.user),  # type: ignore[arg-type]
         "zones": available_zones(),
         "now_here": local_text(timezone.now()),
     }

@@ -227,7 +227,8 @@ def test_every_forms_errors_are_in_plain_words():
     classes = _form_classes()
     assert len(classes) >= 5, [c.__name__ for c in classes]
     for cls in classes:
-        for data in ({}, {name: _garbage(f) for name, f in cls.base_fields.items()}):
+        base_fields = getattr(cls, "base_fields", {})
+        for data in ({}, {name: _garbage(f) for name, f in base_fields.items()}):
             try:
                 form = cls(data=data)
             except TypeError:
@@ -239,5 +240,5 @@ def test_every_forms_errors_are_in_plain_words():
             for field, messages in errors.items():
                 for message in messages:
                     checked += 1
-                    assert not jargon_in(message), f"{cls.__name__}.{field}: {message!r}"
+                    assert not jargon_in(str(message)), f"{cls.__name__}.{field}: {message!r}"
     assert checked > 10
