@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from backoffice.billing import metering, selectors
@@ -87,7 +88,7 @@ def revenue(access: TenantAccess, *, months: int = 6) -> Revenue:
     unconverted: set[str] = set()
     for line in data:
         p, cur = line["invoice__period"], line["invoice__currency"]
-        rate = rates[p].get(cur) if cur != currency else 1
+        rate = rates[p].get(cur) if cur != currency else Decimal(1)
         if rate is None:
             unconverted.add(cur)
             continue

@@ -79,8 +79,8 @@ def contract_new(request: HttpRequest) -> HttpResponse:
         if not errors:
             try:
                 created = services.create_contract(
-                    tenant=access.tenant, actor=request.user, **kwargs
-                )  # type: ignore[arg-type]
+                    tenant=access.tenant, actor=access.user, **kwargs
+                )
             except DomainError as exc:
                 errors = field_errors(exc.fields)
                 errors.setdefault("form", []).insert(0, exc.message)
@@ -119,9 +119,9 @@ def version_new(request: HttpRequest, contract_id: int) -> HttpResponse:
             try:
                 version = services.add_version(
                     tenant=access.tenant,
-                    actor=request.user,
+                    actor=access.user,
                     contract_id=found.pk,
-                    **kwargs,  # type: ignore[arg-type]
+                    **kwargs,
                 )
             except DomainError as exc:
                 form.place(exc.fields)
@@ -152,9 +152,9 @@ def version_end(request: HttpRequest, contract_id: int, version_id: int) -> Http
     try:
         v = services.end_version(
             tenant=access.tenant,
-            actor=request.user,
+            actor=access.user,
             version_id=version_id,
-            effective_to=day,  # type: ignore[arg-type]
+            effective_to=day,
         )
     except DomainError as exc:
         messages.error(request, f"Rate card not ended: {exc.message}")

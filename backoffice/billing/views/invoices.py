@@ -75,12 +75,12 @@ def _amount(text: str, currency: str) -> int:
 
 def _act(request: HttpRequest, access: TenantAccess, inv: BillingInvoice, action: str) -> str:
     """Do `action` through its service; the message to show."""
-    tenant, actor, pk = access.tenant, request.user, inv.pk
+    tenant, actor, pk = access.tenant, access.user, inv.pk
     if action == "approve":
-        services.approve_invoice(tenant=tenant, actor=actor, invoice_id=pk)  # type: ignore[arg-type]
+        services.approve_invoice(tenant=tenant, actor=actor, invoice_id=pk)
         return "Invoice approved: it can now be issued."
     if action == "issue":
-        services.issue_invoice(tenant=tenant, actor=actor, invoice_id=pk)  # type: ignore[arg-type]
+        services.issue_invoice(tenant=tenant, actor=actor, invoice_id=pk)
         return "Invoice issued and posted."
     description = request.POST.get("description", "")
     try:
@@ -96,13 +96,13 @@ def _act(request: HttpRequest, access: TenantAccess, inv: BillingInvoice, action
             actor=actor,
             invoice_id=pk,
             amount=amount,
-            description=description,  # type: ignore[arg-type]
+            description=description,
         )
         return "Adjustment added."
     if action == "credit":
         services.credit_invoice(
             tenant=tenant, actor=actor, invoice_id=pk, amount=amount, reason=description
-        )  # type: ignore[arg-type]
+        )
         return "Credit note issued."
     raise DomainError("Unknown action.", fields={"form": ["unknown action"]})
 

@@ -40,9 +40,9 @@ def runs(request: HttpRequest) -> HttpResponse:
                 client = int(values["client"]) if values["client"].isdigit() else -1
             run = services.start_run(
                 tenant=access.tenant,
-                actor=request.user,
+                actor=access.user,
                 period=period,
-                client_id=client,  # type: ignore[arg-type]
+                client_id=client,
             )
         except DomainError as exc:
             errors = {k: [str(m) for m in v] for k, v in exc.fields.items()}
@@ -107,7 +107,7 @@ def run_continue(request: HttpRequest, run_id: int) -> HttpResponse:
     if request.method != "POST":
         return redirect(url(access, "run", run_id=found.pk))
     try:
-        found = services.continue_run(tenant=access.tenant, actor=request.user, run_id=found.pk)  # type: ignore[arg-type]
+        found = services.continue_run(tenant=access.tenant, actor=access.user, run_id=found.pk)
     except DomainError as exc:
         flash_domain_error(request, exc)
         found = selectors.access_run_by_id(access, run_id)
