@@ -8,7 +8,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from axe_playwright_python.base import AXE_SCRIPT
+from playwright.sync_api import Page, expect
 
 from backoffice.tenancy.tests.factories import TEST_PASSWORD
 from backoffice.web.tests.test_browser import pytestmark  # noqa: F401  (chromium present)
@@ -19,6 +20,16 @@ SCREENSHOTS = Path(
     os.environ.get("BACKOFFICE_SCREENSHOTS")
     or Path(__file__).resolve().parents[3] / "var" / "screenshots"
 )
+
+
+def _blocking_axe_violations(page: Page) -> list[str]:
+    """WCAG 2.1 A/AA violations of serious or critical impact, by rule id."""
+    page.evaluate(AXE_SCRIPT)
+    tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", tags
+    )
+    return [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
 def _shots() -> Path:
@@ -75,6 +86,7 @@ def test_admin_builds_a_service_type_with_line_items_previews_and_saves_it(
     labels = preview.locator("label").all_inner_texts()
     assert [t.rstrip(" *") for t in labels] == ["Invoice number", "Lines", "Total"]
     page.screenshot(path=str(shots / "setup-service-type-builder.png"), full_page=True)
+    assert _blocking_axe_violations(page) == []
     # when the admin saves
     page.click("#save-service-type")
     page.wait_for_url("**/setup/service-types/")
