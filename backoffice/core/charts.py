@@ -329,7 +329,7 @@ def _x_labels(labels: Sequence[str], centers: Sequence[float]) -> str:
         f'<text x="{_n(x)}" y="{y}" text-anchor="middle" fill="#5f6b7a">'
         f"{escape(_short(label, 10))}</text>"
         for i, (label, x) in enumerate(zip(labels, centers, strict=True))
-        if i % every == 0
+        if (len(labels) - 1 - i) % every == 0  # counted from the last: the latest is named
     )
 
 

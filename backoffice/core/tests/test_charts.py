@@ -204,3 +204,10 @@ def test_money_formatting_is_the_callers():
         )
     )
     assert "$1,234.56" in svg
+
+
+def test_crowded_time_labels_are_thinned_but_the_latest_is_named():
+    labels = [f"d{i}" for i in range(30)]
+    svg = str(charts.line_chart(title="t", labels=labels, series=[Series("s", list(range(30)))]))
+    shown = re.findall(r'text-anchor="middle" fill="#5f6b7a">(d\d+)</text>', svg)
+    assert shown[-1] == "d29" and 3 <= len(shown) < 30

@@ -7,14 +7,16 @@ Client A (engagement "Acme claims", every item QA-reviewed):
 Client B (engagement "Bravo secret project", no QA):
   B-SECRET-1  agent completes it → done.
 The provider's books: an invoice to Customer C1 of 100.00 dated 45 days ago, due 40 days ago,
-of which 40.00 is paid today → 60.00 open, 31–60 days late; revenue 100.00 in its month;
+of which 40.00 is paid today → 60.00 open, 31 to 60 days late; revenue 100.00 in its month;
 cash received 40.00 this month.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -27,7 +29,7 @@ from backoffice.ledger import money
 from backoffice.ledger.services import apply_chart_template
 from backoffice.tenancy.models import User
 from backoffice.tenancy.roles import Role
-from backoffice.tenancy.tests.factories import UserFactory, make_member
+from backoffice.tenancy.tests.factories import TEST_PASSWORD, UserFactory, make_member
 from backoffice.web import dashboards
 from backoffice.work import qa, services
 from backoffice.work.tests.factories import (
@@ -199,3 +201,42 @@ def test_dashboard_queries_do_not_grow_with_items(world, client_a):
     for i in range(10):
         submit(acme, f"M-{i}")
     assert queries() == before
+
+
+# --- in a real browser: every role's dashboard, screenshots at desktop and phone width -----------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[3] / "artifacts" / "browser"
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+@pytest.mark.django_db(transaction=True)
+def test_every_role_dashboard_in_the_browser(live_server, browser_page, world):
+    page = browser_page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for who, slug in (
+        ("agent", "provider"),
+        ("lead", "provider"),
+        ("ops", "provider"),
+        ("reviewer", "provider"),
+        ("finance", "provider"),
+        ("client_a", "client-a"),
+    ):
+        page.context.clear_cookies()
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.goto(f"{live_server.url}/login/")
+        page.fill("#id_username", world[who].username)
+        page.fill("#id_password", TEST_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"**/t/{slug}/")
+        charts = page.locator("svg.chart-svg[role=img]")
+        assert charts.count() >= 1, who
+        for i in range(charts.count()):
+            assert charts.nth(i).bounding_box()["width"] > 200, who  # type: ignore[index]
+        page.screenshot(path=str(ARTIFACTS / f"dashboard-{who}-1280.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.reload()
+        # nothing wider than the phone: the charts shrink with their cards
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, who
+        page.screenshot(path=str(ARTIFACTS / f"dashboard-{who}-phone.png"), full_page=True)

@@ -85,5 +85,5 @@ def test_receivables_aging_page_charts_who_owes_and_how_late(provider):
     html = c.get("/t/provider/commerce/reports/receivables/").content.decode()
     cur = provider.currency
     assert f"<figcaption>Open receivables by customer and days late ({cur})" in html
-    # 65 days late: the whole 250.00 in the 61–90 part of Customer C1's bar
+    # 65 days late: the whole 250.00 in the 61 to 90 days part of Customer C1's bar
     assert "Customer C1 · 61–90 days late: " + money.display(25000, cur) in html
