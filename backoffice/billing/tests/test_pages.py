@@ -16,6 +16,7 @@ from backoffice.billing.models import (
     BillingRun,
     Contract,
     ContractVersion,
+    Dispute,
     UsageLine,
 )
 from backoffice.billing.tests import factories as f
@@ -198,6 +199,23 @@ def test_a_bad_adjustment_is_explained_and_kept(finance, provider, october):
     # issuing a draft is refused: approve first
     r = finance.post(act, {"action": "issue"})
     assert r.status_code == 400 and "Approve the invoice before issuing it" in r.content.decode()
+    # a credit note is for an issued invoice only
+    r = finance.post(act, {"action": "credit", "amount": "2", "description": "Disputed"})
+    assert r.status_code == 400 and "Only an issued invoice can be credited" in r.content.decode()
+    assert BillingInvoice.objects.for_tenant(provider).get(pk=october.pk).status == "draft"
+
+
+def test_a_credit_without_a_reason_keeps_the_amount(finance, provider, october):
+    act = _u(provider, "invoice_action", invoice_id=october.pk)
+    finance.post(act, {"action": "approve"})
+    finance.post(act, {"action": "issue"})
+    r = finance.post(act, {"action": "credit", "amount": "3.00", "description": ""})
+    assert r.status_code == 400
+    page = r.content.decode()
+    assert 'id="cr-reason-errors"' in page and 'value="3.00"' in page
+    r = finance.post(act, {"action": "credit", "amount": "3.00", "description": "Batch 9 rekeyed"})
+    assert r.status_code == 302
+    assert Dispute.objects.for_tenant(provider).filter(invoice=october).count() == 1
 
 
 # --- runs ---------------------------------------------------------------------------------
