@@ -44,7 +44,7 @@ def test_the_demo_providers_finance_user_issues_an_invoice_through_the_pages(dem
     web = Client()
     web.force_login(fatima)
     base = f"/t/{provider.slug}/commerce/"
-    acme = Party.objects.for_tenant(provider).get(code="CLI-ACME")
+    acme = Party.objects.for_tenant(provider).get(code="acme-insurance")
     hours = Product.objects.for_tenant(provider).get(sku="SVC-HOUR")
     form = web.get(f"{base}documents/new/?kind=invoice").content.decode()
     assert "Acme Insurance Co." in form and "SVC-HOUR" in form and "SALES8" in form
