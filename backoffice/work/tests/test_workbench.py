@@ -216,3 +216,26 @@ def test_someone_not_holding_the_item_sees_no_form(web_lead, held):
     body = web_lead.get(_url(held)).content.decode()
     assert 'id="work-form"' not in body and 'id="history-inline"' in body
     assert WorkItem.objects.for_tenant(held.tenant_id).get().state == State.IN_PROGRESS
+
+
+def test_reviewers_see_the_clients_data_as_labelled_fields(provider, client_a):
+    from django.template.loader import render_to_string
+
+    service_type = services.create_service_type(
+        provider=provider, actor=None, code="orders", template="order-processing"
+    )
+    calendar = services.create_calendar(tenant=client_a, actor=None, name="cal")
+    engagement = services.create_engagement(
+        tenant=client_a, actor=None, service_type=service_type, calendar=calendar, code="o"
+    )
+    data = {
+        "customer": "Markt 24",
+        "urgent": True,
+        "lines": [{"description": "Widget", "quantity": 4, "unit_price": 9.5}],
+    }
+    item, _ = services.submit_item(engagement=engagement, actor=None, external_ref="O-1", data=data)
+    body = html.unescape(render_to_string("work/_client_data.html", {"item": item}))
+    assert "<dt>Customer</dt><dd>Markt 24</dd>" in body
+    assert "<dt>Urgent</dt><dd>Yes</dd>" in body
+    assert "<td>Widget</td><td>4</td><td>9.5</td>" in body
+    assert "{'" not in body and "[{" not in body
