@@ -124,6 +124,10 @@ def _set_in_flight(ctx: DemoContext, engagements: list[Any]) -> None:
             "supplier": "Bosch",
             "currency": "EUR",
             "total": 1180.4,
+            "lines": [
+                {"description": "Cordless screwdriver 12 V", "quantity": 2, "unit_price": 450},
+                {"description": "Spirit level 60 cm", "quantity": 1, "unit_price": 280.4},
+            ],
         },
         "order-processing": {"order_number": "SO-5531", "confirmed": True},
         "medical-transcription": {"transcript": "Patient seen for follow-up. Stable."},

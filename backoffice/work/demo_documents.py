@@ -3,6 +3,7 @@ a supplier invoice as PDF (weasyprint) for invoice capture, an order e-mailed as
 
 from __future__ import annotations
 
+import logging
 import random
 from decimal import Decimal
 from typing import Any
@@ -83,6 +84,7 @@ def attach_sources(engagement: Engagement, actor: User | None, rng: random.Rando
     code = engagement.service_type.code
     if actor is None or code not in ("invoice-capture", "order-processing"):
         return
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # a line per step
     for item in WorkItem.objects.for_tenant(engagement.tenant_id).filter(engagement=engagement):
         if code == "invoice-capture":
             data = invoice_pdf(
