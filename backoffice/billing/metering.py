@@ -99,20 +99,32 @@ def _sql() -> dict[str, str]:
     return _PG if connection.vendor == "postgresql" else _SQLITE
 
 
-def _handle_sql(measure: bool) -> str:
-    """Seconds in progress before the first rework, from the item's events."""
-    if not measure:
-        return "0"
+def _handle_join(scope: Scope) -> tuple[str, list[Any]]:
+    """Seconds in progress before the first rework, per item of the client, in one grouped
+    pass over its events (joined to the candidates; empty when no charge needs it)."""
+    if "handle_hours" not in scope.metrics:
+        return "", []
     s = _sql()
     at = s["epoch"].format(col="e.at")
-    return (
-        "(SELECT round(coalesce(sum(CASE WHEN e.from_state = 'in_progress' THEN "
-        f"{at} ELSE 0 END) - sum(CASE WHEN e.to_state = 'in_progress' THEN {at} ELSE 0 END), "
-        "0), 3) FROM work_workitemevent e WHERE e.tenant_id = w.tenant_id AND e.item_id = w.id "
-        "AND e.at < coalesce((SELECT min(r.at) FROM work_workitemevent r "
-        "WHERE r.tenant_id = w.tenant_id AND r.item_id = w.id AND r.to_state = 'rework'), "
-        f"{s['never']}))"
-    )
+    sql = f"""
+        LEFT JOIN (
+            SELECT e.item_id AS item_id, round(coalesce(
+                sum(CASE WHEN e.from_state = 'in_progress' THEN {at} ELSE 0 END)
+                - sum(CASE WHEN e.to_state = 'in_progress' THEN {at} ELSE 0 END), 0), 3) AS secs
+            FROM work_workitemevent e
+            LEFT JOIN (
+                SELECT r.item_id AS item_id, min(r.at) AS cut FROM work_workitemevent r
+                WHERE r.tenant_id = %s AND r.to_state = 'rework' AND r.at < %s
+                GROUP BY r.item_id
+            ) rw ON rw.item_id = e.item_id
+            WHERE e.tenant_id = %s AND e.at < %s
+              AND (e.from_state = 'in_progress' OR e.to_state = 'in_progress')
+              AND (rw.cut IS NULL OR e.at < rw.cut)
+            GROUP BY e.item_id
+        ) h ON h.item_id = w.id
+    """
+    until = _p(scope.until)
+    return sql, [scope.contract.client_id, until, scope.contract.client_id, until]
 
 
 @dataclass(frozen=True)
@@ -131,10 +143,10 @@ class Scope:
     engagement_ids: Sequence[int]
     versions: Sequence[ContractVersion]
     until: datetime
-    measure_handle_time: bool
+    metrics: frozenset[str]  # what the charges count; the other measures are left at 0
 
 
-def _where(scope: Scope) -> tuple[str, list[Any], list[str], list[Any]]:
+def _where(scope: Scope, join: str = "") -> tuple[str, list[Any], list[str], list[Any]]:
     """The candidates' WHERE clause, and the CASE arms that pick each one's version."""
     case, where, params_case, params_where = [], [], [], []
     for v in scope.versions:
@@ -147,7 +159,7 @@ def _where(scope: Scope) -> tuple[str, list[Any], list[str], list[Any]]:
         params_where += vals
     states = [State.DONE, *([State.CANCELLED] if scope.contract.bill_cancelled_items else [])]
     sql = f"""
-        FROM work_workitem w
+        FROM work_workitem w {join}
         WHERE w.tenant_id = %s
           AND w.engagement_id IN ({", ".join("%s" for _ in scope.engagement_ids)})
           AND w.state IN ({", ".join("%s" for _ in states)})
@@ -198,9 +210,17 @@ def _aware(value: Any) -> datetime:
 def _select(scope: Scope) -> tuple[str, list[Any]]:
     """SELECT of the candidates' columns, in `billing_billeditem`'s insert order after the
     tenant and the invoice."""
-    where, params, case, params_case = _where(scope)
+    bare, bare_params, _, _ = _where(scope)
+    hours = _working_intervals(scope, bare, bare_params)
+    join, params_join = _handle_join(scope)
+    where, params, case, params_case = _where(scope, join)
+    params = [*params_join, *params]
     s = _sql()
-    hours = _working_intervals(scope, where, params)
+    wanted = scope.metrics
+
+    def measure(name: str, expr: str) -> str:
+        return expr if name in wanted else "0"
+
     if hours is None:
         after, params_after = "%s", [False]
     elif not hours:
@@ -213,10 +233,12 @@ def _select(scope: Scope) -> tuple[str, list[Any]]:
         SELECT w.tenant_id AS client_id, w.id AS item_id, w.engagement_id AS engagement_id,
             CASE {" ".join(case)} END AS version_id, w.completed_at AS completed_at,
             w.state AS state, w.priority AS priority, {after} AS after_hours,
-            {s["fields"]} AS fields_keyed, {s["chars"]} AS characters_keyed,
-            {s["number"].format(key="pages")} AS pages, {s["number"].format(key="lines")} AS lines,
-            {s["number"].format(key="audio_minutes")} AS audio_minutes,
-            {_handle_sql(scope.measure_handle_time)} AS handle_seconds
+            {measure("fields", s["fields"])} AS fields_keyed,
+            {measure("characters", s["chars"])} AS characters_keyed,
+            {measure("pages", s["number"].format(key="pages"))} AS pages,
+            {measure("lines", s["number"].format(key="lines"))} AS lines,
+            {measure("audio_minutes", s["number"].format(key="audio_minutes"))} AS audio_minutes,
+            {"coalesce(h.secs, 0)" if join else "0"} AS handle_seconds
         {where}
     """
     return sql, [*params_case, *params_after, *params]

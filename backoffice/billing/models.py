@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from backoffice.core.scoping import TenantOwned
+from backoffice.core.scoping import TenantOwned, trigger_checked_tenant
 
 
 class Metric(models.TextChoices):
@@ -482,8 +482,17 @@ class BilledItem(TenantOwned):
     work log when the item is billed, so the statement never changes with later edits.
     """
 
+    # Written a month of work at a time by one INSERT ... SELECT from rows the statement
+    # reads (the invoice's tenant, the item's client, engagement and version): like the work
+    # log, no per-row foreign-key checks on those references (each costs every row at
+    # commit); the invoice keeps its foreign key.
+    tenant = trigger_checked_tenant()
     client = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
+        "tenancy.Organization",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     invoice = models.ForeignKey(
         BillingInvoice, on_delete=models.CASCADE, related_name="+", db_index=False
@@ -492,10 +501,18 @@ class BilledItem(TenantOwned):
         "work.WorkItem", on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
     engagement = models.ForeignKey(
-        "work.Engagement", on_delete=models.PROTECT, related_name="+", db_index=False
+        "work.Engagement",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     version = models.ForeignKey(
-        ContractVersion, on_delete=models.PROTECT, related_name="+", db_index=False
+        ContractVersion,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     completed_at = models.DateTimeField()
     state = models.CharField(max_length=20)

@@ -341,11 +341,12 @@ def scope_of(contract: Contract, until: datetime) -> metering.Scope:
         .filter(contract=contract)
         .order_by("effective_from")
     )
-    handle = any(
-        c.metric == Metric.HANDLE_HOURS
-        for c in Charge.objects.for_tenant(contract.tenant_id).filter(version__in=versions)
+    metrics = frozenset(
+        Charge.objects.for_tenant(contract.tenant_id)
+        .filter(version__in=versions)
+        .values_list("metric", flat=True)
     )
-    return metering.Scope(contract, engagement_ids, versions, until, handle)
+    return metering.Scope(contract, engagement_ids, versions, until, metrics)
 
 
 def totals(lines: Sequence[UsageLine]) -> tuple[int, int]:
