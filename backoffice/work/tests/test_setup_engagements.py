@@ -299,3 +299,22 @@ def test_queue_edit_audits_the_changes_and_an_unknown_queue_is_404(
     assert event.before == {"service_type": None, "min_priority": 0}
     assert event.after == {"service_type": service_type.pk, "min_priority": 5}
     assert web_admin.get(f"/t/{provider.slug}/setup/queues/{queue.pk + 1000}/").status_code == 404
+
+
+def test_acting_in_a_clients_tenant_only_that_client_is_set_up(
+    web_admin, provider, client_a, client_b, service_type, calendar_a
+):
+    # given the provider admin acting in client A's tenant
+    page = web_admin.get(f"/t/{client_a.slug}/setup/engagements/new/")
+    form = page.context["form"]
+    # then client A is the one client offered, and there is no queue to add here
+    assert list(form.fields["client"].choices) == [(client_a.pk, client_a.name)]
+    assert "add_queue" not in form.fields
+    # and the engagement is opened in client A
+    post = _engagement_post(client_a, service_type, calendar_a, add_queue="", queue_name="")
+    assert web_admin.post(f"/t/{client_a.slug}/setup/engagements/new/", post).status_code == 302
+    assert Engagement.objects.for_tenant(client_a).filter(code="claims").exists()
+    # while client B's id is not a choice there
+    post = _engagement_post(client_b, service_type, calendar_a, code="other")
+    assert web_admin.post(f"/t/{client_a.slug}/setup/engagements/new/", post).status_code == 400
+    assert not Engagement.objects.for_tenant(client_b).exists()

@@ -49,7 +49,7 @@ def engagements(request: HttpRequest) -> HttpResponse:
 def _form(
     access: TenantAccess, *args: Any, editing: Engagement | None = None, **kwargs: Any
 ) -> EngagementForm:
-    return EngagementForm(
+    form = EngagementForm(
         *args,
         clients=setup_access.setup_clients(access),
         service_types=setup_access.setup_service_types(access),
@@ -57,6 +57,10 @@ def _form(
         editing=editing,
         **kwargs,
     )
+    if not access.tenant.is_provider:  # queues are the provider's: set up there
+        form.fields.pop("add_queue", None)
+        form.fields.pop("queue_name", None)
+    return form
 
 
 @tenant_view(Perm.MANAGE_CATALOG)
@@ -138,7 +142,7 @@ def _open(access: TenantAccess, form: EngagementForm, rules: list[dict[str, Any]
         double_key=data["double_key"],
         **settings,
     )
-    if data["add_queue"]:
+    if data.get("add_queue"):
         code = f"{client.slug}-{engagement.code}"[:50]
         try:
             services.define_queue(
