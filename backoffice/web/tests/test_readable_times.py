@@ -20,6 +20,7 @@ from backoffice.tenancy.tests.factories import (
     make_member,
     make_token,
 )
+from backoffice.web.tests.readable import triggers_off
 from backoffice.work.models import WorkItem
 from backoffice.work.tests.factories import key_item, make_qa_engagement
 
@@ -77,9 +78,10 @@ def test_journal_entry_shows_its_posting_time_in_the_viewers_zone(client_a):
     je = post_journal_entry(
         tenant=client_a, actor=None, entry=entry("2026-11-30", ("1120", 100), ("4100", -100))
     )
-    JournalEntry.objects.for_tenant(client_a).filter(pk=je.pk).update(
-        posted_at=datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
-    )
+    with triggers_off():  # posted entries are immutable on PostgreSQL
+        JournalEntry.objects.for_tenant(client_a).filter(pk=je.pk).update(
+            posted_at=datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+        )
     finance = UserFactory.create(username="fin", timezone="Asia/Manila")
     make_member(client_a, finance, Role.CLIENT_ADMIN)
 
