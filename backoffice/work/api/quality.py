@@ -84,11 +84,21 @@ def qa_accuracy(
     """Field accuracy per agent and engagement over a period of local dates (both included):
     from QA reviews, from settled double keys, and both combined."""
     parts = ("rows", "by_agent", "by_engagement", "total")
-    return _period_report(request, metrics.accuracy_report, parts, start, end, engagement_id, agent)
+    return _period_report(
+        request,
+        metrics.ACCURACY_READERS,
+        metrics.accuracy_report,
+        parts,
+        start,
+        end,
+        engagement_id,
+        agent,
+    )
 
 
 def _period_report(
     request: HttpRequest,
+    readers: rules.Rule,
     build: Callable[..., Any],
     parts: tuple[str, ...],
     start: date | None,
@@ -96,8 +106,9 @@ def _period_report(
     engagement_id: int | None,
     agent: str | None,
 ) -> dict:
-    """A team lead's report over a period of local dates, as the pages build it."""
-    with scope(request, Perm.ROUTE_WORK) as access:
+    """A report over a period of local dates, as the pages build it, for its `readers`."""
+    with scope(request, Perm.VIEW_WORK) as access:
+        readers.require(access)
         period = metrics.period_for(access, start, end)
         report = build(access, period=period, engagement_id=engagement_id, agent=agent)
         return report_out(report, start, end, parts)
@@ -118,7 +129,14 @@ def handle_time(
     items, items handed on, total, median and p90 seconds per item, items per hour."""
     parts = ("rows", "by_agent")
     return _period_report(
-        request, metrics.handle_time_report, parts, start, end, engagement_id, agent
+        request,
+        metrics.HANDLE_TIME_READERS,
+        metrics.handle_time_report,
+        parts,
+        start,
+        end,
+        engagement_id,
+        agent,
     )
 
 

@@ -243,3 +243,12 @@ def test_page_and_export_show_both_sources(keyed, web_lead, lead_a):
     body = c.get(f"{url}?format=csv").content.decode()
     assert "Client A" in body and "Client B" not in body and "agent-b" not in body
     assert c.get("/t/client-b/work/accuracy/").status_code == 404
+
+
+def test_api_opens_accuracy_to_qa_reviewers_and_keeps_handle_time_with_leads(
+    keyed, reviewer, provider
+):
+    """The page and the API answer alike: accuracy is the reviewer's own measure."""
+    api = Client(headers={"Authorization": f"Bearer {make_token(reviewer, provider)}"})
+    assert api.get(f"{BASE}/qa/accuracy").status_code == 200
+    assert api.get(f"{BASE}/handle-time").status_code == 403
