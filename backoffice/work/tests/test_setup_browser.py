@@ -94,7 +94,9 @@ def test_admin_builds_a_service_type_with_line_items_previews_and_saves_it(
     # then the service type holds the schema the builder made
     st = ServiceType.objects.for_tenant(provider).get(code="supplier-invoices")
     schema = st.output_schema
-    assert list(schema["properties"]) == ["invoice_number", "lines", "total"]
+    # (the order is written out: PostgreSQL's JSONB keeps no key order)
+    assert schema["x-order"] == ["invoice_number", "lines", "total"]
+    assert set(schema["properties"]) == {"invoice_number", "lines", "total"}
     assert schema["required"] == ["invoice_number"]
     assert schema["properties"]["total"] == {
         "title": "Total",
@@ -108,4 +110,5 @@ def test_admin_builds_a_service_type_with_line_items_previews_and_saves_it(
         "quantity": {"title": "Quantity", "type": "number"},
     }
     assert line["required"] == ["description"]
+    assert line["x-order"] == ["description", "quantity"]
     assert page.locator("#service-types").inner_text().count("Supplier invoices") == 1

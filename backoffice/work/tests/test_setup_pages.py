@@ -246,3 +246,19 @@ def test_a_client_tenant_has_no_catalogue_pages(provider_admin, client_a):
     assert c.get(f"/t/{client_a.slug}/setup/").status_code == 200
     assert c.get(f"/t/{client_a.slug}/setup/service-types/").status_code == 404
     assert c.get(f"/t/{client_a.slug}/setup/queues/").status_code == 404
+
+
+def test_preview_keeps_the_order_the_builder_wrote(web_admin, provider):
+    # given a schema whose properties come back in another order (as JSONB returns them)
+    schema = {
+        "type": "object",
+        "properties": {"total": {"type": "number"}, "invoice_number": {"type": "string"}},
+        "x-order": ["invoice_number", "total"],
+    }
+    response = web_admin.post(
+        _url(provider, "service-types/preview/"),
+        {"which": "output_schema", "output_schema": json.dumps(schema)},
+    )
+    # then the preview follows x-order
+    names = [f.name for f in response.context["fields"]]
+    assert names == ["invoice_number", "total"]

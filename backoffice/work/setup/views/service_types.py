@@ -151,4 +151,15 @@ def _preview_fields(text: str) -> tuple[str, list[Any]]:
         check_schema(schema)
     except DomainError as exc:
         return exc.message, []
-    return "", form_fields(schema)
+    return "", ordered_form_fields(schema)
+
+
+def ordered_form_fields(schema: dict[str, Any]) -> list[Any]:
+    """`form_fields` in the order the builder wrote (`x-order`): PostgreSQL's JSONB keeps
+    no key order, so a saved schema's properties come back sorted by key length."""
+    order = schema.get("x-order")
+    fields = form_fields(schema)
+    if not isinstance(order, list):
+        return fields
+    rank = {name: i for i, name in enumerate(order) if isinstance(name, str)}
+    return sorted(fields, key=lambda f: rank.get(f.name, len(rank)))

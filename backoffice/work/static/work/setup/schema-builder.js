@@ -21,6 +21,15 @@ fires "schema-changed" on it so the htmx preview re-renders the agent's form. Va
   var MANAGED = ["type", "title", "enum", "format", "pattern", "minimum", "maximum", "minLength",
                  "maxLength", "items", "minItems"];
   var uid = 0;
+  // PostgreSQL's JSONB keeps no key order, so the order of the fields is written out.
+  var ORDER = "x-order";
+
+  function ordered(props, order) {
+    var names = Object.keys(props || {});
+    if (!Array.isArray(order)) return names;
+    var known = order.filter(function (n) { return names.indexOf(n) >= 0; });
+    return known.concat(names.filter(function (n) { return known.indexOf(n) < 0; }));
+  }
 
   function slug(text) {
     return (text || "").toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "")
@@ -49,12 +58,12 @@ fires "schema-changed" on it so the htmx preview re-renders the agent's form. Va
       f.type = "group";
       f.min = prop.minItems;
       var req = prop.items.required || [];
-      f.columns = Object.keys(prop.items.properties || {}).map(function (c) {
+      f.columns = ordered(prop.items.properties, prop.items[ORDER]).map(function (c) {
         return fieldFromProp(c, prop.items.properties[c], req.indexOf(c) >= 0);
       });
       f.itemExtra = {};
       Object.keys(prop.items).forEach(function (k) {
-        if (["type", "properties", "required"].indexOf(k) < 0) f.itemExtra[k] = prop.items[k];
+        if (["type", "properties", "required", ORDER].indexOf(k) < 0) f.itemExtra[k] = prop.items[k];
       });
       return f;
     }
@@ -87,15 +96,17 @@ fires "schema-changed" on it so the htmx preview re-renders the agent's form. Va
     if (f.label) p.title = f.label;
     switch (f.type) {
       case "group":
-        var props = {}, req = [];
+        var props = {}, req = [], names = [];
         (f.columns || []).forEach(function (c) {
           if (!c.name) return;
           props[c.name] = propFromField(c);
+          names.push(c.name);
           if (c.required) req.push(c.name);
         });
         p.type = "array";
         p.items = Object.assign({}, f.itemExtra || {}, { type: "object", properties: props });
         if (req.length) p.items.required = req;
+        if (names.length > 1) p.items[ORDER] = names;
         if (num(f.min) !== undefined) p.minItems = num(f.min);
         break;
       case "enum":
@@ -171,25 +182,29 @@ fires "schema-changed" on it so the htmx preview re-renders the agent's form. Va
     var req = schema.required || [];
     var props = schema.properties || {};
     this.base = schema;
-    this.fields = Object.keys(props).map(function (n) { return fieldFromProp(n, props[n], req.indexOf(n) >= 0); });
+    this.fields = ordered(props, schema[ORDER]).map(function (n) {
+      return fieldFromProp(n, props[n], req.indexOf(n) >= 0);
+    });
     this.setStatus(fromExpert ? "Builder updated from the JSON Schema." : "", false);
     this.render();
     if (fromExpert) this.notify();
   };
 
   Builder.prototype.schema = function () {
-    var out = {}, props = {}, req = [];
+    var out = {}, props = {}, req = [], names = [];
     Object.keys(this.base).forEach(function (k) {
-      if (["properties", "required"].indexOf(k) < 0) out[k] = this.base[k];
+      if (["properties", "required", ORDER].indexOf(k) < 0) out[k] = this.base[k];
     }, this);
     out.type = "object";
     this.fields.forEach(function (f) {
       if (!f.name) return;
       props[f.name] = propFromField(f);
+      names.push(f.name);
       if (f.required) req.push(f.name);
     });
     out.properties = props;
     if (req.length) out.required = req;
+    if (names.length > 1) out[ORDER] = names;
     return out;
   };
 
