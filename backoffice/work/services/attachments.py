@@ -20,6 +20,7 @@ ATTACHMENT_TYPES = {
     "image/tiff": (".tif", ".tiff"),
     "text/plain": (".txt",),
     "text/csv": (".csv",),
+    "message/rfc822": (".eml",),
     "audio/mpeg": (".mp3",),
     "audio/wav": (".wav",),
     "audio/x-wav": (".wav",),

@@ -421,6 +421,10 @@ def test_attachments_are_checked_for_size_and_type(engagement_a, user_a, setting
             services.add_attachment(item=item, actor=user_a, upload=bad)
         assert exc.value.code == code
     assert item.attachments.count() == 1
+    # an e-mail the client forwarded is a source the workbench shows
+    mail = b"From: orders@acme.example\r\nSubject: PO 88\r\n\r\nPlease ship 3 boxes.\r\n"
+    eml = SimpleUploadedFile("po-88.eml", mail, content_type="message/rfc822")
+    assert services.add_attachment(item=item, actor=user_a, upload=eml).size == len(mail)
 
 
 def test_engagement_cannot_use_another_tenants_calendar(client_a, client_b, service_type):
