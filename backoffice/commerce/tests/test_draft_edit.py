@@ -172,3 +172,21 @@ def test_the_tax_rule_changed_on_a_draft_totals_its_lines_again(books, draft):
     # then: gross 100.00, net 100.00 / 1.19 = 84.03, tax 15.97
     draft.refresh_from_db()
     assert (draft.net, draft.tax, draft.gross) == (8403, 1597, 10000)
+
+
+@pytest.mark.parametrize(
+    ("changes", "fid"),
+    [
+        ({"date": "31/05/2026"}, "d-date"),
+        ({"due_date": "soon"}, "d-due"),
+        ({"party": ""}, "d-party"),
+    ],
+)
+def test_a_bad_date_or_no_party_is_refused_beside_it(fin_web_a, books, draft, changes, fid):
+    # when
+    r = fin_web_a.post(_u(f"{draft.pk}/edit/"), _form(draft, **changes))
+    # then
+    page = r.content.decode()
+    assert r.status_code == 400 and f'id="{fid}-errors"' in page
+    draft.refresh_from_db()
+    assert (draft.date, draft.gross) == (date(2026, 5, 4), 11900)

@@ -160,11 +160,16 @@ def _form_errors(exc: DomainError, where: list[int]) -> tuple[dict[str, Any], di
 
 
 def _document_fields(request: HttpRequest) -> dict[str, Any]:
-    """What the document form posts besides the lines, read for the services."""
+    """What the document form posts besides the lines, read for the services; a date that
+    is typed but not a date is refused beside its field."""
     p = request.POST
+    typed = {k: str(p.get(k, "")).strip() for k in ("date", "due_date")}
+    bad = {k: ["a date such as 2026-11-30"] for k, v in typed.items() if v and not date_or_none(v)}
+    if bad:
+        raise DomainError("A date is not valid.", fields=bad)
     return {
-        "day": date_or_none(p.get("date")) or date.today(),
-        "due_date": date_or_none(p.get("due_date")),
+        "day": date_or_none(typed["date"]) or date.today(),
+        "due_date": date_or_none(typed["due_date"]),
         "reference": p.get("reference", ""),
         "notes": p.get("notes", ""),
         "prices_include_tax": "prices_include_tax" in p,
@@ -271,6 +276,8 @@ def _line_row(line: Any, currency: str) -> dict[str, str]:
 
 def _save_draft(request: HttpRequest, d: Document, rows: list[dict[str, str]]) -> None:
     a = caller(request)
+    if not _party_id(request):
+        raise DomainError("Choose the party.", fields={"party_id": ["required"]})
     specs, _ = _lines_from_rows(rows, d.currency)
     fields = _document_fields(request)
     with transaction.atomic():
@@ -278,7 +285,7 @@ def _save_draft(request: HttpRequest, d: Document, rows: list[dict[str, str]]) -
             tenant=a.tenant,
             actor=a.user,
             document_id=d.pk,
-            party_id=_party_id(request) or None,
+            party_id=_party_id(request),
             lines=specs,
             clear_due_date=fields["due_date"] is None,
             **fields,
