@@ -164,7 +164,8 @@ def test_preview_of_unreadable_hours_asks_to_correct_them(web_admin, provider, c
         f"/t/{provider.slug}/setup/calendars/preview/", _post(client_a, hours_mon="soon")
     )
     assert response.status_code == 200
-    assert "Correct the fields" in response.content.decode()
+    body = response.content.decode()
+    assert "Correct the settings to see due times — Monday: “soon” is not a range" in body
 
 
 # --- the due times, worked by hand ---------------------------------------------------------------

@@ -162,7 +162,7 @@ def _preview_of(spec: CalendarSpec, hours: Decimal) -> dict[str, Any]:
 @require_POST
 def calendar_preview(request: HttpRequest) -> HttpResponse:
     """Due times for the calendar as typed (saved or not); writes nothing."""
-    page_access(request)
+    # Read like the edit form (no client to choose): only the calendar's own settings count.
     form = CalendarForm(request.POST, clients=[], editing=True)
     problem = ""
     preview = None
@@ -173,9 +173,10 @@ def calendar_preview(request: HttpRequest) -> HttpResponse:
     except InvalidOperation:
         hours = DEFAULT_PREVIEW_HOURS
     form.is_valid()
-    bad = [name for name in form.errors if name != "name"]
+    bad = [(name, msgs) for name, msgs in form.errors.items() if name not in ("name", "__all__")]
     if bad:
-        problem = "Correct the fields marked above to see due times."
+        what = "; ".join(f"{form.fields[name].label}: {msgs[0]}" for name, msgs in bad[:3])
+        problem = f"Correct the settings to see due times — {what}"
     else:
         data = form.cleaned_data
         try:
