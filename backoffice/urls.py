@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from backoffice.core import health
 from backoffice.core.metrics import metrics_view
@@ -20,7 +21,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", web_auth.PasswordChangeView.as_view(), name="password_change"),
     path(
-        "password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
+        "password/done/",
+        RedirectView.as_view(pattern_name="web:account"),
+        name="password_change_done",
     ),
     path("", web_views.home, name="home"),
     path("switch/", web_views.switch_tenant, name="switch_tenant"),
