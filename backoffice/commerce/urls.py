@@ -1,8 +1,8 @@
 from django.urls import path
 
 from backoffice.commerce import views
-from backoffice.commerce.views.documents import document_edit
 from backoffice.commerce.views import setup
+from backoffice.commerce.views.documents import document_edit
 
 app_name = "commerce"
 
