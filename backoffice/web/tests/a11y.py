@@ -18,6 +18,8 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING_IMPACTS = {"serious", "critical"}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+# Playwright's 30 s default is too short when the test workers share two busy cores.
+PATIENCE_MS = 120_000
 
 
 @dataclass
@@ -70,6 +72,7 @@ def horizontal_overflow(page: Page) -> int:
 
 
 def sign_in(page: Page, base_url: str, username: str, password: str) -> None:
+    page.context.set_default_timeout(PATIENCE_MS)
     page.goto(f"{base_url}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)

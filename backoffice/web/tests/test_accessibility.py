@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, Page
 from backoffice.tenancy.tests.factories import TEST_PASSWORD
 from backoffice.web.tests.a11y import (
     DESKTOP,
+    PATIENCE_MS,
     PHONE,
     Finding,
     axe_violations,
@@ -183,6 +184,7 @@ def test_every_roles_main_pages_pass_axe_and_fit_a_phone(live_server, browser_pa
     if roles == ROLE_GROUPS[0]:
         # when someone signs in with the wrong password
         page = browser_page
+        page.context.set_default_timeout(PATIENCE_MS)
         page.goto(f"{base}/login/")
         page.fill("#id_username", "admin")
         page.fill("#id_password", "not-the-password")
