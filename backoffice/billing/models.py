@@ -106,7 +106,9 @@ class ContractEngagement(TenantOwned):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["engagement"], name="billing_engagement_one_contract"),
+            models.UniqueConstraint(
+                fields=["tenant", "engagement"], name="billing_engagement_one_contract"
+            ),
         ]
 
 
@@ -240,9 +242,13 @@ class ChargeTier(TenantOwned):
     class Meta:
         ordering = ["charge_id", "from_units"]
         constraints = [
-            models.UniqueConstraint(fields=["charge", "from_units"], name="billing_tier_from"),
             models.UniqueConstraint(
-                fields=["charge"], condition=Q(up_to__isnull=True), name="billing_tier_one_open"
+                fields=["tenant", "charge", "from_units"], name="billing_tier_from"
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "charge"],
+                condition=Q(up_to__isnull=True),
+                name="billing_tier_one_open",
             ),
             models.CheckConstraint(condition=Q(from_units__gte=0), name="billing_tier_from_pos"),
             models.CheckConstraint(
@@ -456,7 +462,9 @@ class UsageLine(TenantOwned):
     class Meta:
         ordering = ["invoice_id", "line_no"]
         constraints = [
-            models.UniqueConstraint(fields=["invoice", "line_no"], name="billing_line_no"),
+            models.UniqueConstraint(
+                fields=["tenant", "invoice", "line_no"], name="billing_line_no"
+            ),
             # A setup fee is billed once per contract, whatever runs happen.
             models.UniqueConstraint(
                 fields=["tenant", "contract"], condition=Q(kind="setup"), name="billing_setup_once"
@@ -527,7 +535,7 @@ class BilledItem(TenantOwned):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["item"], name="billing_item_billed_once"),
+            models.UniqueConstraint(fields=["tenant", "item"], name="billing_item_billed_once"),
         ]
         indexes = [
             models.Index(
@@ -575,7 +583,9 @@ class RetainerMovement(TenantOwned):
                 name="billing_drawdown_has_invoice",
             ),
             models.UniqueConstraint(
-                fields=["invoice"], condition=Q(kind="drawdown"), name="billing_drawdown_once"
+                fields=["tenant", "invoice"],
+                condition=Q(kind="drawdown"),
+                name="billing_drawdown_once",
             ),
         ]
         indexes = [models.Index(fields=["tenant", "contract"], name="billing_retainer_contract")]

@@ -1033,14 +1033,14 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="chargetier",
             constraint=models.UniqueConstraint(
-                fields=("charge", "from_units"), name="billing_tier_from"
+                fields=("tenant", "charge", "from_units"), name="billing_tier_from"
             ),
         ),
         migrations.AddConstraint(
             model_name="chargetier",
             constraint=models.UniqueConstraint(
                 condition=models.Q(("up_to__isnull", True)),
-                fields=("charge",),
+                fields=("tenant", "charge"),
                 name="billing_tier_one_open",
             ),
         ),
@@ -1118,7 +1118,7 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="contractengagement",
             constraint=models.UniqueConstraint(
-                fields=("engagement",), name="billing_engagement_one_contract"
+                fields=("tenant", "engagement"), name="billing_engagement_one_contract"
             ),
         ),
         migrations.AddConstraint(
@@ -1248,7 +1248,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="billeditem",
-            constraint=models.UniqueConstraint(fields=("item",), name="billing_item_billed_once"),
+            constraint=models.UniqueConstraint(fields=("tenant", "item"), name="billing_item_billed_once"),
         ),
         migrations.AddConstraint(
             model_name="dispute",
@@ -1288,7 +1288,7 @@ class Migration(migrations.Migration):
             model_name="retainermovement",
             constraint=models.UniqueConstraint(
                 condition=models.Q(("kind", "drawdown")),
-                fields=("invoice",),
+                fields=("tenant", "invoice"),
                 name="billing_drawdown_once",
             ),
         ),
@@ -1320,7 +1320,7 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="usageline",
             constraint=models.UniqueConstraint(
-                fields=("invoice", "line_no"), name="billing_line_no"
+                fields=("tenant", "invoice", "line_no"), name="billing_line_no"
             ),
         ),
         migrations.AddConstraint(
