@@ -57,6 +57,14 @@ def _rows[M: Model](
     return qs if s.client_id is None else qs.filter(client_id=s.client_id)
 
 
+def _invoice_rows(access: TenantAccess, perm: str = Perm.VIEW_BILLING) -> QuerySet[BillingInvoice]:
+    """A client sees its invoices once issued; drafts are the provider's until then."""
+    qs = _rows(BillingInvoice, access, perm)
+    if scope_of(access).client_id is not None:
+        qs = qs.filter(status=BillingInvoice.Status.ISSUED)
+    return qs
+
+
 def _one[M: Model](qs: QuerySet[M], pk: int, what: str) -> M:
     found = qs.filter(pk=pk).first()
     if found is None:
@@ -116,7 +124,7 @@ def invoices(
     contract_id: int | None = None,
     run_id: int | None = None,
 ) -> QuerySet[BillingInvoice]:
-    qs = _rows(BillingInvoice, access).select_related("contract", "client", "document")
+    qs = _invoice_rows(access).select_related("contract", "client", "document")
     if period is not None:
         qs = qs.filter(period=period.replace(day=1))
     if status:
@@ -131,7 +139,7 @@ def invoices(
 def access_invoice_by_id(
     access: TenantAccess, invoice_id: int, *, perm: str = Perm.VIEW_BILLING
 ) -> BillingInvoice:
-    qs = _rows(BillingInvoice, access, perm).select_related(
+    qs = _invoice_rows(access, perm).select_related(
         "contract", "client", "document", "credit_note", "client_bill", "client_debit_note"
     )
     return _one(qs, invoice_id, "invoice")
@@ -152,6 +160,8 @@ def disputes(invoice: BillingInvoice) -> QuerySet[Dispute]:
 
 def access_line_by_id(access: TenantAccess, line_id: int) -> UsageLine:
     qs = _rows(UsageLine, access).select_related("invoice", "charge", "version")
+    if scope_of(access).client_id is not None:
+        qs = qs.filter(invoice__status=BillingInvoice.Status.ISSUED)
     return _one(qs, line_id, "usage line")
 
 

@@ -56,6 +56,12 @@ def contracts_to_bill(tenant: Organization, period: date, client_id: int | None)
     return [c for c in qs.select_related("client", "calendar", "tenant") if overlapping(c, period)]
 
 
+def _billing_scope(provider: Organization) -> list[int]:
+    """The tenants a run reads: the provider's books and its clients' work."""
+    clients = Organization.objects.filter(provider=provider).values_list("pk", flat=True)
+    return [provider.pk, *clients]
+
+
 def start_run(
     *, tenant: Organization, actor: User | None, period: date, client_id: int | None = None
 ) -> BillingRun:
@@ -75,12 +81,13 @@ def start_run(
             code=ErrorCode.INVALID_PERIOD,
             fields={"period": ["a month that has started"]},
         )
-    _refuse_locked(tenant, period)
-    same = BillingRun.objects.for_tenant(tenant).filter(period=period, client_id=client_id)
-    earlier = same.order_by("id").first()
-    if earlier is not None:
-        return earlier  # the same month again: resume it (or, when done, do nothing)
     with transaction.atomic():
+        set_rls_tenants(_billing_scope(tenant))
+        _refuse_locked(tenant, period)
+        same = BillingRun.objects.for_tenant(tenant).filter(period=period, client_id=client_id)
+        earlier = same.order_by("id").first()
+        if earlier is not None:
+            return earlier  # the same month again: resume it (or, when done, do nothing)
         total = len(contracts_to_bill(tenant, period, client_id))
         run = BillingRun.objects.create(
             tenant=tenant,
@@ -123,12 +130,18 @@ def bill_contract(*, run: BillingRun, contract: Contract, actor: User | None) ->
 def continue_run(
     *, tenant: Organization, actor: User | None, run_id: int, progress: Progress | None = None
 ) -> BillingRun:
-    """Bill the run's contracts not yet invoiced for its month, saving progress after each."""
-    run = BillingRun.objects.for_tenant(tenant).filter(pk=run_id).first()
-    if run is None:
-        raise NotFound("No such billing run.")
-    contracts = contracts_to_bill(tenant, run.period, run.client_id)
-    pending = _pending(tenant, run, contracts)
+    """Bill the run's contracts not yet invoiced for its month, saving progress after each.
+
+    Each step is its own transaction with the row-level-security tenants set in it (the
+    provider and its clients), so the run sees its rows under the application's own
+    database role and the progress others read moves contract by contract."""
+    with transaction.atomic():
+        set_rls_tenants(_billing_scope(tenant))
+        run = BillingRun.objects.for_tenant(tenant).filter(pk=run_id).first()
+        if run is None:
+            raise NotFound("No such billing run.")
+        contracts = contracts_to_bill(tenant, run.period, run.client_id)
+        pending = _pending(tenant, run, contracts)
     if not pending and run.status == BillingRun.Status.DONE:
         return run  # nothing left to bill: a re-run writes nothing
     run.contracts_total = len(contracts)
@@ -138,7 +151,9 @@ def continue_run(
             if bill_contract(run=run, contract=contract, actor=actor):
                 run.invoices_created += 1
             run.contracts_done += 1
-            run.save(update_fields=["contracts_total", "contracts_done", "invoices_created"])
+            with transaction.atomic():
+                set_rls_tenants([tenant.pk])
+                run.save(update_fields=["contracts_total", "contracts_done", "invoices_created"])
             if progress is not None:
                 progress(run)
     except DomainError as exc:
@@ -150,6 +165,7 @@ def continue_run(
 
 def _finish(run: BillingRun, actor: User | None, status: str, error: str) -> None:
     with transaction.atomic():
+        set_rls_tenants([run.tenant_id])
         run.status = status
         run.error = error[:2000]
         run.finished_at = timezone.now()

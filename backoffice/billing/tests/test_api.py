@@ -84,6 +84,11 @@ def test_a_client_sees_only_its_own(api_a, billed, finance_api, client_b, user_b
     # lists are the client's own
     contracts = api_a.get(f"{BASE}/contracts").json()
     assert [c["id"] for c in contracts["items"]] == [plain.pk]
+    # a draft is the provider's until issued: the client neither lists nor opens it
+    assert api_a.get(f"{BASE}/invoices").json()["items"] == []
+    assert api_a.get(f"{BASE}/invoices/{mine.pk}").status_code == 404
+    post(finance_api, f"/invoices/{mine.pk}/approve")
+    post(finance_api, f"/invoices/{mine.pk}/issue")
     assert [i["id"] for i in api_a.get(f"{BASE}/invoices").json()["items"]] == [mine.pk]
     assert api_a.get(f"{BASE}/runs").json()["count"] == 0  # runs over all clients: not theirs
     # another client's ids look like missing ones

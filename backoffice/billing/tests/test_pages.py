@@ -115,7 +115,8 @@ def test_a_client_admin_sees_only_its_own(web_a, client_a, october, globex, plai
     # given client A's admin (web_a) and client B's invoice (globex)
     index = web_a.get(_u(client_a, "index")).content.decode()
     assert plain.name in index and globex.contract.name not in index
-    assert web_a.get(_u(client_a, "invoice", invoice_id=october.pk)).status_code == 200
+    # its own October invoice is still a draft: the provider's until issued
+    assert web_a.get(_u(client_a, "invoice", invoice_id=october.pk)).status_code == 404
     assert web_a.get(_u(client_a, "estimate")).status_code == 200
     # another client's invoice, contract and statement are not found
     assert web_a.get(_u(client_a, "invoice", invoice_id=globex.pk)).status_code == 404

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -99,20 +99,9 @@ def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 def _continue(access: TenantAccess, run_id: int) -> BillingRun:
-    """`continue_run` as the page may call it. On PostgreSQL the RLS tenants are set per
-    transaction, so the run is one transaction with them set (a refusal still commits the
-    contracts billed and the run's failed state: the service catches it inside); the
-    progress bar then moves at the end. SQLite has no RLS: each contract commits on its own
-    and the bar follows them."""
-    if connection.vendor != "postgresql":
-        return services.continue_run(tenant=access.tenant, actor=access.user, run_id=run_id)
-    with transaction.atomic():
-        set_rls_tenants(read_tenants(access))
-        try:
-            return services.continue_run(tenant=access.tenant, actor=access.user, run_id=run_id)
-        except DomainError as exc:
-            failed = exc
-    raise failed
+    """`continue_run`: a transaction per contract, each with its row-level-security tenants
+    set by the service, so the progress bar follows the contracts on both databases."""
+    return services.continue_run(tenant=access.tenant, actor=access.user, run_id=run_id)
 
 
 @tenant_view(Perm.MANAGE_BILLING)
