@@ -1248,7 +1248,9 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="billeditem",
-            constraint=models.UniqueConstraint(fields=("tenant", "item"), name="billing_item_billed_once"),
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "item"), name="billing_item_billed_once"
+            ),
         ),
         migrations.AddConstraint(
             model_name="dispute",
