@@ -8,6 +8,7 @@ from django.utils import timezone
 from prometheus_client import Counter
 from prometheus_client.core import GaugeMetricFamily
 
+from backoffice.core.metrics import register_scrape_collector
 from backoffice.work.models import CLAIMABLE_STATES, State, WorkItem
 
 CLAIMS = Counter("backoffice_work_claims_total", "Items claimed by agents (claim-next).")
@@ -61,3 +62,6 @@ def work_gauges() -> Iterable[GaugeMetricFamily]:
     yield depth
     yield age
     yield risk
+
+
+register_scrape_collector(work_gauges)  # the claim and intake services import this module

@@ -97,7 +97,10 @@ def test_the_app_role_may_append_to_the_audit_log_but_never_rewrite_it():
         cursor.execute(f"SET LOCAL ROLE {role}")
         cursor.execute("SELECT count(*) FROM work_workitem")  # reads (RLS: none visible)
         assert cursor.fetchone() == (0,)
-    with pytest.raises(ProgrammingError, match="permission denied"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL ROLE {role}")
-            cursor.execute("UPDATE audit_auditevent SET action = action")
+    with (
+        pytest.raises(ProgrammingError, match="permission denied"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"SET LOCAL ROLE {role}")
+        cursor.execute("UPDATE audit_auditevent SET action = action")

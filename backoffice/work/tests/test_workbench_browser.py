@@ -35,12 +35,8 @@ def _axe_blocking(page) -> list[str]:
     ]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_an_agent_keys_an_invoice_with_the_keyboard(
-    live_server, browser_page, provider, client_a, agent, settings, tmp_path
-):
-    settings.MEDIA_ROOT = tmp_path
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+def _invoice_with_its_scan(provider, client_a, agent) -> WorkItem:
+    """An invoice-capture item of client A with a two-page PDF scan attached."""
     service_type = services.create_service_type(
         provider=provider,
         actor=None,
@@ -59,29 +55,20 @@ def test_an_agent_keys_an_invoice_with_the_keyboard(
     services.add_attachment(
         item=item, actor=agent, upload=SimpleUploadedFile("INV-7.pdf", pdf, "application/pdf")
     )
-    page = browser_page
-    problems: list[str] = []
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", agent.username)
+    return item
+
+
+def _sign_in(page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/login/")
+    page.fill("#id_username", username)
     page.fill("#id_password", TEST_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/t/**")
-    # given the next-item page, the agent takes the item with n
-    page.goto(f"{live_server.url}/t/{provider.slug}/work/next/")
-    page.keyboard.press("n")
-    page.wait_for_url(f"**/work/items/{item.pk}/")
-    # then the scan's first page is in the viewer, with a thumbnail per page
-    page.wait_for_function(
-        "() => { const i = document.querySelector('.viewer-page'); "
-        "return i && i.complete && i.naturalWidth > 100; }"
-    )
-    assert page.locator(".thumbs button").count() == 2
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.thumbs img')].every(i => i.naturalWidth > 0)"
-    )
-    page.screenshot(path=str(ARTIFACTS / "workbench-claimed.png"))
-    assert _axe_blocking(page) == []
+
+
+def _key_the_invoice(page) -> None:
+    """The header and two lines, by keyboard only, with one wrong quantity corrected and a
+    third line added, moved and removed."""
     # the first field has the focus: key the header, Enter moving from field to field
     page.keyboard.type("R-2026-0007")
     page.keyboard.press("Enter")
@@ -123,6 +110,35 @@ def test_an_agent_keys_an_invoice_with_the_keyboard(
     assert page.input_value('[name="lines-1-description"]') == "Cable ties"
     page.keyboard.press("Control+Delete")
     assert page.locator("[data-grid] tbody tr").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_agent_keys_an_invoice_with_the_keyboard(
+    live_server, browser_page, provider, client_a, agent, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    item = _invoice_with_its_scan(provider, client_a, agent)
+    page = browser_page
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    _sign_in(page, live_server.url, agent.username)
+    # given the next-item page, the agent takes the item with n
+    page.goto(f"{live_server.url}/t/{provider.slug}/work/next/")
+    page.keyboard.press("n")
+    page.wait_for_url(f"**/work/items/{item.pk}/")
+    # then the scan's first page is in the viewer, with a thumbnail per page
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.viewer-page'); "
+        "return i && i.complete && i.naturalWidth > 100; }"
+    )
+    assert page.locator(".thumbs button").count() == 2
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.thumbs img')].every(i => i.naturalWidth > 0)"
+    )
+    page.screenshot(path=str(ARTIFACTS / "workbench-claimed.png"))
+    assert _axe_blocking(page) == []
+    _key_the_invoice(page)
     page.keyboard.press("Escape")
     page.keyboard.press("+")
     assert page.text_content("#viewer-zoom") == "125%"
