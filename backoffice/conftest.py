@@ -84,6 +84,26 @@ def api_b(token_b) -> Client:
     return Client(headers={"Authorization": f"Bearer {token_b}"})
 
 
+@pytest.fixture(autouse=True)
+def _migration_data_after_flush(request: pytest.FixtureRequest) -> None:
+    """A transactional test ends with a flush, which empties what data migrations wrote (the
+    ISO 4217 currencies). Each transactional test starts with them back, whatever ran before
+    it in the same worker (cheaper and sturdier than serialized rollback)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    migration = importlib.import_module("backoffice.ledger.migrations.0002_currencies_and_triggers")
+    migration.seed_currencies(apps, None)
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """CI names the database it means to test; a silent fallback would fake a green run."""
     import os

@@ -82,11 +82,11 @@ def _dump_database(into: Path) -> tuple[str, dict[str, int]]:
     """The database file and the row counts, both of one moment while others keep writing.
 
     PostgreSQL: the counts are read in a REPEATABLE READ transaction whose snapshot pg_dump
-    shares (`--snapshot`). SQLite: the IMMEDIATE transaction holds off writers while the
-    counts are read and the pages copied.
+    shares (`--snapshot`). SQLite: `VACUUM INTO` writes a consistent copy from one read
+    transaction, and the counts are read from that copy.
     """
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 cursor.execute("SELECT pg_export_snapshot()")
@@ -97,12 +97,14 @@ def _dump_database(into: Path) -> tuple[str, dict[str, int]]:
             dump = ["pg_dump", "-Fc", "--no-owner", "--no-privileges", f"--snapshot={snapshot}"]
             _run([*dump, "-f", str(target), name], env)
             return target.name, counts
-        counts = table_counts()
-        target = into / "database.sqlite3"
-        with sqlite3.connect(target) as copy:
-            connection.connection.backup(copy)  # type: ignore[union-attr]
-        copy.close()
-        return target.name, counts
+    target = into / "database.sqlite3"
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM INTO %s", [str(target)])
+    tables = _tables()
+    with sqlite3.connect(target) as copy:
+        counts = {t: copy.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+    copy.close()
+    return target.name, counts
 
 
 def backup(path: Path) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from backoffice.billing.tests import factories as f
 
 pytestmark = [
     pytest.mark.skipif("connection.vendor != 'postgresql'", reason="row-level security"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 ROLE = "backoffice_app_billing_test"
 

@@ -36,7 +36,7 @@ def _empty_the_database() -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_backup_restores_into_an_empty_database_whole(tmp_path, media):
     seed_demo()
     before = table_counts()
@@ -59,7 +59,7 @@ def test_a_backup_restores_into_an_empty_database_whole(tmp_path, media):
     assert JournalLine.objects.unscoped("test").count() == before["ledger_journalline"]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_restore_names_what_does_not_match_its_backup(tmp_path, media, client_a):
     """A row lost on the way (here: the manifest promised one more) is named, not passed over;
     so is a ledger balance that disagrees with its lines."""

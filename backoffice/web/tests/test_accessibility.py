@@ -171,8 +171,7 @@ def _sweep_role(sweep: Sweep, browser: Browser, base: str, role: str, password: 
     return len(pages)
 
 
-# serialized_rollback: an earlier live-server test's flush empties the migrations' currencies.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("roles", ROLE_GROUPS, ids=["-".join(g) for g in ROLE_GROUPS])
 def test_every_roles_main_pages_pass_axe_and_fit_a_phone(live_server, browser_page, roles):
     from backoffice.site.demo import DEMO_PASSWORD, seed_demo
