@@ -132,7 +132,7 @@ def test_the_sla_sweep_is_a_real_periodic_task(client_a):
     assert row.status == "SUCCESSFUL"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_job_whose_worker_died_goes_back_to_the_queue():
     from django_tasks_db.models import DBTaskResult
 
