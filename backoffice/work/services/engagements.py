@@ -27,6 +27,7 @@ from backoffice.work.schema import check_schema
 from backoffice.work.sla import spec_of
 
 WEEKDAYS_9_TO_5 = ("mon", "tue", "wed", "thu", "fri")
+MAX_PRIORITY = 9  # priorities run 0 (lowest) to 9
 
 
 def create_service_type(
@@ -54,7 +55,7 @@ def create_service_type(
         raise DomainError("A service type needs a name.", fields={"name": ["required"]})
     for key in ("input_schema", "output_schema"):
         check_schema(values.get(key) or {"type": "object"})
-    _check_workflow(values.get("workflow") or catalog.CAPTURE_DONE)
+    check_workflow(values.get("workflow") or catalog.CAPTURE_DONE)
     with transaction.atomic():
         if ServiceType.objects.for_tenant(provider).filter(code=code).exists():
             raise Conflict(f"Service type {code!r} exists.", fields={"code": ["already used"]})
@@ -63,17 +64,18 @@ def create_service_type(
     return st
 
 
-def _check_workflow(workflow: Any) -> None:
+def check_workflow(workflow: Any) -> None:
+    """A workflow is a non-empty list of named steps, each done by a role."""
     if not isinstance(workflow, list) or not workflow:
-        raise DomainError(
-            "A workflow is a non-empty list of steps.", code=ErrorCode.INVALID_WORKFLOW
+        raise refused(
+            "workflow", "A workflow is a list of one or more steps.", ErrorCode.INVALID_WORKFLOW
         )
     for step in workflow:
         if not isinstance(step, dict) or not step.get("step") or step.get("role") not in Role:
-            raise DomainError(
+            raise refused(
+                "workflow",
                 "Each workflow step needs a name and a role.",
-                code=ErrorCode.INVALID_WORKFLOW,
-                fields={"workflow": [f"bad step {step!r}"]},
+                ErrorCode.INVALID_WORKFLOW,
             )
 
 
@@ -142,7 +144,7 @@ def create_engagement(
             "The SLA clock runs on business hours or on elapsed time.",
             fields={"sla_basis": ["business or elapsed"]},
         )
-    _check_priority_rules(priority_rules or [])
+    check_priority_rules(priority_rules or [])
     with transaction.atomic():
         _require_new_engagement_code(tenant, code)
         engagement = Engagement.objects.create(
@@ -233,20 +235,25 @@ def require_client_tenant(tenant: Organization) -> None:
         raise DomainError("Create engagements while acting in the client's organization.")
 
 
-def _check_priority_rules(rules: list[dict[str, Any]]) -> None:
-    for rule in rules:
+def check_priority_rules(rules: Any) -> None:
+    """Each rule is {field, equals or gte, priority 0-9}."""
+    for rule in rules if isinstance(rules, list) else [None]:
         ok = (
             isinstance(rule, dict)
             and isinstance(rule.get("field"), str)
             and isinstance(rule.get("priority"), int)
-            and 0 <= rule["priority"] <= 9
+            and 0 <= rule["priority"] <= MAX_PRIORITY
             and ("equals" in rule or "gte" in rule)
         )
         if not ok:
-            raise DomainError(
-                "A priority rule is {field, equals|gte, priority 0-9}.",
-                fields={"priority_rules": [f"bad rule {rule!r}"]},
+            raise refused(
+                "priority_rules", "Each rule needs a field, a value and a priority from 0 to 9."
             )
+
+
+def refused(field: str, message: str, code: str = ErrorCode.INVALID_SETTING) -> DomainError:
+    """A setting refused in words, the message beside its field."""
+    return DomainError(message, code=code, fields={field: [message]})
 
 
 def add_team_member(

@@ -15,13 +15,18 @@ from django.db.models import Model
 
 from backoffice.core.errors import Conflict, DomainError, NotFound
 from backoffice.tenancy.models import Organization, User
-from backoffice.tenancy.roles import Role
 from backoffice.work import events
 from backoffice.work.calendar import CalendarError
 from backoffice.work.error_codes import ErrorCode
 from backoffice.work.models import BillingUnit, BusinessCalendar, Engagement, Queue, ServiceType
 from backoffice.work.schema import check_schema
-from backoffice.work.services.engagements import create_queue
+from backoffice.work.services.engagements import (
+    MAX_PRIORITY,
+    check_priority_rules,
+    check_workflow,
+    create_queue,
+    refused,
+)
 from backoffice.work.sla import spec_of
 
 SERVICE_TYPE_FIELDS = (
@@ -48,46 +53,6 @@ ENGAGEMENT_FIELDS = (
     "double_key",
     "is_active",
 )
-MAX_PRIORITY = 9
-
-
-def check_workflow(workflow: Any) -> None:
-    """A workflow is a non-empty list of named steps, each done by a role.
-
-    The same rule `engagements.create_service_type` applies (there as a private helper,
-    which another module may not call; folding the two into this one is left to its owner).
-    """
-    if not isinstance(workflow, list) or not workflow:
-        raise _refuse(
-            "workflow", "A workflow is a list of one or more steps.", ErrorCode.INVALID_WORKFLOW
-        )
-    for step in workflow:
-        if not isinstance(step, dict) or not step.get("step") or step.get("role") not in Role:
-            raise _refuse(
-                "workflow",
-                "Each workflow step needs a name and a role.",
-                ErrorCode.INVALID_WORKFLOW,
-            )
-
-
-def check_priority_rules(rules: Any) -> None:
-    """Each rule is {field, equals or gte, priority 0-9} (as `create_engagement` checks)."""
-    for rule in rules if isinstance(rules, list) else [None]:
-        ok = (
-            isinstance(rule, dict)
-            and isinstance(rule.get("field"), str)
-            and isinstance(rule.get("priority"), int)
-            and 0 <= rule["priority"] <= MAX_PRIORITY
-            and ("equals" in rule or "gte" in rule)
-        )
-        if not ok:
-            raise _refuse(
-                "priority_rules", "Each rule needs a field, a value and a priority from 0 to 9."
-            )
-
-
-def _refuse(field: str, message: str, code: str = ErrorCode.INVALID_SETTING) -> DomainError:
-    return DomainError(message, code=code, fields={field: [message]})
 
 
 def _shown(value: Any) -> Any:
@@ -120,7 +85,7 @@ def _update_fields(after: dict[str, Any]) -> list[str]:
 def check_service_type_settings(values: dict[str, Any]) -> None:
     """The rules a service type's settings keep, whoever writes them (form or API)."""
     if "name" in values and not str(values["name"]).strip():
-        raise _refuse("name", "A service type needs a name.")
+        raise refused("name", "A service type needs a name.")
     for key in ("input_schema", "output_schema"):
         if key in values:
             try:
@@ -133,13 +98,13 @@ def check_service_type_settings(values: dict[str, Any]) -> None:
         check_workflow(values["workflow"])
     sla = values.get("default_sla_minutes")
     if sla is not None and not 0 < sla <= 10**7:
-        raise _refuse("default_sla_minutes", "The default SLA must be more than zero.")
+        raise refused("default_sla_minutes", "The default SLA must be more than zero.")
     qa = values.get("qa_sample_percent")
     if qa is not None and not 0 <= qa <= 100:
-        raise _refuse("qa_sample_percent", "The QA sample is a share from 0 to 100%.")
+        raise refused("qa_sample_percent", "The QA sample is a share from 0 to 100%.")
     unit = values.get("billing_unit")
     if unit is not None and unit not in BillingUnit.values:
-        raise _refuse("billing_unit", "Choose one of the billing units.")
+        raise refused("billing_unit", "Choose one of the billing units.")
 
 
 def update_service_type(
@@ -175,7 +140,7 @@ def update_calendar(
 ) -> BusinessCalendar:
     """Change a calendar; items already received keep the due time they were given."""
     if not name.strip():
-        raise _refuse("name", "A calendar needs a name.")
+        raise refused("name", "A calendar needs a name.")
     changes = {
         "name": name.strip(),
         "timezone": timezone_name,
@@ -211,17 +176,17 @@ def check_engagement_settings(values: dict[str, Any]) -> None:
     """SLA figures and priority rules an engagement keeps (its database checks, in words)."""
     sla = values.get("sla_minutes")
     if sla is not None and not 0 < sla <= 10**7:
-        raise _refuse("sla_minutes", "The SLA must be more than zero.")
+        raise refused("sla_minutes", "The SLA must be more than zero.")
     basis = values.get("sla_basis")
     if basis is not None and basis not in Engagement.SlaBasis.values:
-        raise _refuse("sla_basis", "The SLA clock runs on business hours or on elapsed time.")
+        raise refused("sla_basis", "The SLA clock runs on business hours or on elapsed time.")
     for key, what in (("sla_target_percent", "SLA target"), ("at_risk_percent", "At-risk point")):
         value = values.get(key)
         if value is not None and not 1 <= value <= 100:
-            raise _refuse(key, f"{what} is a share from 1 to 100%.")
+            raise refused(key, f"{what} is a share from 1 to 100%.")
     idle = values.get("idle_timeout_minutes")
     if idle is not None and not 1 <= idle <= 24 * 60:
-        raise _refuse("idle_timeout_minutes", "Idle release is from 1 minute to 24 hours.")
+        raise refused("idle_timeout_minutes", "Idle release is from 1 minute to 24 hours.")
     if "priority_rules" in values:
         check_priority_rules(values["priority_rules"])
 
@@ -235,7 +200,7 @@ def update_engagement(*, engagement: Engagement, actor: User | None, **changes: 
     if unknown:
         raise DomainError(f"These settings cannot be changed: {', '.join(sorted(unknown))}.")
     if "name" in changes and not str(changes["name"]).strip():
-        raise _refuse("name", "An engagement needs a name.")
+        raise refused("name", "An engagement needs a name.")
     calendar = changes.get("calendar")
     if calendar is not None and calendar.tenant_id != engagement.tenant_id:
         raise NotFound("No such calendar.", fields={"calendar": ["No such calendar."]})
@@ -263,9 +228,9 @@ def _check_queue(
     if not provider.is_provider:
         raise DomainError("Queues belong to the provider.", code=ErrorCode.NOT_PROVIDER)
     if not name.strip():
-        raise _refuse("name", "A queue needs a name.", ErrorCode.INVALID_QUEUE)
+        raise refused("name", "A queue needs a name.", ErrorCode.INVALID_QUEUE)
     if not 0 <= min_priority <= MAX_PRIORITY:
-        raise _refuse(
+        raise refused(
             "min_priority", "The lowest priority is from 0 to 9.", ErrorCode.INVALID_QUEUE
         )
     if engagement is not None and engagement.tenant.provider_id != provider.pk:
