@@ -28,9 +28,9 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import work_common as wc
+from ledger_common import bypass, verify_balances
 
 BIN = Path(sys.executable).parent / "backoffice"
 TENANT = "bench-client-0"
@@ -84,7 +84,6 @@ def _kill_while_writing(proc: subprocess.Popen[bytes], name: str, delay: float) 
 
 def _common_checks(out: Outcome) -> None:
     from django.db import connections
-    from ledger_common import verify_balances
 
     from backoffice.audit.verify import verify_all
 
@@ -120,7 +119,7 @@ def ledger_round(out: Outcome, n: int, entries: int, tmp: Path, delay: float) ->
     killed = _kill_while_writing(_spawn(args, "crash-ledger"), "crash-ledger", delay)
     out.mid_work += killed
     out.after_finish += not killed
-    with _bypass():
+    with bypass():
         found = (
             JournalEntry.objects.unscoped("crash check")
             .filter(idempotency_key__startswith=f"r{n}-e")
@@ -141,7 +140,7 @@ def intake_round(out: Outcome, n: int, rows: int, tmp: Path, delay: float) -> No
     killed = _kill_while_writing(_spawn(args, "crash-intake"), "crash-intake", delay)
     out.mid_work += killed
     out.after_finish += not killed
-    with _bypass():
+    with bypass():
         found = (
             WorkItem.objects.unscoped("crash check")
             .filter(external_ref__startswith=f"r{n}-i")
@@ -180,7 +179,7 @@ def claims_round(out: Outcome, agents: list[int], delay: float) -> None:
     killed = _kill_while_writing(proc, "crash-claims", delay)
     out.mid_work += killed
     out.after_finish += not killed
-    with _bypass():
+    with bypass():
         items = WorkItem.objects.unscoped("crash check")
         held = items.filter(state=State.IN_PROGRESS)
         out.checks |= {"held only by an assignee", "released after idle timeout"}
@@ -198,7 +197,7 @@ def claims_round(out: Outcome, agents: list[int], delay: float) -> None:
         if claimed_twice:
             out.failures.append(f"claims: {claimed_twice} items claimed twice")
     release_idle_items(now=timezone.now() + timedelta(days=1))
-    with _bypass():
+    with bypass():
         if WorkItem.objects.unscoped("crash check").filter(state=State.IN_PROGRESS).exists():
             out.failures.append("claims: items still held after the idle timeout")
     _common_checks(out)
@@ -211,7 +210,7 @@ def job_round(out: Outcome, tenant_id: int) -> None:
     from backoffice.audit.tasks import verify_tenant_audit_chain
     from backoffice.core.scheduler import requeue_abandoned_jobs
 
-    with _bypass():
+    with bypass():
         job = verify_tenant_audit_chain.enqueue(tenant_id=tenant_id)
     worker = _spawn([str(BIN), "worker", "--no-scheduler", "--interval", "0.05"])
     deadline = time.monotonic() + 60
@@ -236,20 +235,6 @@ def job_round(out: Outcome, tenant_id: int) -> None:
     _common_checks(out)
 
 
-class _bypass:
-    def __enter__(self) -> None:
-        from django.db import transaction
-
-        from backoffice.core.rls import set_rls_bypass
-
-        self._atomic = transaction.atomic()
-        self._atomic.__enter__()
-        set_rls_bypass()
-
-    def __exit__(self, *exc: Any) -> None:
-        self._atomic.__exit__(*exc)
-
-
 def _prepare(agents: int, items: int) -> tuple[list[int], int]:
     from backoffice.ledger.models import Account
     from backoffice.tenancy import services as tenancy
@@ -260,7 +245,7 @@ def _prepare(agents: int, items: int) -> tuple[list[int], int]:
     provider, engagements = wc.make_engagement(1)
     client = engagements[0].tenant
     ids = []
-    with _bypass():
+    with bypass():
         rows = (
             ItemInput(external_ref=f"q-{i}", data={"name": f"Claim {i}", "amount": i % 90})
             for i in range(items)
