@@ -23,6 +23,7 @@ from backoffice.billing.services.review import (
     retainer_balance,
 )
 from backoffice.billing.services.runs import (
+    billing_tenant_ids,
     continue_run,
     parse_period,
     run_billing,
@@ -36,6 +37,7 @@ __all__ = [
     "add_version",
     "adjust_invoice",
     "approve_invoice",
+    "billing_tenant_ids",
     "continue_run",
     "create_contract",
     "credit_invoice",

@@ -56,10 +56,13 @@ def contracts_to_bill(tenant: Organization, period: date, client_id: int | None)
     return [c for c in qs.select_related("client", "calendar", "tenant") if overlapping(c, period)]
 
 
-def _billing_scope(provider: Organization) -> list[int]:
-    """The tenants a run reads: the provider's books and its clients' work."""
-    clients = Organization.objects.filter(provider=provider).values_list("pk", flat=True)
-    return [provider.pk, *clients]
+def billing_tenant_ids(tenant: Organization) -> list[int]:
+    """The tenants whose rows billing reads for `tenant`: a provider's books and its clients'
+    work logs; a client, its own rows only (the row-level-security setting of runs and pages)."""
+    if not tenant.is_provider:
+        return [tenant.pk]
+    clients = Organization.objects.filter(provider=tenant).values_list("pk", flat=True)
+    return [tenant.pk, *clients]
 
 
 def start_run(
@@ -82,7 +85,7 @@ def start_run(
             fields={"period": ["a month that has started"]},
         )
     with transaction.atomic():
-        set_rls_tenants(_billing_scope(tenant))
+        set_rls_tenants(billing_tenant_ids(tenant))
         _refuse_locked(tenant, period)
         same = BillingRun.objects.for_tenant(tenant).filter(period=period, client_id=client_id)
         earlier = same.order_by("id").first()
@@ -136,7 +139,7 @@ def continue_run(
     provider and its clients), so the run sees its rows under the application's own
     database role and the progress others read moves contract by contract."""
     with transaction.atomic():
-        set_rls_tenants(_billing_scope(tenant))
+        set_rls_tenants(billing_tenant_ids(tenant))
         run = BillingRun.objects.for_tenant(tenant).filter(pk=run_id).first()
         if run is None:
             raise NotFound("No such billing run.")

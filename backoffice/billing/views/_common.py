@@ -9,7 +9,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.urls import reverse
 
-from backoffice.tenancy.models import Organization
+from backoffice.billing.services import billing_tenant_ids
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
 
@@ -28,10 +28,7 @@ def url(access: TenantAccess, name: str, **kwargs: Any) -> str:
 def read_tenants(access: TenantAccess) -> Iterable[int]:
     """The provider's pages read its clients' work log (drill-down, metering); a client's
     pages read their own rows only."""
-    tenant = access.tenant
-    if not tenant.is_provider:
-        return [tenant.pk]
-    return [tenant.pk, *Organization.objects.filter(provider=tenant).values_list("pk", flat=True)]
+    return billing_tenant_ids(access.tenant)
 
 
 def can_manage(access: TenantAccess) -> bool:
