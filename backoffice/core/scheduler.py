@@ -14,7 +14,7 @@ from typing import Any
 
 import structlog
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -26,12 +26,7 @@ _NEVER = datetime(2000, 1, 1, tzinfo=UTC)
 
 def claim_slot(path: str, every: int, now: datetime) -> bool:
     """True for the one caller that may enqueue `path` now; False while it is not due."""
-    if not PeriodicSlot.objects.filter(task=path).exists():
-        try:
-            with transaction.atomic():
-                PeriodicSlot.objects.create(task=path, last_enqueued_at=_NEVER)
-        except IntegrityError:
-            pass  # another worker created it first
+    PeriodicSlot.objects.get_or_create(task=path, defaults={"last_enqueued_at": _NEVER})
     won = PeriodicSlot.objects.filter(
         task=path, last_enqueued_at__lte=now - timedelta(seconds=every)
     ).update(last_enqueued_at=now)
