@@ -70,3 +70,17 @@ def test_a_restore_names_what_does_not_match_its_backup(tmp_path, media, client_
     report = verify_restored(counts)
     assert not report.ok
     assert any("table audit_auditevent" in p for p in report.problems)
+
+
+def test_a_missing_or_foreign_file_is_refused_in_words(tmp_path):
+    """No database is touched: the file is checked before anything is loaded."""
+    junk = tmp_path / "photo.tar"
+    junk.write_bytes(b"not a tar file")
+    for path, message in (
+        (tmp_path / "missing.tar", "There is no backup file"),
+        (junk, "is not a backup written by `backoffice backup`"),
+    ):
+        with pytest.raises(CommandError, match=message):
+            call_command("restore", str(path))
+    with pytest.raises(CommandError, match="There is no folder"):
+        call_command("backup", str(tmp_path / "no-such-folder" / "b.tar"))

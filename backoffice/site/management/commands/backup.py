@@ -1,8 +1,9 @@
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from backoffice.core.errors import DomainError
 from backoffice.site.backup import backup
 
 
@@ -16,7 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("output", type=Path, help="The .tar file to write.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        manifest = backup(options["output"])
+        try:
+            manifest = backup(options["output"])
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
         rows = sum(manifest["counts"].values())
         self.stdout.write(
             f"Backed up {len(manifest['counts'])} tables ({rows:,} rows) and the uploaded files "
