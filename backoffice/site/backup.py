@@ -109,8 +109,9 @@ def _dump_database(into: Path) -> tuple[str, dict[str, int]]:
 
 def backup(path: Path) -> dict[str, Any]:
     """Write the backup to `path` (a .tar file); returns its manifest."""
-    if not path.parent.is_dir():
-        raise DomainError(f"There is no folder {path.parent} to write the backup into.")
+    folder = path.parent
+    if not folder.is_dir():
+        raise DomainError(f"There is no folder {folder} to write the backup into.")
     with tempfile.TemporaryDirectory(prefix="backoffice-backup-") as tmp:
         work = Path(tmp)
         database_file, counts = _dump_database(work)
@@ -176,14 +177,17 @@ def verify_restored(expected: dict[str, int]) -> RestoreReport:
 def restore(path: Path, *, replace: bool = False) -> RestoreReport:
     with tempfile.TemporaryDirectory(prefix="backoffice-restore-") as tmp:
         work = Path(tmp)
+        file_name = str(path)
         if not path.is_file():
-            raise DomainError(f"There is no backup file {path}.")
+            raise DomainError(f"There is no backup file {file_name}.")
         try:
             with tarfile.open(path) as tar:
                 tar.extractall(work, filter="data")
             manifest = json.loads((work / "manifest.json").read_text())
         except (tarfile.TarError, OSError, ValueError):
-            raise DomainError(f"{path} is not a backup written by `backoffice backup`.") from None
+            raise DomainError(
+                f"{file_name} is not a backup written by `backoffice backup`."
+            ) from None
         if manifest.get("format") != FORMAT:
             raise DomainError("This backup was written by another version of Backoffice.")
         if manifest["database"] != connection.vendor:
