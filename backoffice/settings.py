@@ -54,6 +54,12 @@ INSTALLED_APPS = [
     "backoffice.work",
     "backoffice.commerce",
     "backoffice.billing",
+    "backoffice.vault",
+    "backoffice.conversations",
+    "backoffice.notifications",
+    "backoffice.delivery",
+    "backoffice.identity",
+    "backoffice.portal",
     "backoffice.site",
 ]
 

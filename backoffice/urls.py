@@ -33,6 +33,11 @@ urlpatterns = [
     path("", include("backoffice.commerce.urls")),
     path("", include("backoffice.work.setup.urls")),
     path("", include("backoffice.billing.urls")),
+    path("", include("backoffice.conversations.urls")),
+    path("", include("backoffice.notifications.urls")),
+    path("", include("backoffice.delivery.urls")),
+    path("", include("backoffice.identity.urls")),
+    path("", include("backoffice.portal.urls")),
     path("api/<path:rest>", web_views.not_found),
 ]
 

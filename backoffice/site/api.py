@@ -26,7 +26,12 @@ def _mount() -> None:
     from backoffice.audit.api import router as audit_router
     from backoffice.billing.api import router as billing_router
     from backoffice.commerce.api import router as commerce_router
+    from backoffice.conversations.api import router as conversations_router
+    from backoffice.delivery.api import router as delivery_router
+    from backoffice.identity.api import router as identity_router
     from backoffice.ledger.api import router as ledger_router
+    from backoffice.notifications.api import router as notifications_router
+    from backoffice.portal.api import router as portal_router
     from backoffice.tenancy.api import router as tenancy_router
     from backoffice.work.api import router as work_router
 
@@ -36,6 +41,11 @@ def _mount() -> None:
     api.add_router("/work", work_router)
     api.add_router("/commerce", commerce_router)
     api.add_router("/billing", billing_router)
+    api.add_router("/conversations", conversations_router)
+    api.add_router("/notifications", notifications_router)
+    api.add_router("/delivery", delivery_router)
+    api.add_router("/identity", identity_router)
+    api.add_router("/portal", portal_router)
 
 
 _mount()

@@ -37,6 +37,15 @@ class Perm(models.TextChoices):
     MANAGE_COMMERCE = "commerce.manage"
     VIEW_BILLING = "billing.view"
     MANAGE_BILLING = "billing.manage"
+    VIEW_CONVERSATIONS = "conversations.view"
+    POST_MESSAGES = "conversations.post"
+    WRITE_INTERNAL_NOTES = "conversations.internal"
+    REQUEST_PROJECTS = "portal.request"
+    PREPARE_QUOTES = "portal.quote"
+    ACCEPT_QUOTES = "portal.accept"
+    MANAGE_DELIVERY = "delivery.manage"
+    REVEAL_SENSITIVE = "vault.reveal"
+    MANAGE_KEYS = "vault.keys"
 
 
 _ALL = set(Perm)
@@ -47,7 +56,10 @@ _READ = {
     Perm.VIEW_WORK,
     Perm.VIEW_COMMERCE,
     Perm.VIEW_BILLING,
+    Perm.VIEW_CONVERSATIONS,
 }
+_CONVERSE = {Perm.VIEW_CONVERSATIONS, Perm.POST_MESSAGES}
+_STAFF_CONVERSE = {*_CONVERSE, Perm.WRITE_INTERNAL_NOTES}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PROVIDER_ADMIN: frozenset(_ALL),
@@ -63,13 +75,29 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIEW_BILLING,
             Perm.VIEW_AUDIT,
             Perm.MANAGE_TOKENS,
+            Perm.PREPARE_QUOTES,
+            Perm.MANAGE_DELIVERY,
+            Perm.REVEAL_SENSITIVE,
+            *_STAFF_CONVERSE,
         }
     ),
     Role.TEAM_LEAD: frozenset(
-        {Perm.VIEW_DASHBOARD, Perm.VIEW_WORK, Perm.PROCESS_WORK, Perm.REVIEW_WORK, Perm.ROUTE_WORK}
+        {
+            Perm.VIEW_DASHBOARD,
+            Perm.VIEW_WORK,
+            Perm.PROCESS_WORK,
+            Perm.REVIEW_WORK,
+            Perm.ROUTE_WORK,
+            Perm.REVEAL_SENSITIVE,
+            *_STAFF_CONVERSE,
+        }
     ),
-    Role.AGENT: frozenset({Perm.VIEW_DASHBOARD, Perm.VIEW_WORK, Perm.PROCESS_WORK}),
-    Role.QA_REVIEWER: frozenset({Perm.VIEW_DASHBOARD, Perm.VIEW_WORK, Perm.REVIEW_WORK}),
+    Role.AGENT: frozenset(
+        {Perm.VIEW_DASHBOARD, Perm.VIEW_WORK, Perm.PROCESS_WORK, *_STAFF_CONVERSE}
+    ),
+    Role.QA_REVIEWER: frozenset(
+        {Perm.VIEW_DASHBOARD, Perm.VIEW_WORK, Perm.REVIEW_WORK, *_STAFF_CONVERSE}
+    ),
     Role.FINANCE: frozenset(
         {
             Perm.VIEW_DASHBOARD,
@@ -83,6 +111,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.MANAGE_BILLING,
             Perm.VIEW_AUDIT,
             Perm.MANAGE_TOKENS,
+            Perm.PREPARE_QUOTES,
+            *_STAFF_CONVERSE,
         }
     ),
     Role.CLIENT_ADMIN: frozenset(
@@ -96,9 +126,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.MANAGE_MEMBERS,
             Perm.MANAGE_TOKENS,
             Perm.VIEW_AUDIT,
+            Perm.REQUEST_PROJECTS,
+            Perm.ACCEPT_QUOTES,
+            Perm.MANAGE_DELIVERY,
+            Perm.REVEAL_SENSITIVE,
+            *_CONVERSE,
         }
     ),
-    Role.CLIENT_USER: frozenset({Perm.VIEW_DASHBOARD, Perm.VIEW_WORK, Perm.SUBMIT_WORK}),
+    Role.CLIENT_USER: frozenset(
+        {Perm.VIEW_DASHBOARD, Perm.VIEW_WORK, Perm.SUBMIT_WORK, Perm.REQUEST_PROJECTS, *_CONVERSE}
+    ),
     Role.AUDITOR: frozenset(_READ),
 }
 
