@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "backoffice.delivery",
     "backoffice.identity",
     "backoffice.portal",
+    "backoffice.workforce",
     "backoffice.site",
 ]
 

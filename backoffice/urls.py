@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("backoffice.delivery.urls")),
     path("", include("backoffice.identity.urls")),
     path("", include("backoffice.portal.urls")),
+    path("", include("backoffice.workforce.urls")),
     path("api/<path:rest>", web_views.not_found),
 ]
 

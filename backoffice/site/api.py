@@ -34,6 +34,7 @@ def _mount() -> None:
     from backoffice.portal.api import router as portal_router
     from backoffice.tenancy.api import router as tenancy_router
     from backoffice.work.api import router as work_router
+    from backoffice.workforce.api import router as workforce_router
 
     api.add_router("/", tenancy_router)
     api.add_router("/audit", audit_router)
@@ -46,6 +47,7 @@ def _mount() -> None:
     api.add_router("/delivery", delivery_router)
     api.add_router("/identity", identity_router)
     api.add_router("/portal", portal_router)
+    api.add_router("/workforce", workforce_router)
 
 
 _mount()

@@ -21,6 +21,7 @@ from backoffice.tenancy import demo as tenancy_demo
 from backoffice.tenancy.demo import DEMO_PASSWORD, DemoContext, demo_logins
 from backoffice.vault import demo as vault_demo
 from backoffice.work import demo as work_demo
+from backoffice.workforce import demo as workforce_demo
 
 APP_SEEDS = [
     vault_demo.seed,
@@ -33,6 +34,7 @@ APP_SEEDS = [
     delivery_demo.seed,
     identity_demo.seed,
     portal_demo.seed,
+    workforce_demo.seed,
 ]
 
 __all__ = ["DEMO_PASSWORD", "demo_logins", "seed_demo"]

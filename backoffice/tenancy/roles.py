@@ -46,6 +46,8 @@ class Perm(models.TextChoices):
     MANAGE_DELIVERY = "delivery.manage"
     REVEAL_SENSITIVE = "vault.reveal"
     MANAGE_KEYS = "vault.keys"
+    VIEW_WORKFORCE = "workforce.view"
+    MANAGE_WORKFORCE = "workforce.manage"
 
 
 _ALL = set(Perm)
@@ -78,6 +80,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.PREPARE_QUOTES,
             Perm.MANAGE_DELIVERY,
             Perm.REVEAL_SENSITIVE,
+            Perm.VIEW_WORKFORCE,
+            Perm.MANAGE_WORKFORCE,
             *_STAFF_CONVERSE,
         }
     ),
@@ -89,11 +93,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.REVIEW_WORK,
             Perm.ROUTE_WORK,
             Perm.REVEAL_SENSITIVE,
+            Perm.VIEW_WORKFORCE,
+            Perm.MANAGE_WORKFORCE,
             *_STAFF_CONVERSE,
         }
     ),
     Role.AGENT: frozenset(
-        {Perm.VIEW_DASHBOARD, Perm.VIEW_WORK, Perm.PROCESS_WORK, *_STAFF_CONVERSE}
+        {
+            Perm.VIEW_DASHBOARD,
+            Perm.VIEW_WORK,
+            Perm.PROCESS_WORK,
+            Perm.VIEW_WORKFORCE,
+            *_STAFF_CONVERSE,
+        }
     ),
     Role.QA_REVIEWER: frozenset(
         {Perm.VIEW_DASHBOARD, Perm.VIEW_WORK, Perm.REVIEW_WORK, *_STAFF_CONVERSE}
