@@ -33,6 +33,7 @@ def _mount() -> None:
     from backoffice.notifications.api import router as notifications_router
     from backoffice.portal.api import router as portal_router
     from backoffice.tenancy.api import router as tenancy_router
+    from backoffice.vault.api import router as vault_router
     from backoffice.work.api import router as work_router
     from backoffice.workforce.api import router as workforce_router
 
@@ -48,6 +49,7 @@ def _mount() -> None:
     api.add_router("/identity", identity_router)
     api.add_router("/portal", portal_router)
     api.add_router("/workforce", workforce_router)
+    api.add_router("/vault", vault_router)
 
 
 _mount()
