@@ -8,7 +8,17 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 
-from backoffice.tenancy.roles import Role
+from backoffice.tenancy.roles import Perm, Role
+
+# What a client admin may withhold from one member of the client (a grant narrows the role's
+# permissions, never widens them): the flag on `Membership` and the permissions it withholds.
+GRANT_FLAGS: dict[str, tuple[str, ...]] = {
+    "may_submit": (Perm.SUBMIT_WORK,),
+    "may_accept_quotes": (Perm.ACCEPT_QUOTES,),
+    "may_see_invoices": (Perm.VIEW_BILLING, Perm.VIEW_COMMERCE),
+}
+# The roles a client admin narrows: the client's own people, never provider staff.
+GRANTABLE_ROLES = (Role.CLIENT_ADMIN, Role.CLIENT_USER)
 
 
 class Organization(models.Model):
@@ -76,6 +86,12 @@ class Membership(models.Model):
     role = models.CharField(max_length=32, choices=Role.choices)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Grants (a client admin narrows a client member; the defaults keep the role as it is).
+    # Which engagements: all of the client's, or only those named in `work.EngagementGrant`.
+    all_engagements = models.BooleanField(default=True)
+    may_submit = models.BooleanField(default=True)
+    may_accept_quotes = models.BooleanField(default=True)
+    may_see_invoices = models.BooleanField(default=True)
 
     class Meta:
         constraints = [
@@ -87,6 +103,24 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.organization} · {self.get_role_display()}"
+
+    @property
+    def sees_all_engagements(self) -> bool:
+        return self.all_engagements or not self.grants_apply
+
+    @property
+    def grants_apply(self) -> bool:
+        """Grants narrow the client's own people only; a member given a provider or auditor
+        role keeps that role whole (the flags stay, unused, until a client role returns)."""
+        return self.role in GRANTABLE_ROLES and self.organization.kind == "client"
+
+    def withheld_permissions(self) -> frozenset[str]:
+        """The role's permissions this member's grants take away."""
+        if not self.grants_apply:
+            return frozenset()
+        return frozenset(
+            p for f, perms in GRANT_FLAGS.items() if not getattr(self, f) for p in perms
+        )
 
 
 class ApiToken(models.Model):

@@ -5,6 +5,7 @@ caller's permission and the tenant together, for the pages and the API alike."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db.models import QuerySet
 
@@ -30,9 +31,24 @@ class TenantAccess:
     def role_label(self) -> str:
         return Role(self.role).label if self.role in Role.values else self.role
 
+    @cached_property
+    def membership(self) -> Membership | None:
+        """The caller's own active membership of a client tenant, which carries the grants a
+        client admin set for them (None in the provider's tenant or without a membership)."""
+        if self.tenant.is_provider or self.user.pk is None:
+            return None
+        return (
+            Membership.objects.filter(organization=self.tenant, user=self.user, is_active=True)
+            .select_related("organization")
+            .first()
+        )
+
     @property
     def permissions(self) -> frozenset[str]:
-        return ROLE_PERMISSIONS.get(self.role, frozenset())
+        """The role's permissions less what the member's grants withhold (grants only narrow)."""
+        perms = ROLE_PERMISSIONS.get(self.role, frozenset())
+        member = self.membership
+        return perms - member.withheld_permissions() if member is not None else perms
 
     def can(self, perm: str) -> bool:
         return perm in self.permissions

@@ -1,5 +1,7 @@
 """The UI shell: home, dashboard, tenant switcher, members, API tokens, audit log."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -12,6 +14,7 @@ from backoffice.api.errors import error_body
 from backoffice.audit import descriptions as audit_descriptions
 from backoffice.audit import selectors as audit_selectors
 from backoffice.core.errors import DomainError, NotFound
+from backoffice.portal.dashboard import grants as member_grants
 from backoffice.tenancy import services as tenancy_services
 from backoffice.tenancy.access import tenant_view
 from backoffice.tenancy.roles import Perm, Role
@@ -63,7 +66,13 @@ def members(request: HttpRequest) -> HttpResponse:
     status = 200
     typed: dict[str, str] = {}
     errors: dict[str, list[str]] = {}
-    if request.method == "POST":
+    grant_form: dict = {}
+    if request.method == "POST" and request.POST.get("action") == "grants":
+        grant_form = _post_grants(request, access)
+        if not grant_form:
+            return redirect(request.get_full_path())
+        status = grant_form["status"]
+    elif request.method == "POST":
         typed = {
             "username": request.POST.get("username", "").strip(),
             "role": request.POST.get("role", ""),
@@ -95,9 +104,80 @@ def members(request: HttpRequest) -> HttpResponse:
             "can_manage": access.can(Perm.MANAGE_MEMBERS),
             "typed": typed,
             "errors": errors,
+            **_grants_context(access, page.object_list, grant_form),
         },
         status=status,
     )
+
+
+def _post_grants(request: HttpRequest, access: Any) -> dict[str, Any]:
+    """The grant editor's post (a client admin narrowing one member): {} when saved, else
+    what was typed and the refusal, to show the form again as it was."""
+    form: dict[str, Any] = {
+        "member": request.POST.get("member", ""),
+        "all_engagements": request.POST.get("scope", "all") != "named",
+        "engagement_ids": request.POST.getlist("engagements"),
+        **{flag: request.POST.get(flag) == "on" for flag in member_grants.FLAG_LABELS},
+    }
+    try:
+        member_grants.set_member_grants(
+            access=access,
+            username=form["member"],
+            all_engagements=form["all_engagements"],
+            engagement_ids=form["engagement_ids"],
+            **{flag: form[flag] for flag in member_grants.FLAG_LABELS},
+        )
+    except DomainError as exc:
+        return {**form, "error": exc.message, "status": exc.status if exc.status >= 400 else 400}
+    messages.success(request, f"What {form['member']} sees and may do is saved.")
+    return {}
+
+
+def _grants_context(access: Any, rows: Any, form: dict[str, Any]) -> dict[str, Any]:
+    """Each member row with the grant editor's values for client members (as saved, or as
+    typed when the post was refused); provider tenants and non-managers get plain rows."""
+    rows = list(rows)
+    if access.tenant.is_provider or not access.can(Perm.MANAGE_MEMBERS):
+        return {"member_rows": [(m, None) for m in rows]}
+    by_member = member_grants.grants_of(access, rows)
+    out: list[tuple[Any, dict[str, Any] | None]] = []
+    for m in rows:
+        g = by_member.get(m.pk)
+        if g is None or m.user_id == access.user.pk:
+            out.append((m, None))
+            continue
+        typed = form if form.get("member") == m.user.username else None
+        src: dict[str, Any] = typed or {
+            "all_engagements": g.all_engagements,
+            "engagement_ids": [str(i) for i in g.engagement_ids],
+            **g.flags,
+        }
+        out.append(
+            (
+                m,
+                {
+                    "named": not src["all_engagements"],
+                    "chosen": {str(i) for i in src["engagement_ids"]},
+                    "flags": [
+                        (flag, label, src[flag], g.role_allows[flag])
+                        for flag, label in member_grants.FLAG_LABELS.items()
+                    ],
+                    "summary": _grant_summary(g),
+                    "error": typed["error"] if typed else "",
+                },
+            )
+        )
+    return {"member_rows": out, "grant_engagements": member_grants.client_engagements(access)}
+
+
+def _grant_summary(g: Any) -> str:
+    seen = "all engagements" if g.all_engagements else f"{len(g.engagement_ids)} engagement(s)"
+    kept = [
+        label.removeprefix("May ")
+        for flag, label in member_grants.FLAG_LABELS.items()
+        if g.role_allows[flag] and not g.flags[flag]
+    ]
+    return f"Sees {seen}" + (f"; may not {', '.join(kept)}" if kept else "")
 
 
 @tenant_view(Perm.MANAGE_TOKENS)

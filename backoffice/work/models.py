@@ -228,6 +228,26 @@ class EngagementMember(TenantOwned):
         return f"{self.user} · {self.engagement}"
 
 
+class EngagementGrant(TenantOwned):
+    """One engagement a client member may see when their client admin narrowed them to named
+    engagements (`Membership.all_engagements` off). Rows of a member who sees all are kept
+    but unused, so switching back and forth loses nothing."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "user", "engagement"], name="work_engagement_grant"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.engagement}"
+
+
 class IntakeBatch(TenantOwned):
     """One file (or bulk API call) of items and its per-row validation report."""
 
@@ -345,6 +365,13 @@ class WorkItem(TenantOwned):
                 name="work_item_claimable",
             ),
             models.Index(fields=["tenant", "state", "sla_due_at"], name="work_item_state_due"),
+            # The client dashboard's window reads (done per day, on time or late) as an
+            # index-only range scan; intake never writes a done row, so it costs intake nothing.
+            models.Index(
+                fields=["tenant", "completed_at", "engagement", "sla_due_at"],
+                condition=Q(state="done"),
+                name="work_item_done",
+            ),
             # Partial: intake writes unassigned rows, which never need this index.
             models.Index(
                 fields=["tenant", "assignee", "state"],

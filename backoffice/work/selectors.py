@@ -22,6 +22,7 @@ from backoffice.work.models import (
     Comment,
     DoubleKey,
     Engagement,
+    EngagementGrant,
     QaReview,
     Queue,
     ServiceType,
@@ -54,6 +55,33 @@ def visible_tenant_ids(access: TenantAccess) -> set[int]:
     return {access.tenant.pk, *work_tenant_ids(access)}
 
 
+def engagement_limit(access: TenantAccess) -> list[int] | None:
+    """The engagements a client member was narrowed to by their client admin, or None when
+    nothing narrows them (provider staff, client members who see all, the defaults)."""
+    member = access.membership
+    if member is None or member.sees_all_engagements:
+        return None
+    return list(
+        EngagementGrant.objects.for_tenant(access.tenant)
+        .filter(user_id=access.user.pk)
+        .values_list("engagement_id", flat=True)
+    )
+
+
+def narrowed(
+    qs: QuerySet[Any], access: TenantAccess, field: str = "engagement_id"
+) -> QuerySet[Any]:
+    """`qs` (already tenant-scoped) less the engagements the caller may not see."""
+    limit = engagement_limit(access)
+    return qs if limit is None else qs.filter(**{f"{field}__in": limit})
+
+
+def visible_engagement_ids(access: TenantAccess) -> list[int]:
+    """Every engagement the caller may see, for other apps to scope their reads with: the
+    clients' engagements it serves or belongs to, less what a client admin withheld."""
+    return list(engagements(access).values_list("pk", flat=True))
+
+
 def catalogue_tenant_id(access: TenantAccess) -> int:
     return access.tenant.pk if access.tenant.is_provider else int(access.tenant.provider_id or 0)
 
@@ -64,14 +92,16 @@ def service_types(access: TenantAccess) -> QuerySet[ServiceType]:
     if access.tenant.is_provider:
         return qs.order_by("name")
     engaged = list(
-        Engagement.objects.for_tenant(access.tenant).values_list("service_type_id", flat=True)
+        narrowed(Engagement.objects.for_tenant(access.tenant), access, "pk").values_list(
+            "service_type_id", flat=True
+        )
     )
     return qs.filter(pk__in=engaged).order_by("name")
 
 
 def engagements(access: TenantAccess) -> QuerySet[Engagement]:
     return (
-        Engagement.objects.for_tenants(work_tenant_ids(access))
+        narrowed(Engagement.objects.for_tenants(work_tenant_ids(access)), access, "pk")
         .select_related("calendar", "tenant")
         .order_by("tenant__name", "name")
     )
@@ -79,7 +109,7 @@ def engagements(access: TenantAccess) -> QuerySet[Engagement]:
 
 def items(access: TenantAccess, **filters: Any) -> QuerySet[WorkItem]:
     """Items the caller may see, newest first, with optional exact filters."""
-    qs = WorkItem.objects.for_tenants(work_tenant_ids(access)).select_related(
+    qs = narrowed(WorkItem.objects.for_tenants(work_tenant_ids(access)), access).select_related(
         "engagement", "assignee"
     )
     clean = {k: v for k, v in filters.items() if v not in (None, "")}
@@ -134,7 +164,7 @@ def queues(access: TenantAccess) -> QuerySet[Queue]:
 def backlog(access: TenantAccess) -> list[dict[str, Any]]:
     """Open work per engagement with SLA risk, for the team lead's board."""
     rows = (
-        WorkItem.objects.for_tenants(work_tenant_ids(access))
+        narrowed(WorkItem.objects.for_tenants(work_tenant_ids(access)), access)
         .filter(state__in=OPEN_STATES)
         .values("engagement_id")
         .annotate(
@@ -158,7 +188,9 @@ def backlog(access: TenantAccess) -> list[dict[str, Any]]:
 
 def open_questions(access: TenantAccess) -> QuerySet[Comment]:
     return (
-        Comment.objects.for_tenants(work_tenant_ids(access))
+        narrowed(
+            Comment.objects.for_tenants(work_tenant_ids(access)), access, "item__engagement_id"
+        )
         .filter(kind=Comment.Kind.QUESTION, answered_at__isnull=True)
         .select_related("item", "author")
         .order_by("created_at")
@@ -203,7 +235,7 @@ def mismatched_item_ids(access: TenantAccess, item_ids: Iterable[int]) -> set[in
 def waiting_count(access: TenantAccess) -> int:
     """Items waiting to be taken (queued or sent back) in the clients the caller serves."""
     return (
-        WorkItem.objects.for_tenants(work_tenant_ids(access))
+        narrowed(WorkItem.objects.for_tenants(work_tenant_ids(access)), access)
         .filter(state__in=[State.QUEUED, State.REWORK])
         .count()
     )
