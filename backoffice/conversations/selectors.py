@@ -445,3 +445,13 @@ def people_who_see(tenant_id: int, *, notes: bool) -> list[User]:
             continue
         found.append(m.user)
     return sorted(found, key=lambda u: u.username)
+
+
+def rls_tenant_ids(access: TenantAccess) -> list[int]:
+    """What row-level security shows a conversations request: the tenant acted in, the
+    clients whose threads the caller sees and, for provider staff, the provider (whose
+    chain records internal notes)."""
+    ids = {access.tenant.pk, *conversation_tenant_ids(access)}
+    if _staff_role(access.role) and access.tenant.provider_id:
+        ids.add(int(access.tenant.provider_id))
+    return sorted(ids)

@@ -159,7 +159,7 @@ def post_message(
     post (or write notes), files too large or of a type not accepted. An email delivered
     twice (same `email_message_id` for this client) returns the first message.
     """
-    text = _clean_body(body)
+    text = check_body(body)
     if via not in Via.values:
         raise DomainError(
             "A message comes from the web, the API or email.", code=ErrorCode.INVALID_VIA
@@ -192,7 +192,7 @@ def post_message(
     return _post_visible(thread, actor, text, via, "", attachments)
 
 
-def _clean_body(body: str) -> str:
+def check_body(body: str) -> str:
     text = (body or "").strip()
     if not text:
         raise DomainError(
