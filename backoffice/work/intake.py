@@ -9,6 +9,10 @@ when asked, only the valid ones.
 Columns: `external_ref` (required), optional `priority`, `skill`, `language`, and the
 service's input fields. A column the schema does not know is an error (a typo would
 otherwise silently drop data); so is a missing column for a required field.
+
+Sensitive fields (the schema's `x-sensitive`) are sealed by `submit_items` as rows pass;
+`ItemStore` at the end lets the vault's key rotation re-seal items' values (the vault finds
+it by importing each app's `intake` module).
 """
 
 from __future__ import annotations
@@ -22,10 +26,15 @@ from typing import IO, Any
 
 from backoffice.core.errors import DomainError
 from backoffice.tenancy.models import User
+from backoffice.vault import fields as vault_fields
+from backoffice.vault import index as blind_index
+from backoffice.vault import stores as vault_stores
+from backoffice.vault.crypto import is_envelope
+from backoffice.vault.keys import Keyring
 from backoffice.work.error_codes import ErrorCode
-from backoffice.work.models import Engagement, IntakeBatch
+from backoffice.work.models import Engagement, IntakeBatch, WorkItem
 from backoffice.work.schema import coerce
-from backoffice.work.services.submit import IntakeResult, ItemInput, submit_items
+from backoffice.work.services.submit import ITEM_RECORD, IntakeResult, ItemInput, submit_items
 
 META_COLUMNS = ("external_ref", "priority", "skill", "language")
 FORMATS = ("csv", "jsonl", "xlsx")
@@ -277,3 +286,79 @@ def import_file(
         first_row=parsed.first_row,
         progress=progress,
     )
+
+
+# --- the vault's view of work items ---------------------------------------------------------------
+
+_Fields = tuple[vault_fields.Sensitive, ...]
+
+
+class ItemStore:
+    """Work items' sealed values (data and output) for the vault's key rotation."""
+
+    name = "work.item"
+
+    def _engagements(self, tenant_id: int) -> dict[int, tuple[_Fields, _Fields]]:
+        found = {}
+        for e in Engagement.objects.for_tenant(tenant_id).only("input_schema", "output_schema"):
+            inp = vault_fields.sensitive_fields(e.input_schema)
+            out = vault_fields.sensitive_fields(e.output_schema)
+            if inp or out:
+                found[e.pk] = (inp, out)
+        return found
+
+    def count(self, tenant_id: int) -> int:
+        engagements = self._engagements(tenant_id)
+        if not engagements:
+            return 0
+        qs = WorkItem.objects.for_tenant(tenant_id).filter(engagement_id__in=list(engagements))
+        return qs.count()
+
+    def reseal(self, ring: Keyring, *, after_id: int, limit: int) -> tuple[int, int]:
+        engagements = self._engagements(ring.tenant_id)
+        items = list(
+            WorkItem.objects.for_tenant(ring.tenant_id)
+            .filter(engagement_id__in=list(engagements), pk__gt=after_id)
+            .order_by("pk")
+            .only("pk", "engagement_id", "data", "output")[:limit]
+        )
+        if not items:
+            return after_id, 0
+        changed: list[WorkItem] = []
+        digests: list[tuple[int, dict[str, str]]] = []
+        for item in items:
+            inp, out = engagements[item.engagement_id]
+            data, found = _reseal(ring, inp, "data", item.data)
+            output, _ = _reseal(ring, out, "output", item.output)
+            digests.append((item.pk, found))
+            if data is not item.data or output is not item.output:
+                item.data, item.output = data, output
+                changed.append(item)
+        if changed:
+            WorkItem.objects.for_tenant(ring.tenant_id).bulk_update(changed, ["data", "output"])
+        blind_index.replace_digests(ring, ITEM_RECORD, [d for d in digests if d[1]])
+        return items[-1].pk, len(items)
+
+
+def _reseal(ring: Keyring, fields: _Fields, prefix: str, doc: Any) -> tuple[Any, dict[str, str]]:
+    """`doc` with every sensitive value sealed under the active key (the same object when
+    nothing changed), and the digests of its searchable fields under that key."""
+    if not fields or not isinstance(doc, dict):
+        return doc, {}
+    out = doc
+    digests = {}
+    for f in fields:
+        value = doc.get(f.name)
+        if value is None:
+            continue
+        path = f"{prefix}.{f.name}"
+        plain = ring.open(value, path) if is_envelope(value) else value
+        if f.searchable:
+            digests[path] = ring.digest(path, plain)
+        if not is_envelope(value) or value["kid"] != ring.active_kid:
+            out = dict(out) if out is doc else out
+            out[f.name] = ring.seal(plain, path)
+    return out, digests
+
+
+vault_stores.register(ItemStore())

@@ -24,6 +24,8 @@ from jsonschema.exceptions import SchemaError
 
 from backoffice.core.errors import DomainError
 from backoffice.core.numbers import MAX_EXACT, decimal_places, json_number_problem, to_decimal
+from backoffice.vault.crypto import is_envelope
+from backoffice.vault.fields import MASK, SHREDDED
 from backoffice.work.error_codes import ErrorCode
 
 FieldErrors = dict[str, list[str]]
@@ -102,6 +104,8 @@ _PROP_KEYS = {
     "enum",
     "format",
     "pattern",
+    "x-sensitive",  # the vault seals the value (pii, phi, payment) before the check sees it
+    "x-search",
 }
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -733,15 +737,20 @@ class Shown:
 
     label: str
     text: str
-    kind: str  # text, amount, number, lines, empty
+    kind: str  # text, amount, number, lines, empty, masked
     columns: tuple[str, ...] = ()
     rows: tuple[tuple[str, ...], ...] = ()
     totals: tuple[str, ...] = ()
     numeric: tuple[bool, ...] = ()
+    path: str = ""  # "data.iban": a confidential field shown masked, which may be revealed
 
 
 def shown_fields(
-    schema: dict[str, Any], data: Any, *, exponents: dict[str, int] | None = None
+    schema: dict[str, Any],
+    data: Any,
+    *,
+    exponents: dict[str, int] | None = None,
+    prefix: str = "data",
 ) -> list[Shown]:
     """Every field of `data` with the schema's label, in the schema's order (fields the
     schema does not name follow), as people read them: Yes/No, amounts with the currency's
@@ -760,14 +769,24 @@ def shown_fields(
         if widget == "grid" and isinstance(value, list):
             out.append(_shown_lines(name, prop, value, currency, places))
             continue
+        if prop.get("x-sensitive") and _masked(value):
+            text = value if isinstance(value, str) else MASK  # never a sealed value's text
+            out.append(Shown(_label(name, prop), text, "masked", path=f"{prefix}.{name}"))
+            continue
         kind = "empty" if value is None else ("amount" if widget == "amount" else "text")
         out.append(Shown(_label(name, prop), _text(value, widget, currency, places), kind))
     return out
 
 
+def _masked(value: Any) -> bool:
+    return is_envelope(value) or (isinstance(value, str) and value.startswith((MASK, SHREDDED)))
+
+
 def _text(value: Any, widget: str, currency: str, places: int | None) -> str:
     if value is None or value == "":
         return "—"
+    if is_envelope(value):
+        return MASK
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, int | float | Decimal):

@@ -17,6 +17,9 @@ from backoffice.core.errors import DomainError
 from backoffice.core.numbers import MAX_ID
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
+from backoffice.vault import fields as vault_fields
+from backoffice.vault import index as blind_index
+from backoffice.vault import keys as vault_keys
 from backoffice.work import access as rules
 from backoffice.work import selectors, services
 from backoffice.work.access import access_comment_by_id, access_item_by_id
@@ -24,6 +27,8 @@ from backoffice.work.api import schemas
 from backoffice.work.api.base import item_page, scope
 from backoffice.work.api.render import attachment_out, comment_out, item_detail_out, item_out
 from backoffice.work.models import State, WorkItem
+from backoffice.work.services.items import reveal_item_field
+from backoffice.work.services.submit import ITEM_RECORD
 
 router = Router()
 
@@ -38,13 +43,18 @@ def list_items(
     at_risk: bool | None = None,
     breached: bool | None = None,
     open: bool | None = None,
+    field: str | None = Query(None, max_length=100),
+    value: str | None = Query(None, max_length=500),
     page: int = Query(1, ge=1),
     page_size: int = Query(50, ge=1, le=500),
 ) -> dict:
-    """Items the caller may see, newest first; the same envelope as every paged list."""
+    """Items the caller may see, newest first; the same envelope as every paged list.
+    `field` and `value` find items by the exact value of a searchable confidential field
+    (through the blind index; needs `engagement_id`)."""
     with scope(request, Perm.VIEW_WORK) as access:
         if state and state not in State.values:
             raise DomainError("Unknown state.", fields={"state": [f"one of {State.values}"]})
+        found = _found_by_field(access, engagement_id, field, value)
         qs = selectors.items(
             access,
             engagement_id=engagement_id,
@@ -55,13 +65,44 @@ def list_items(
             breached=breached,
             open=open,
         ).select_related("engagement__calendar", "engagement__tenant")
+        if found is not None:
+            qs = qs.filter(pk__in=found)
         return item_page(qs, page, page_size)
+
+
+def _found_by_field(
+    access: TenantAccess, engagement_id: int | None, field: str | None, value: str | None
+) -> list[int] | None:
+    """The ids whose searchable confidential `field` is `value` (None: no such search)."""
+    if field is None and value is None:
+        return None
+    if not field or value is None or engagement_id is None:
+        raise DomainError(
+            "To search by a confidential field, give the engagement, the field and the value.",
+            fields={"field": ["Give engagement_id, field and value together."]},
+        )
+    engagement = next((e for e in selectors.engagements(access) if e.pk == engagement_id), None)
+    searchable = (
+        {f.name for f in vault_fields.sensitive_fields(engagement.input_schema) if f.searchable}
+        if engagement is not None
+        else set()
+    )
+    if field not in searchable:
+        raise DomainError(
+            "That field cannot be searched: only confidential fields marked searchable can.",
+            fields={"field": [f"One of: {', '.join(sorted(searchable)) or 'none'}."]},
+        )
+    try:
+        ring = vault_keys.keyring(engagement.tenant_id)  # type: ignore[union-attr]
+    except vault_keys.NoKey:
+        return []
+    return blind_index.find(ring, ITEM_RECORD, f"data.{field}", value)
 
 
 @router.get("/items/{item_id}", response=schemas.ItemDetailOut)
 def get_item(request: HttpRequest, item_id: int) -> dict:
     with scope(request, Perm.VIEW_WORK) as access:
-        return item_detail_out(access_item_by_id(access, item_id))
+        return item_detail_out(access_item_by_id(access, item_id), access)
 
 
 def _move(
@@ -72,7 +113,7 @@ def _move(
 ) -> dict:
     """Fetch the item, let `move` call its service, render the item as it is now."""
     with scope(request, perm) as access:
-        return item_out(move(access, access_item_by_id(access, item_id)))
+        return item_out(move(access, access_item_by_id(access, item_id)), access=access)
 
 
 def _by(
@@ -110,6 +151,18 @@ def assign_item(request: HttpRequest, item_id: int, payload: schemas.AssignIn) -
         return services.assign_item(item=item, assignee=assignee, actor=access.user)
 
     return _move(request, item_id, Perm.ROUTE_WORK, move)
+
+
+@router.post("/items/{item_id}/reveal", response=schemas.RevealOut)
+def reveal_field(request: HttpRequest, item_id: int, payload: schemas.RevealIn) -> dict:
+    """One confidential value of the item, with the reason you give (audited; without a
+    reason it is refused and nothing is recorded)."""
+    with scope(request, Perm.REVEAL_SENSITIVE) as access:
+        item = access_item_by_id(access, item_id)
+        value = reveal_item_field(
+            access=access, item=item, field=payload.field, reason=payload.reason
+        )
+        return {"field": payload.field, "value": value}
 
 
 @router.post("/items/{item_id}/skip", response=schemas.ItemOut)

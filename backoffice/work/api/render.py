@@ -9,9 +9,12 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 from ninja import Schema
 
+from backoffice.tenancy.selectors import TenantAccess
+from backoffice.vault import fields as vault_fields
 from backoffice.work import selectors, sla
 from backoffice.work.api import schemas
 from backoffice.work.services import REPORT_CAP, IntakeResult
+from backoffice.work.services.items import item_values
 
 if TYPE_CHECKING:
     from backoffice.work import models
@@ -36,15 +39,37 @@ def engagement_out(e: models.Engagement) -> dict[str, Any]:
     return _pick(e, schemas.EngagementOut, tenant=e.tenant.slug, calendar=calendar)
 
 
-def item_out(item: models.WorkItem, now: datetime | None = None) -> dict[str, Any]:
+def item_out(
+    item: models.WorkItem, now: datetime | None = None, access: TenantAccess | None = None
+) -> dict[str, Any]:
+    """The item; its confidential values opened for the agent holding it (`access`), masked
+    for everyone else (and wherever the caller is not given)."""
+    if access is not None:
+        data, output = item_values(access, item)
+    else:
+        data, output = _masked(item)
     return _pick(
         item,
         schemas.ItemOut,
+        data=data,
+        output=output,
         id=item.pk,
         tenant=item.engagement.tenant.slug,
         assignee=_username(item.assignee),
         sla_remaining_minutes=sla.remaining_minutes(item, now or timezone.now()),
         paused_minutes=round(item.paused_seconds / 60, 1),
+    )
+
+
+def _masked(item: models.WorkItem) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Data and output with every confidential value masked (without the keyring: payment
+    data shows as •••• here, its last four digits only where the item is read alone)."""
+    engagement = item.engagement
+    inp = vault_fields.sensitive_fields(engagement.input_schema)
+    out = vault_fields.sensitive_fields(engagement.output_schema)
+    return (
+        vault_fields.mask_document(None, inp, "data", item.data),
+        vault_fields.mask_document(None, out, "output", item.output),
     )
 
 
@@ -60,10 +85,10 @@ def attachment_out(a: models.Attachment) -> dict[str, Any]:
     return _pick(a, schemas.AttachmentOut, id=a.pk)
 
 
-def item_detail_out(item: models.WorkItem) -> dict[str, Any]:
+def item_detail_out(item: models.WorkItem, access: TenantAccess | None = None) -> dict[str, Any]:
     """The item with its history, comments and files."""
     return {
-        **item_out(item),
+        **item_out(item, access=access),
         "events": [
             _pick(e, schemas.EventOut, actor=_username(e.actor))
             for e in selectors.item_events(item)

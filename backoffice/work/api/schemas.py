@@ -182,6 +182,18 @@ class SkipIn(Schema):
     reason: str
 
 
+class RevealIn(Schema):
+    field: str = Field(
+        ..., max_length=120, description='A confidential field: "data.<name>" or "output.<name>"'
+    )
+    reason: str = Field("", max_length=500, description="Why you need the value (audited)")
+
+
+class RevealOut(Schema):
+    field: str
+    value: Any
+
+
 class TextIn(Schema):
     body: str = Field(..., min_length=1, max_length=20_000)
 

@@ -1,5 +1,9 @@
 """Moving an item through its life: direct transitions, assignment, skip, idle release,
-completion and review. One transaction each; the moves themselves are `transitions.py`'s."""
+completion and review. One transaction each; the moves themselves are `transitions.py`'s.
+
+Confidential fields (the schemas' `x-sensitive`, sealed by the vault): `item_values` gives
+an item's data and output as a viewer may see them — opened for the agent holding it,
+masked for everyone else, one field opened by an audited `reveal_item_field`."""
 
 from __future__ import annotations
 
@@ -12,6 +16,13 @@ from django.utils import timezone
 from backoffice.core.errors import Conflict, DomainError, Forbidden
 from backoffice.core.rls import set_rls_bypass
 from backoffice.tenancy.models import User
+from backoffice.tenancy.roles import Perm
+from backoffice.tenancy.selectors import TenantAccess
+from backoffice.vault import fields as vault_fields
+from backoffice.vault import keys as vault_keys
+from backoffice.vault import services as vault
+from backoffice.vault.crypto import KeyDestroyed
+from backoffice.vault.error_codes import ErrorCode as VaultCode
 from backoffice.work import double_key, selectors
 from backoffice.work.error_codes import ErrorCode
 from backoffice.work.events import Action
@@ -168,8 +179,21 @@ def complete_item(
                 return keyed
         to = State.IN_REVIEW if qa_sampled(item, engagement) else State.DONE
         return move_item(
-            item, to, actor=actor, note=note, action=Action.ITEM_COMPLETED, output=output
+            item,
+            to,
+            actor=actor,
+            note=note,
+            action=Action.ITEM_COMPLETED,
+            output=_sealed_output(engagement, output),
         )
+
+
+def _sealed_output(engagement: Engagement, output: dict[str, Any]) -> dict[str, Any]:
+    fields = vault_fields.sensitive_fields(engagement.output_schema)
+    if not fields:
+        return output
+    ring = vault_keys.require_sealing(vault_keys.keyring(engagement.tenant_id, create=True))
+    return vault_fields.seal_document(ring, fields, "output", output)[0]
 
 
 def review_item(*, item: WorkItem, actor: User, accept: bool, note: str = "") -> WorkItem:
@@ -181,3 +205,75 @@ def review_item(*, item: WorkItem, actor: User, accept: bool, note: str = "") ->
         refuse_pending_adjudication(item)
         to = State.DONE if accept else State.REWORK
         return move_item(item, to, actor=actor, note=note, action=Action.ITEM_REVIEWED)
+
+
+# --- confidential fields ----------------------------------------------------------------------
+
+
+def sees_values(access: TenantAccess, item: WorkItem) -> bool:
+    """The agent holding the item sees its confidential values; nobody else does unless
+    they reveal one field, with a reason."""
+    return item.assignee_id == access.user.pk and item.state == State.IN_PROGRESS
+
+
+def _ring(item: WorkItem) -> vault_keys.Keyring | None:
+    try:
+        return vault_keys.keyring(item.tenant_id)
+    except vault_keys.NoKey:
+        return None
+
+
+def item_values(
+    access: TenantAccess, item: WorkItem, *, reveal: frozenset[str] = frozenset()
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The item's data and output as `access` may see them: opened for the holder, else
+    with every confidential value masked except the paths in `reveal` ("data.iban"),
+    which the caller has had `reveal_item_field` audit."""
+    engagement = item.engagement
+    inp = vault_fields.sensitive_fields(engagement.input_schema)
+    out = vault_fields.sensitive_fields(engagement.output_schema)
+    if not inp and not out:
+        return item.data, item.output
+    ring = _ring(item) if vault_fields.has_envelopes(item.data) or item.output else None
+    if sees_values(access, item):
+        return (
+            vault_fields.open_document(ring, inp, "data", item.data),
+            vault_fields.open_document(ring, out, "output", item.output),
+        )
+    shown_in = frozenset(p.split(".", 1)[1] for p in reveal if p.startswith("data."))
+    shown_out = frozenset(p.split(".", 1)[1] for p in reveal if p.startswith("output."))
+    return (
+        vault_fields.mask_document(ring, inp, "data", item.data, reveal=shown_in),
+        vault_fields.mask_document(ring, out, "output", item.output, reveal=shown_out),
+    )
+
+
+def reveal_item_field(*, access: TenantAccess, item: WorkItem, field: str, reason: str) -> Any:
+    """One confidential value of the item, for someone with the reveal permission who says
+    why; the reveal is an audit event (the field and the item, never the value). Without a
+    reason nothing is written and nothing shown."""
+    if not access.can(Perm.REVEAL_SENSITIVE):
+        raise Forbidden("Your role may not reveal confidential values.")
+    prefix, _, name = field.partition(".")
+    schema = {"data": item.engagement.input_schema, "output": item.engagement.output_schema}
+    fields = {f.name: f for f in vault_fields.sensitive_fields(schema.get(prefix))}
+    if name not in fields:
+        raise DomainError(
+            "That is not a confidential field of this item.",
+            code=VaultCode.NOT_SENSITIVE,
+            fields={"field": ["Choose a confidential field."]},
+        )
+    with transaction.atomic():
+        vault.record_reveal(
+            tenant_id=item.tenant_id,
+            actor=access.user,
+            record_type="work.workitem",
+            record_id=item.pk,
+            field=field,
+            reason=reason,
+        )
+        doc = item.data if prefix == "data" else (item.output or {})
+        try:
+            return vault_fields.open_document(_ring(item), (fields[name],), prefix, doc).get(name)
+        except KeyDestroyed as exc:
+            raise DomainError(str(exc), code=VaultCode.KEY_DESTROYED) from exc

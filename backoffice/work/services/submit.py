@@ -20,6 +20,9 @@ from backoffice.core.errors import DomainError
 from backoffice.core.metrics import count_after_commit
 from backoffice.core.stats import analyze_after_commit
 from backoffice.tenancy.models import User
+from backoffice.vault import fields as vault_fields
+from backoffice.vault import index as blind_index
+from backoffice.vault import keys as vault_keys
 from backoffice.work import bulk, events
 from backoffice.work.error_codes import ErrorCode
 from backoffice.work.models import Engagement, IntakeBatch, State, WorkItem, WorkItemEvent
@@ -45,6 +48,8 @@ class ItemInput:
     row: int = 0  # the row number in the source file, when it is not first_row + offset
     # What reading the file found wrong with the row: (field, message); "" is the row.
     problems: tuple[tuple[str, str], ...] = ()
+    # Once sealed: the blind-index digests of its searchable sensitive fields.
+    digests: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -97,6 +102,34 @@ def _require_active(engagement: Engagement) -> None:
         )
 
 
+ITEM_RECORD = "work.item"
+
+
+class Sealer:
+    """Seals the sensitive fields of an engagement's input (vault): one data-key unwrap
+    per intake, however many rows; a schema without sensitive fields seals nothing."""
+
+    def __init__(self, engagement: Engagement) -> None:
+        self.fields = vault_fields.sensitive_fields(engagement.input_schema)
+        self.ring = (
+            vault_keys.require_sealing(vault_keys.keyring(engagement.tenant_id, create=True))
+            if self.fields
+            else None
+        )
+
+    def seal(self, item: ItemInput) -> None:
+        if self.ring is not None:
+            item.data, item.digests = vault_fields.seal_document(
+                self.ring, self.fields, "data", item.data
+            )
+
+    def index(self, ids: Sequence[int], rows: Sequence[ItemInput]) -> None:
+        """Keep the digests of the rows just written under their new ids."""
+        if self.ring is not None:
+            pairs = [(pk, row.digests) for pk, row in zip(ids, rows, strict=True) if row.digests]
+            blind_index.add_digests(self.ring, ITEM_RECORD, pairs)
+
+
 # --- one item ----------------------------------------------------------------------------------
 
 
@@ -122,14 +155,15 @@ def submit_item(
             code=ErrorCode.SCHEMA_VIOLATION,
             fields=fields,
         )
+    if priority is None:
+        priority = priority_for(engagement, data)  # on the values, before they are sealed
     try:
         with transaction.atomic():
-            (item,) = _create_items(
-                engagement=engagement,
-                actor=actor,
-                rows=[ItemInput(external_ref, data, priority, skill, language)],
-                batch=None,
-            )
+            sealer = Sealer(engagement)
+            row = ItemInput(external_ref, data, priority, skill, language)
+            sealer.seal(row)
+            (item,) = _create_items(engagement=engagement, actor=actor, rows=[row], batch=None)
+            sealer.index([item.pk], [row])
             event = events.item_submitted_event(item, external_ref=external_ref, state=State.QUEUED)
             events.record(tenant=engagement.tenant_id, actor=actor, event=event)
     except IntegrityError:
@@ -304,6 +338,7 @@ def submit_items(
     check = _RowCheck(engagement)
     all_or_nothing = mode == IntakeBatch.Mode.ALL_OR_NOTHING
     with transaction.atomic():
+        sealer = Sealer(engagement)
         was_empty = (
             not WorkItem.objects.for_tenant(engagement.tenant_id)
             .filter(engagement=engagement)
@@ -320,8 +355,9 @@ def submit_items(
             engagement=engagement,
             actor=actor,
             batch=batch,
-            chunks=_checked_chunks(engagement, rows, check, first_row),
+            chunks=_checked_chunks(engagement, rows, check, first_row, sealer),
             check=check,
+            sealer=sealer,
             all_or_nothing=all_or_nothing,
             may_exist=not was_empty,
             progress=progress,
@@ -332,9 +368,14 @@ def submit_items(
 
 
 def _checked_chunks(
-    engagement: Engagement, rows: Iterable[ItemInput], check: _RowCheck, first_row: int
+    engagement: Engagement,
+    rows: Iterable[ItemInput],
+    check: _RowCheck,
+    first_row: int,
+    sealer: Sealer,
 ) -> Iterator[tuple[int, list[tuple[ItemInput, int]]]]:
-    """(rows read so far, the chunk's valid rows with their priorities)."""
+    """(rows read so far, the chunk's valid rows with their priorities), sensitive values
+    sealed (in the read-ahead thread: pure computation with the batch's unwrapped key)."""
     source_rows = iter(rows)
     total = 0
     while chunk := list(islice(source_rows, BATCH_SIZE)):
@@ -344,6 +385,7 @@ def _checked_chunks(
                 priority = item.priority
                 if priority is None:
                     priority = priority_for(engagement, item.data)
+                sealer.seal(item)
                 valid.append((item, priority))
         total += len(chunk)
         yield total, valid
@@ -356,6 +398,7 @@ def _stream(
     batch: IntakeBatch,
     chunks: Iterator[tuple[int, list[tuple[ItemInput, int]]]],
     check: _RowCheck,
+    sealer: Sealer,
     all_or_nothing: bool,
     may_exist: bool,
     progress: Any,
@@ -381,6 +424,7 @@ def _stream(
                 now=now,
                 due=due,
             )
+            sealer.index(ids, [item for item, _ in valid])
             tally.written += len(ids)
             if tally.written <= KEEP_ITEMS:
                 tally.item_ids.extend(ids)

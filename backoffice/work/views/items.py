@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from backoffice.core.errors import DomainError
+from backoffice.core.errors import DomainError, Forbidden
 from backoffice.core.numbers import parse_int
 from backoffice.core.rls import set_rls_tenants
 from backoffice.ledger import money
@@ -39,6 +39,7 @@ from backoffice.work.schema import (
     read_form,
     shown_fields,
 )
+from backoffice.work.services.items import item_values, reveal_item_field
 from backoffice.work.views._common import id_or_none, page_access, show_error, work_pages, work_url
 
 
@@ -131,26 +132,34 @@ def _item_page(
     *,
     form: FormRead | None = None,
     status: int = 200,
+    reveal: frozenset[str] = frozenset(),
+    reveal_error: dict[str, str] | None = None,
 ) -> HttpResponse:
     """The workbench: the source in the viewer beside the schema's form for the agent who
-    holds the item; for everyone else the item, its result as labelled fields, history."""
+    holds the item; for everyone else the item, its result as labelled fields, history.
+    Confidential values show masked except to the holder (and the one just revealed)."""
     engagement = item.engagement
     holder = item.assignee_id == access.user.pk and item.state == State.IN_PROGRESS
     exponents = money.exponents()
     schema = engagement.output_schema
+    data, output = item_values(access, item, reveal=reveal)
     if form is not None:
         entry = entry_fields(schema, typed=form.typed, errors=form.errors, exponents=exponents)
     else:
-        entry = entry_fields(schema, values=item.output or {}, exponents=exponents)
+        entry = entry_fields(schema, values=output or {}, exponents=exponents)
     context = {
         "item": item,
         "info": selectors.sla_badge(item, timezone.now()),
         "engagement": engagement,
         "holder": holder,
-        "client_data": shown_fields(engagement.input_schema, item.data, exponents=exponents),
+        "client_data": shown_fields(engagement.input_schema, data, exponents=exponents),
         "output_fields": entry,
         "form_errors": form.errors.get("", []) if form is not None else [],
-        "result": shown_fields(schema, item.output, exponents=exponents) if item.output else None,
+        "result": (
+            shown_fields(schema, output, exponents=exponents, prefix="output") if output else None
+        ),
+        "can_reveal": not holder and access.can(Perm.REVEAL_SENSITIVE),
+        "reveal_error": reveal_error or {},
         "exponents_json": json.dumps(_currency_places(schema, exponents)),
         "currency_field": currency_field(schema) or "",
         "history": [
@@ -172,7 +181,10 @@ def _item_page(
         and selectors.keyed_first_by(item, access.user),
         "qa_reviews": selectors.item_qa_reviews(item) if rules.READ_QA.allows(access) else None,
     }
-    return render(request, "work/item.html", context, status=status)
+    response = render(request, "work/item.html", context, status=status)
+    if reveal:
+        response["Cache-Control"] = "no-store"
+    return response
 
 
 _STATES = dict(State.choices)
@@ -215,6 +227,8 @@ def item_action(request: HttpRequest, item_id: int) -> HttpResponse:
     back = work_url(request, "item", item_id=item.pk)
     if action == "complete":
         return _complete(request, access, item)
+    if action == "reveal":
+        return _reveal(request, access, item)
     try:
         with transaction.atomic():
             back = _do(request, access, item, action) or back
@@ -251,6 +265,22 @@ def _complete(request: HttpRequest, access: TenantAccess, item: WorkItem) -> Htt
         return _item_page(request, access, item, form=form, status=400)
     messages.success(request, f"{item.external_ref} submitted.")
     return redirect(work_url(request, "next"))
+
+
+def _reveal(request: HttpRequest, access: TenantAccess, item: WorkItem) -> HttpResponse:
+    """Show one confidential value on this page (not stored in the session: a reload masks
+    it again); the reveal and its reason are audited, and without a reason nothing is."""
+    path = request.POST.get("field", "")
+    reason = request.POST.get("reason", "")
+    try:
+        reveal_item_field(access=access, item=item, field=path, reason=reason)
+    except Forbidden:
+        raise
+    except DomainError as exc:
+        problem = {"path": path, "reason": reason[:500], "message": exc.message}
+        messages.error(request, exc.message)
+        return _item_page(request, access, item, status=400, reveal_error=problem)
+    return _item_page(request, access, item, reveal=frozenset({path}))
 
 
 def _skip(request: HttpRequest, access: TenantAccess, item: WorkItem) -> str | None:
