@@ -1,4 +1,26 @@
-from django.urls import path  # noqa: F401
+from anymail import urls as anymail_urls
+from django.urls import URLPattern, include, path
+
+from backoffice.notifications import views
 
 app_name = "notifications"
-urlpatterns: list = []
+
+_N = "t/<slug:tenant>/notifications"
+
+
+def _inbound_webhooks() -> list[URLPattern]:
+    """django-anymail's inbound views (one per mail provider) under notifications/inbound/,
+    named as anymail names them: `notifications:mailgun_inbound_webhook`, ..."""
+    found = []
+    for pattern in anymail_urls.urlpatterns:
+        if isinstance(pattern, URLPattern) and (pattern.name or "").endswith("_inbound_webhook"):
+            wrapped = views.guarded_webhook(pattern.callback)
+            found.append(URLPattern(pattern.pattern, wrapped, name=pattern.name))
+    return found
+
+
+urlpatterns = [
+    path(f"{_N}/preferences/", views.preferences, name="preferences"),
+    path(f"{_N}/sent/", views.outbound, name="outbound"),
+    path("notifications/inbound/", include(_inbound_webhooks())),
+]

@@ -1,0 +1,222 @@
+"""Mail out: who hears of a posted message and how, sending, the daily digest.
+
+`notify_posted` runs when conversations announces a message (after its commit): per
+recipient it reads their preference for that tenant and either logs a mail to send now
+(`OutboundEmail`, sent after this commit by a task) or queues a `DigestEntry`. Before a
+mail is written, and again before it is sent, the recipient is checked: an internal note
+goes only to provider staff who read notes, never to a client's member.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from backoffice.core.rls import set_rls_bypass, set_rls_tenants
+from backoffice.notifications import mail, threads, tokens
+from backoffice.notifications.models import DigestEntry, Kind, Mode, OutboundEmail
+from backoffice.notifications.selectors import modes_of
+from backoffice.tenancy.models import Organization, User
+
+log = structlog.get_logger("backoffice.notifications")
+MAX_ATTEMPTS = 5
+
+
+@dataclass
+class Planned:
+    mails: list[int]
+    digested: list[int]
+    withheld: list[int]
+
+
+def _mode_for(user: User, posted: threads.Posted) -> str:
+    modes = modes_of(tenant_id=posted.tenant_id, user_id=user.pk)
+    if user.pk in posted.mentioned_ids and modes[Kind.MENTIONS] != Mode.OFF:
+        return modes[Kind.MENTIONS]
+    return modes[Kind.MESSAGES]
+
+
+def notify_posted(*, message: Any, recipients: Iterable[User]) -> Planned:
+    """Plan the mails for one posted message or note; the mails go out after commit."""
+    posted = threads.describe(message)
+    tenant = Organization.objects.get(pk=posted.tenant_id)
+    plan = Planned(mails=[], digested=[], withheld=[])
+    with transaction.atomic():
+        set_rls_tenants([tenant.pk])
+        for user in recipients:
+            if user.pk == posted.author_id:
+                continue
+            if not threads.may_receive(user, posted):
+                plan.withheld.append(user.pk)
+                continue
+            mode = _mode_for(user, posted)
+            if mode == Mode.IMMEDIATELY:
+                row = _log_mail(tenant, user, posted)
+                if row is not None:
+                    plan.mails.append(row.pk)
+            elif mode == Mode.DIGEST:
+                DigestEntry.objects.for_tenant(tenant).get_or_create(
+                    tenant=tenant,
+                    user=user,
+                    source=posted.source,
+                    defaults={"thread_id": posted.thread_id},
+                )
+                plan.digested.append(user.pk)
+        ids = list(plan.mails)
+        transaction.on_commit(lambda: _enqueue(tenant.pk, ids))
+    if plan.withheld:
+        log.info("notifications.withheld", source=posted.source, users=plan.withheld)
+    return plan
+
+
+def _log_mail(tenant: Organization, user: User, posted: threads.Posted) -> OutboundEmail | None:
+    """The mail's log row (None if this message was already mailed to this person)."""
+    try:
+        with transaction.atomic():
+            return OutboundEmail.objects.create(
+                tenant=tenant,
+                user=user,
+                to_address=user.email,
+                sort=OutboundEmail.Sort.MESSAGE,
+                source=posted.source,
+                thread_id=posted.thread_id,
+                message_id=mail.new_message_id(),
+                subject=mail.message_subject(tenant, posted),
+            )
+    except IntegrityError:
+        return None
+
+
+def _enqueue(tenant_id: int, ids: Sequence[int]) -> None:
+    from backoffice.notifications.tasks import send_email
+
+    for pk in ids:
+        send_email.enqueue(tenant_id=tenant_id, outbound_id=pk)
+
+
+def deliver(*, tenant_id: int, outbound_id: int) -> str:
+    """Send one logged mail (if still queued or failed); its status afterwards."""
+    with transaction.atomic():
+        set_rls_tenants([tenant_id])
+        row = (
+            OutboundEmail.objects.for_tenant(tenant_id)
+            .select_for_update()
+            .select_related("user", "tenant")
+            .filter(pk=outbound_id)
+            .first()
+        )
+        if row is None or row.status == OutboundEmail.Status.SENT:
+            return row.status if row else "missing"
+        email = _compose(row)
+        if email is None:
+            row.status, row.error = OutboundEmail.Status.FAILED, "no longer allowed to see it"
+            row.attempts = MAX_ATTEMPTS
+            row.save(update_fields=["status", "error", "attempts"])
+            return row.status
+        row.attempts += 1
+        try:
+            email.send(fail_silently=False)
+        except (smtplib.SMTPException, OSError) as exc:
+            row.status, row.error = OutboundEmail.Status.FAILED, str(exc)[:500]
+            log.warning("notifications.send_failed", outbound=row.pk, error=row.error)
+        else:
+            row.status, row.error, row.sent_at = OutboundEmail.Status.SENT, "", timezone.now()
+        row.save(update_fields=["status", "error", "attempts", "sent_at"])
+        return row.status
+
+
+def _compose(row: OutboundEmail) -> Any:
+    """The mail for a log row, or None when its recipient may no longer see what it says."""
+    user, tenant = row.user, row.tenant
+    if row.sort == OutboundEmail.Sort.DIGEST:
+        sources = DigestEntry.objects.for_tenant(tenant).filter(digest=row)
+        posts = threads.load_many(tenant_id=tenant.pk, sources=[e.source for e in sources])
+        posts = [p for p in posts if threads.may_receive(user, p)]
+        if not posts:
+            return None
+        return mail.digest_mail(
+            tenant=tenant, user=user, posts=posts, message_id=row.message_id, subject=row.subject
+        )
+    posted = threads.load(tenant_id=tenant.pk, source=row.source)
+    if posted is None or not threads.may_receive(user, posted):
+        return None
+    reply_to = None
+    if not posted.internal:
+        reply_to = tokens.reply_address(
+            tenant_id=tenant.pk, thread_id=posted.thread_id, user_id=user.pk
+        )
+    return mail.message_mail(
+        tenant=tenant,
+        user=user,
+        posted=posted,
+        message_id=row.message_id,
+        subject=row.subject,
+        reply_to=reply_to,
+    )
+
+
+def send_digests(*, now: datetime | None = None) -> list[int]:
+    """Gather every person's waiting entries into one digest per tenant; the digests' ids."""
+    with transaction.atomic():
+        set_rls_bypass()
+        waiting = (
+            DigestEntry.objects.unscoped("the digest run serves every tenant")
+            .filter(digest__isnull=True)
+            .values_list("tenant_id", "user_id")
+            .distinct()
+        )
+        groups = sorted(set(waiting))
+    made = []
+    for tenant_id, user_id in groups:
+        digest = _make_digest(tenant_id, user_id)
+        if digest is not None:
+            made.append(digest)
+            deliver(tenant_id=tenant_id, outbound_id=digest)
+    return made
+
+
+def _make_digest(tenant_id: int, user_id: int) -> int | None:
+    with transaction.atomic():
+        set_rls_tenants([tenant_id])
+        entries = list(
+            DigestEntry.objects.for_tenant(tenant_id)
+            .select_for_update()
+            .filter(user_id=user_id, digest__isnull=True)
+        )
+        user = User.objects.get(pk=user_id)
+        if not entries or not user.email:
+            return None
+        tenant = Organization.objects.get(pk=tenant_id)
+        row = OutboundEmail.objects.create(
+            tenant=tenant,
+            user=user,
+            to_address=user.email,
+            sort=OutboundEmail.Sort.DIGEST,
+            message_id=mail.new_message_id(),
+            subject=mail.digest_subject(tenant, len(entries)),
+        )
+        DigestEntry.objects.for_tenant(tenant_id).filter(pk__in=[e.pk for e in entries]).update(
+            digest=row
+        )
+        return row.pk
+
+
+def retry_failed() -> list[int]:
+    """Send again the mails that failed (up to MAX_ATTEMPTS tries each); their ids."""
+    with transaction.atomic():
+        set_rls_bypass()
+        rows = list(
+            OutboundEmail.objects.unscoped("the retry run serves every tenant")
+            .filter(status=OutboundEmail.Status.FAILED, attempts__lt=MAX_ATTEMPTS)
+            .values_list("tenant_id", "pk")
+        )
+    for tenant_id, pk in rows:
+        deliver(tenant_id=tenant_id, outbound_id=pk)
+    return [pk for _, pk in rows]
