@@ -66,6 +66,13 @@ def require_reader(access: TenantAccess) -> None:
         access.require(Perm.PREPARE_QUOTES)
 
 
+def require_provider_staff(access: TenantAccess) -> None:
+    """Quotes and standard rates are the provider's: prepared from the provider's tenant."""
+    if is_client_side(access):
+        raise Forbidden("Quotes are prepared by the provider.")
+    access.require(Perm.PREPARE_QUOTES)
+
+
 def visible_tenant_ids(access: TenantAccess) -> list[int]:
     """The tenants row-level security must show for the caller's reads and writes here."""
     if is_client_side(access):

@@ -15,7 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from backoffice.billing.models import ContractEngagement, ContractVersion
-from backoffice.core.errors import Conflict, DomainError, Forbidden
+from backoffice.core.errors import Conflict, DomainError
 from backoffice.ledger import money
 from backoffice.portal.projects import events, selectors
 from backoffice.portal.projects.error_codes import ErrorCode
@@ -31,7 +31,6 @@ from backoffice.portal.projects.services._common import (
     tiers_json,
     tiers_of,
 )
-from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
 from backoffice.work.models import Engagement
 
@@ -67,9 +66,7 @@ class QuoteIn:
 
 
 def _require_quoter(access: TenantAccess) -> None:
-    if not access.tenant.is_provider:
-        raise Forbidden("Quotes are prepared by the provider.")
-    access.require(Perm.PREPARE_QUOTES)
+    selectors.require_provider_staff(access)
 
 
 def _check_terms(access: TenantAccess, req: ProjectRequest, data: QuoteIn, errors: Errors) -> None:
