@@ -8,7 +8,7 @@ in the tenant they act in and checked against the permission each section reads 
 | operations manager | SLA met per engagement per week, backlog, items per agent; the lead's |
 | QA reviewer | the QA queue, accuracy per week, the fields corrected most |
 | finance | receivables aging, revenue per month, cash received per month |
-| client admin / user | its items by state, SLA met per week, recent deliveries |
+| client admin / user | SLA met, open, waiting, done per day (the client dashboard's figures) |
 | provider admin, auditor | operations and finance |
 
 Every figure is an aggregate query scoped like the pages: work through the clients the
@@ -37,11 +37,13 @@ from backoffice.core import charts
 from backoffice.core.dates import local_text
 from backoffice.core.errors import field_label
 from backoffice.ledger import money
+from backoffice.portal.dashboard import figures as client_figures
+from backoffice.portal.dashboard import views as client_views
 from backoffice.tenancy.roles import Perm, Role
 from backoffice.tenancy.selectors import TenantAccess, access_members
 from backoffice.work import metrics
 from backoffice.work import selectors as work_selectors
-from backoffice.work.models import CLAIMABLE_STATES, OPEN_STATES, State
+from backoffice.work.models import CLAIMABLE_STATES, State
 from backoffice.work.views import reports as work_reports
 
 
@@ -387,32 +389,36 @@ STATE_COLORS = {
 
 
 def _client(access: TenantAccess) -> Section:
-    """The client's own items: where they are, whether they came back on time, the latest."""
-    counts = metrics.items_by_state(access)
-    states = [s for s in State if counts.get(s.value)]
+    """The client's service at a glance (the client dashboard's figures, for the engagements
+    this member may see), the latest deliveries, and the way to the full client dashboard."""
+    f = client_figures.compute(access)
     delivered = metrics.recent_deliveries(access)
-    waiting = counts.get(State.WAITING_ON_CLIENT, 0)
+    sla = f.sla_percent
+    target = f.sla_target
     return Section(
         key="client",
-        title="Your items",
+        title="Your service",
         stats=[
-            Stat("Open", _count(sum(counts.get(s, 0) for s in OPEN_STATES))),
+            Stat(
+                f"SLA met, last {client_figures.WINDOW_DAYS} days",
+                "—" if sla is None else f"{sla} %",
+                client_views.items_url(access, "late"),
+                "" if sla is None or target is None else ("ok" if sla >= target else "bad"),
+            ),
+            Stat("Open", _count(f.total_open), client_views.items_url(access, "open")),
             Stat(
                 "Waiting for your answer",
-                _count(waiting),
-                _url(access, "work:items", "state=waiting_on_client"),
-                "warn" if waiting else "",
+                _count(f.total_waiting),
+                client_views.items_url(access, "waiting"),
+                "warn" if f.total_waiting else "",
             ),
-            Stat("Done", _count(counts.get(State.DONE, 0))),
-        ],
-        charts=[
-            charts.bar_chart(
-                title="Your items by state",
-                labels=[str(s.label) for s in states],
-                values=[counts[s.value] for s in states],
+            Stat(
+                "Done per day",
+                f"{f.done_per_day}",
+                client_views.items_url(access, "done"),
             ),
-            work_reports.sla_attainment_chart(access),
         ],
+        charts=client_views.figure_charts(access, f)[:2],
         tables=[
             Table(
                 caption="Recently delivered",
@@ -428,7 +434,10 @@ def _client(access: TenantAccess) -> Section:
                 empty="Nothing delivered yet.",
             )
         ],
-        links=[("All your items", _url(access, "work:items"))],
+        links=[
+            ("Open the client dashboard", _url(access, "portal:dashboard")),
+            ("All your items", _url(access, "work:items")),
+        ],
     )
 
 
