@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from backoffice.core.errors import Conflict
 from backoffice.tenancy.models import User
-from backoffice.work import events, selectors
+from backoffice.work import events, selectors, signals
 from backoffice.work.error_codes import ErrorCode
 from backoffice.work.events import Action
 from backoffice.work.models import (
@@ -72,6 +72,8 @@ def move_item(
     _log(item, actor=actor, at=now, from_state=before, note=note)
     event = events.item_moved_event(item, action=action, from_state=before, to_state=to, note=note)
     events.record(tenant=item.tenant_id, actor=actor, event=event, lane=audit_lane)
+    if to in (State.DONE, State.CANCELLED):
+        signals.item_closed(item)  # webhooks and other listeners, after commit
     return item
 
 
