@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "backoffice.core.middleware.RequestIdMiddleware",
     "backoffice.api.middleware.InputTextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "backoffice.identity.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -78,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "backoffice.identity.middleware.SessionSecurityMiddleware",
+    "backoffice.identity.middleware.RateLimitMiddleware",
     "backoffice.core.middleware.ViewerTimezoneMiddleware",
     "backoffice.tenancy.middleware.TenantMiddleware",
 ]
@@ -210,3 +213,40 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 # /metrics: with a token, only `Authorization: Bearer <token>`; without, only from loopback.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 CSRF_FAILURE_VIEW = "backoffice.web.views.csrf_failure"
+
+# Security (identity app) ------------------------------------------------------------------
+# Read by backoffice.identity and checked by `backoffice check-deploy` (docs/security.md).
+from csp.constants import NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+# Sign out a browser after this many seconds without a request; re-ask who it is before a
+# sensitive action when the last proof is older than REAUTH_MAX_AGE seconds.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+REAUTH_MAX_AGE = env.int("REAUTH_MAX_AGE", default=15 * 60)
+# An organization without a policy of its own: provider staff must use a second factor in
+# production (the demo seeds its policies "optional").
+MFA_STAFF_DEFAULT = env.str("MFA_STAFF_DEFAULT", default="required" if PRODUCTION else "optional")
+# Passkeys belong to this host name (empty: the host of each request).
+WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default="")
+RATE_LIMIT_TOKENS = env.int("RATE_LIMIT_TOKENS", default=20)  # API tokens created per hour
+RATE_LIMIT_EXPORTS = env.int("RATE_LIMIT_EXPORTS", default=120)  # file downloads per hour
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Scripts only from our own origin (inline blocks in templates are allowed by their hashes,
+# identity/csp.py); styles allow inline attributes (the server-rendered SVG charts use them).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}

@@ -1,4 +1,35 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from backoffice.identity.views import policy, reauth, security, signin
 
 app_name = "identity"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("login/verify/", signin.verify, name="verify"),
+    path("login/enrol/", signin.enrol_required, name="enrol_required"),
+    path("login/passkey/", signin.passkey_challenge, name="passkey_challenge"),
+    path("account/confirm/", reauth.reauth, name="reauth"),
+    path("account/security/", security.security, name="security"),
+    path("account/security/app/", security.totp_setup, name="totp_setup"),
+    path("account/security/app/remove/", security.totp_remove, name="totp_remove"),
+    path("account/security/codes/", security.recovery_codes, name="recovery_codes"),
+    path("account/security/codes/new/", security.recovery_regenerate, name="recovery_regenerate"),
+    path("account/security/passkeys/options/", security.passkey_options, name="passkey_options"),
+    path("account/security/passkeys/", security.passkey_add, name="passkey_add"),
+    path(
+        "account/security/passkeys/<int:passkey_id>/remove/",
+        security.passkey_remove,
+        name="passkey_remove",
+    ),
+    path(
+        "account/security/sessions/<int:session_id>/end/",
+        security.session_end,
+        name="session_end",
+    ),
+    path(
+        "account/security/sessions/end-others/",
+        security.sessions_end_others,
+        name="sessions_end_others",
+    ),
+    path("t/<slug:tenant>/identity/policy/", policy.policy, name="policy"),
+]

@@ -19,13 +19,27 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 
 from backoffice.core.dates import available_zones, local_text, zone_problem
+from backoffice.identity import signin
 from backoffice.tenancy.models import User
 
 ACCOUNT_TEMPLATE = "web/account.html"
 
 
 class LoginView(auth_views.LoginView):
+    """The password step. A right password does not sign in by itself: `identity.signin.begin`
+    signs in, or first asks for the second factor (or its set-up) the account needs."""
+
     redirect_authenticated_user = True
+
+    def form_valid(self, form) -> HttpResponse:  # type: ignore[no-untyped-def]
+        user = form.get_user()
+        return signin.begin(
+            self.request,
+            user,
+            backend=getattr(user, "backend", "django.contrib.auth.backends.ModelBackend"),
+            method="password",
+            next_url=self.get_redirect_url(),
+        )
 
     def form_invalid(self, form) -> HttpResponse:  # type: ignore[no-untyped-def]
         response = super().form_invalid(form)

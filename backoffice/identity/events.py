@@ -1,0 +1,148 @@
+"""The audit events identity writes: one builder per kind, each action named here once.
+
+A person's security events (a factor added, a session ended) go to the chain of their home
+organization (`selectors.home_tenant_id`); a policy change to the organization it governs.
+No event ever carries a secret, a code or a session key.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from backoffice.audit.descriptions import describe
+from backoffice.audit.services import PendingEvent, record_events
+from backoffice.core.rls import set_rls_tenants
+
+if TYPE_CHECKING:
+    from django.db import models
+
+    from backoffice.tenancy.models import User
+
+
+class Action(StrEnum):
+    SIGNED_IN = "identity.signed_in"
+    TOTP_ENROLLED = "identity.totp_enrolled"
+    TOTP_REMOVED = "identity.totp_removed"
+    RECOVERY_CODES_GENERATED = "identity.recovery_codes_generated"
+    RECOVERY_CODE_USED = "identity.recovery_code_used"
+    PASSKEY_ADDED = "identity.passkey_added"
+    PASSKEY_REMOVED = "identity.passkey_removed"
+    SESSION_ENDED = "identity.session_ended"
+    OTHER_SESSIONS_ENDED = "identity.other_sessions_ended"
+    REAUTHENTICATED = "identity.reauthenticated"
+    POLICY_CHANGED = "identity.policy_changed"
+
+
+def record(*, tenant_id: int | None, actor: User | None, event: PendingEvent) -> None:
+    """Append the event to the tenant's chain, in the caller's transaction (none: the person
+    belongs to no organization yet, and there is no chain to write to)."""
+    if tenant_id is None:
+        return
+    set_rls_tenants([tenant_id])
+    record_events(tenant=tenant_id, actor=actor, events=[event])
+
+
+def _event(
+    action: Action, obj: models.Model, *, before: Any = None, after: Any = None
+) -> PendingEvent:
+    return PendingEvent(
+        action=action.value,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        before=before,
+        after=after,
+    )
+
+
+def signed_in(user: User, method: str) -> PendingEvent:
+    return _event(Action.SIGNED_IN, user, after={"method": method})
+
+
+describe(Action.SIGNED_IN, "{object} signed in ({after[method]})", labels={"method": "With"})
+
+
+def totp_enrolled(user: User) -> PendingEvent:
+    return _event(Action.TOTP_ENROLLED, user, after={"factor": "authenticator app"})
+
+
+describe(Action.TOTP_ENROLLED, "{object} set up an authenticator app")
+
+
+def totp_removed(user: User) -> PendingEvent:
+    return _event(Action.TOTP_REMOVED, user, before={"factor": "authenticator app"})
+
+
+describe(Action.TOTP_REMOVED, "{object} removed their authenticator app")
+
+
+def recovery_codes_generated(user: User, count: int) -> PendingEvent:
+    return _event(Action.RECOVERY_CODES_GENERATED, user, after={"codes": count})
+
+
+describe(Action.RECOVERY_CODES_GENERATED, "{object} made {after[codes]} new recovery codes")
+
+
+def recovery_code_used(user: User, left: int) -> PendingEvent:
+    return _event(Action.RECOVERY_CODE_USED, user, after={"codes_left": left})
+
+
+describe(
+    Action.RECOVERY_CODE_USED,
+    "{object} signed in with a recovery code ({after[codes_left]} left)",
+    labels={"codes_left": "Codes left"},
+)
+
+
+def passkey_added(user: User, name: str) -> PendingEvent:
+    return _event(Action.PASSKEY_ADDED, user, after={"name": name})
+
+
+describe(Action.PASSKEY_ADDED, "{object} added the passkey {after[name]}")
+
+
+def passkey_removed(user: User, name: str) -> PendingEvent:
+    return _event(Action.PASSKEY_REMOVED, user, before={"name": name})
+
+
+describe(Action.PASSKEY_REMOVED, "{object} removed the passkey {before[name]}")
+
+
+def session_ended(user: User, session_id: int, reason: str) -> PendingEvent:
+    return _event(Action.SESSION_ENDED, user, after={"session": session_id, "reason": reason})
+
+
+describe(
+    Action.SESSION_ENDED,
+    "A session of {object} was signed out",
+    labels={"session": "Session"},
+    kinds={"reason": "code"},
+)
+
+
+def other_sessions_ended(user: User, count: int) -> PendingEvent:
+    return _event(Action.OTHER_SESSIONS_ENDED, user, after={"sessions": count})
+
+
+describe(Action.OTHER_SESSIONS_ENDED, "{object} signed out {after[sessions]} other sessions")
+
+
+def reauthenticated(user: User, method: str) -> PendingEvent:
+    return _event(Action.REAUTHENTICATED, user, after={"method": method})
+
+
+describe(Action.REAUTHENTICATED, "{object} confirmed it was them ({after[method]})")
+
+
+def policy_changed(
+    policy: models.Model, before: dict[str, str], after: dict[str, str]
+) -> PendingEvent:
+    return _event(Action.POLICY_CHANGED, policy, before=before, after=after)
+
+
+describe(
+    Action.POLICY_CHANGED,
+    "Two-step sign-in policy changed",
+    labels={"staff": "Provider staff", "members": "The organization's users"},
+    kinds={"staff": "code", "members": "code"},
+)
