@@ -63,7 +63,7 @@ def test_ingest_exits_67_on_a_refusal_and_says_why(client_a, thread_a, alice, ca
 def test_ingest_names_a_missing_file():
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="There is no file /nowhere.eml"):
+    with pytest.raises(CommandError, match=r"There is no file /nowhere\.eml"):
         call_command("mail", "ingest", "/nowhere.eml")
 
 
