@@ -148,6 +148,13 @@ def _sender(msg: EmailMessage, target: tokens.ReplyTarget) -> User:
     return user
 
 
+_SIGNATURES = {
+    "application/pkcs7-signature",
+    "application/x-pkcs7-signature",
+    "application/pgp-signature",
+}
+
+
 def _content(msg: EmailMessage) -> tuple[str, list[tuple[str, str, bytes]]]:
     part = msg.get_body(preferencelist=("plain", "html"))
     text = ""
@@ -158,6 +165,8 @@ def _content(msg: EmailMessage) -> tuple[str, list[tuple[str, str, bytes]]]:
     body = EmailReplyParser.parse_reply(text.replace("\r\n", "\n")).strip()
     files = []
     for attachment in msg.iter_attachments():
+        if attachment.get_content_type() in _SIGNATURES:
+            continue  # a mail program's signature of the mail, not a file the person sent
         content = attachment.get_payload(decode=True) or b""
         name = attachment.get_filename() or "attachment"
         files.append((name, attachment.get_content_type(), bytes(content)))

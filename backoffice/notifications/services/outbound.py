@@ -45,11 +45,11 @@ def _mode_for(user: User, posted: threads.Posted) -> str:
 
 def notify_posted(*, message: Any, recipients: Iterable[User]) -> Planned:
     """Plan the mails for one posted message or note; the mails go out after commit."""
-    posted = threads.describe(message)
-    tenant = Organization.objects.get(pk=posted.tenant_id)
+    tenant = Organization.objects.get(pk=message.tenant_id)
     plan = Planned(mails=[], digested=[], withheld=[])
     with transaction.atomic():
         set_rls_tenants([tenant.pk])
+        posted = threads.describe(message)
         for user in recipients:
             if user.pk == posted.author_id:
                 continue

@@ -81,6 +81,7 @@ class SmtpSink:
     """What the local SMTP server was handed, envelope and parsed message."""
 
     mails: list[Received] = field(default_factory=list)
+    port: int = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = BytesParser(policy=policy.default).parsebytes(envelope.content)
@@ -89,6 +90,13 @@ class SmtpSink:
 
     def to(self, address: str) -> list[EmailMessage]:
         return [r.message for r in self.mails if address in r.recipients]
+
+
+def smtp_mailers(port: int) -> dict[str, Any]:
+    """Django's SMTP backend (MAILERS, Django 6.1) pointed at 127.0.0.1:`port`."""
+    backend = "django.core.mail.backends.smtp.EmailBackend"
+    options = {"host": "127.0.0.1", "port": port, "use_tls": False, "timeout": 10}
+    return {"default": {"BACKEND": backend, "OPTIONS": options}}
 
 
 def _free_port() -> int:
@@ -101,18 +109,11 @@ def _free_port() -> int:
 def smtp() -> Iterator[SmtpSink]:
     """A real SMTP server; Django's SMTP backend and immediate tasks point at it."""
     sink = SmtpSink()
-    port = _free_port()
+    port = sink.port = _free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        with override_settings(
-            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-            EMAIL_HOST="127.0.0.1",
-            EMAIL_PORT=port,
-            EMAIL_USE_TLS=False,
-            EMAIL_TIMEOUT=10,
-            TASKS=IMMEDIATE_TASKS,
-        ):
+        with override_settings(MAILERS=smtp_mailers(port), TASKS=IMMEDIATE_TASKS):
             yield sink
     finally:
         controller.stop()

@@ -11,7 +11,7 @@ from backoffice.notifications import services
 from backoffice.notifications.models import DigestEntry, InboundEmail, Mode, OutboundEmail
 from backoffice.notifications.selectors import outbound_log
 from backoffice.notifications.services import set_preferences
-from backoffice.notifications.tests.conftest import REPLY_DOMAIN, reply_to, text_of
+from backoffice.notifications.tests.conftest import REPLY_DOMAIN, reply_to, smtp_mailers, text_of
 from backoffice.tenancy.selectors import access_tenant
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +40,9 @@ def test_a_client_reply_by_email_lands_in_its_thread(
     assert "Which date format do your invoices use?" in text_of(mail)
     assert str(mail["Reply-To"]).startswith("reply+") and REPLY_DOMAIN in str(mail["Reply-To"])
     assert mail["Auto-Submitted"] == "auto-generated"
+    link = f"https://backoffice.test/t/client-a/conversations/threads/{thread_a.pk}/"
+    assert link in text_of(mail)
+    assert "https://backoffice.test/t/client-a/notifications/preferences/" in text_of(mail)
     assert smtp.to("carol@mail.test")[0]["Reply-To"] != mail["Reply-To"]  # per person
 
     # when: alice replies from her mail program, quoting the question, with a PDF
@@ -152,14 +155,13 @@ def test_the_outbound_log_records_each_mail(
 def test_a_failing_smtp_server_marks_the_mail_failed_and_a_retry_sends_it(
     smtp, settings, client_a, thread_a, agent, alice, django_capture_on_commit_callbacks
 ):
-    port = settings.EMAIL_PORT
-    settings.EMAIL_PORT = 1  # nothing listens there
+    settings.MAILERS = smtp_mailers(1)  # nothing listens there
     with django_capture_on_commit_callbacks(execute=True):
         say(thread_a, agent, "Will this arrive?")
     row = OutboundEmail.objects.for_tenant(client_a).get(user=alice)
     assert (row.status, row.attempts, row.sent_at) == ("failed", 1, None)
     assert row.error
-    settings.EMAIL_PORT = port
+    settings.MAILERS = smtp_mailers(smtp.port)
     assert services.retry_failed() == [row.pk]
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("sent", 2)
@@ -175,3 +177,16 @@ def test_the_same_signal_twice_mails_once(
         services.notify_posted(message=message, recipients=[alice])
     assert len(smtp.to("alice@client-a.test")) == 1
     assert InboundEmail.objects.for_tenant(client_a).count() == 0
+
+
+def test_mail_trouble_never_fails_the_post(
+    client_a, thread_a, agent, alice, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(**_):
+        raise RuntimeError("mail system down")
+
+    monkeypatch.setattr(services, "notify_posted", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        say(thread_a, agent, "Still posted.")
+    assert Message.objects.for_tenant(client_a).filter(body="Still posted.").exists()
+    assert not OutboundEmail.objects.for_tenant(client_a).exists()

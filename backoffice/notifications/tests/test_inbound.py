@@ -180,3 +180,12 @@ def test_html_only_replies_are_read_as_text(client_a, thread_a, alice):
     assert services.receive_email(m.as_bytes()).status == "posted"
     posted = Message.objects.for_tenant(client_a).get(email_message_id="<h1@a.test>")
     assert posted.body == "Fine by us."
+
+
+def test_a_mail_programs_signature_part_is_not_taken_for_a_file(client_a, thread_a, alice):
+    raw = _mail(
+        to=_address(thread_a, alice),
+        files=[("smime.p7s", "application/pkcs7-signature", b"0\x82\x05signature")],
+    )
+    assert services.receive_email(raw).status == "posted"
+    assert MessageAttachment.objects.for_tenant(client_a).count() == 0
