@@ -118,3 +118,9 @@ def test_note_only_thread_is_not_in_the_clients_inbox(web_a, item_a, agent):
     note(thread, agent, "internal only")
     html = web_a.get("/t/client-a/conversations/").content.decode()
     assert "Item INV-A-1" not in html
+
+
+def test_item_page_links_to_its_conversation(web_a, item_a):
+    html = web_a.get(f"/t/client-a/work/items/{item_a.pk}/").content.decode()
+    assert f"/t/client-a/conversations/about/item/{item_a.pk}/" in html
+    assert "Conversation about this item" in html
