@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from backoffice.conversations.selectors import reads_notes
 from backoffice.notifications.models import Kind, Mode, OutboundEmail, Preference
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
@@ -40,8 +41,10 @@ def preferences(access: TenantAccess) -> list[Choice]:
 
 
 def sees_everyones_mail(access: TenantAccess) -> bool:
-    """Who reads the whole tenant's outbound log: those who read its audit trail."""
-    return access.can(Perm.VIEW_AUDIT)
+    """Who reads the whole tenant's outbound log: the provider's staff who read its audit
+    trail and its internal notes (the log names the mails about notes; a client's admin
+    sees only the mails sent to them)."""
+    return access.can(Perm.VIEW_AUDIT) and reads_notes(access, access.tenant.pk)
 
 
 def outbound_log(access: TenantAccess) -> QuerySet[OutboundEmail]:

@@ -145,11 +145,25 @@ def test_the_outbound_log_records_each_mail(
     ]
     sent_ids = {str(m.message["Message-ID"]) for m in smtp.mails}
     assert sent_ids == {r.message_id for r in rows}
-    # carol (a client user) sees her own mail only; alice, who reads A's audit, both
+    # carol sees her own mail only, and so does alice, client A's admin
     assert [r.to_address for r in outbound_log(access_tenant(user=carol, slug="client-a"))] == [
         "carol@mail.test"
     ]
-    assert outbound_log(access_tenant(user=alice, slug="client-a")).count() == 2
+    assert [r.to_address for r in outbound_log(access_tenant(user=alice, slug="client-a"))] == [
+        "alice@client-a.test"
+    ]
+
+
+def test_a_clients_people_never_see_the_mails_about_notes_in_the_log(
+    smtp, provider_admin, client_a, thread_a, agent, ops, alice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        note(thread_a, agent, "Between us.")
+    assert OutboundEmail.objects.for_tenant(client_a).get().user == ops
+    assert not outbound_log(access_tenant(user=alice, slug="client-a")).exists()
+    # the provider's admin, who reads notes and the audit, sees it
+    as_admin = outbound_log(access_tenant(user=provider_admin, slug="client-a"))
+    assert [r.to_address for r in as_admin] == ["ops@mail.test"]
 
 
 def test_a_failing_smtp_server_marks_the_mail_failed_and_a_retry_sends_it(
