@@ -16,7 +16,8 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from backoffice.api.idempotency import run_idempotent
@@ -175,8 +176,17 @@ class RequestOut(Schema):
     submitted_at: dt.datetime | None
 
 
+class SampleOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    created_at: dt.datetime
+
+
 class RequestDetailOut(RequestOut):
     quotes: list[QuoteOut]
+    samples: list[SampleOut]
 
 
 class AcceptedOut(Schema):
@@ -358,13 +368,27 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Status:
 
     def run() -> tuple[int, Any]:
         req = services.create_request(access=access, data=data, submit=payload.submit)
-        return 201, {**request_out(req), "quotes": []}
+        return 201, {**request_out(req), "quotes": [], "samples": []}
 
     return run_idempotent(request, run)
 
 
+def _sample_out(x: Any) -> dict[str, Any]:
+    return {
+        "id": x.pk,
+        "name": x.name,
+        "content_type": x.content_type,
+        "size": x.size,
+        "created_at": x.created_at,
+    }
+
+
 def _detail(access: TenantAccess, req: ProjectRequest) -> dict[str, Any]:
-    return {**request_out(req), "quotes": [quote_out(q) for q in selectors.quotes(access, req)]}
+    return {
+        **request_out(req),
+        "quotes": [quote_out(q) for q in selectors.quotes(access, req)],
+        "samples": [_sample_out(x) for x in selectors.samples(req)],
+    }
 
 
 @router.get("/requests/{request_id}", response=RequestDetailOut)
@@ -387,6 +411,18 @@ def withdraw_request(request: HttpRequest, request_id: Id) -> dict[str, Any]:
     with transaction.atomic():
         req = services.withdraw_request(access=access, request_id=request_id)
         return _detail(access, req)
+
+
+@router.post("/requests/{request_id}/samples", response={201: SampleOut})
+def add_sample(request: HttpRequest, request_id: Id, file: File[UploadedFile]) -> Status:
+    """Attach a sample file (PDF, image, text, CSV, e-mail or audio; 10 MB at most)."""
+    access = caller(request)
+
+    def run() -> tuple[int, Any]:
+        sample = services.add_sample(access=access, request_id=request_id, upload=file)
+        return 201, _sample_out(sample)
+
+    return run_idempotent(request, run)
 
 
 # --- quotes ------------------------------------------------------------------------------

@@ -13,7 +13,12 @@ from backoffice.audit.services import PendingEvent, record_events
 if TYPE_CHECKING:
     from django.db import models
 
-    from backoffice.portal.projects.models import ProjectRequest, Quote, StandardRate
+    from backoffice.portal.projects.models import (
+        ProjectRequest,
+        Quote,
+        RequestSample,
+        StandardRate,
+    )
     from backoffice.tenancy.models import Organization, User
 
 
@@ -26,6 +31,7 @@ class Action(StrEnum):
     QUOTE_ACCEPTED = "portal.quote_accepted"
     QUOTE_DECLINED = "portal.quote_declined"
     RATE_SET = "portal.standard_rate_set"
+    SAMPLE_ADDED = "portal.sample_added"
 
 
 def record(*, tenant: Organization | int, actor: User | None, event: PendingEvent) -> None:
@@ -168,3 +174,15 @@ def rate_set(r: StandardRate, before: dict[str, Any] | None) -> PendingEvent:
 
 
 describe(Action.RATE_SET, "Standard rate {object} set")
+
+
+def sample_added(s: RequestSample) -> PendingEvent:
+    return _event(
+        Action.SAMPLE_ADDED,
+        s,
+        after={"request": s.request_id, "name": s.name, "content_type": s.content_type,
+               "size": s.size},
+    )  # fmt: skip
+
+
+describe(Action.SAMPLE_ADDED, "Sample {object} attached to a project request")

@@ -256,3 +256,31 @@ class QuoteLine(TenantOwned):
 
     def __str__(self) -> str:
         return self.name
+
+
+def sample_path(instance: RequestSample, filename: str) -> str:
+    return f"portal/{instance.tenant_id}/requests/{instance.request_id}/{filename}"
+
+
+class RequestSample(TenantOwned):
+    """A sample file the client attached to a request (checked as work attachments are)."""
+
+    client = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    request = models.ForeignKey(ProjectRequest, on_delete=models.CASCADE, related_name="samples")
+    file = models.FileField(upload_to=sample_path, max_length=500)
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["request_id", "id"]
+        indexes = [models.Index(fields=["tenant", "request"], name="portal_sample_request")]
+
+    def __str__(self) -> str:
+        return self.name

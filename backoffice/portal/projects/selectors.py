@@ -20,7 +20,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from backoffice.core.errors import Forbidden, NotFound
-from backoffice.portal.projects.models import ProjectRequest, Quote, QuoteLine, StandardRate
+from backoffice.portal.projects.models import (
+    ProjectRequest,
+    Quote,
+    QuoteLine,
+    RequestSample,
+    StandardRate,
+)
 from backoffice.tenancy.models import Organization
 from backoffice.tenancy.roles import ROLE_PERMISSIONS, Perm
 from backoffice.tenancy.selectors import TenantAccess, accessible_tenants
@@ -165,3 +171,15 @@ def standard_rates(provider_id: int, service_type_id: int | None = None) -> Quer
 def served_clients(access: TenantAccess) -> list[Organization]:
     ids = served_client_ids(access)
     return list(Organization.objects.filter(pk__in=ids).order_by("name"))
+
+
+def samples(req: ProjectRequest) -> QuerySet[RequestSample]:
+    """The samples of a request the caller already holds (through `access_request_by_id`)."""
+    return RequestSample.objects.for_tenant(req.tenant_id).filter(request=req).order_by("id")
+
+
+def access_sample_by_id(access: TenantAccess, req: ProjectRequest, sample_id: int) -> RequestSample:
+    found = samples(req).filter(pk=sample_id).first()
+    if found is None:
+        raise NotFound("No such sample.")
+    return found

@@ -11,4 +11,10 @@ urlpatterns = [
     path(f"{_P}/requests/<int:request_id>/", views.project_request, name="request"),
     path(f"{_P}/requests/<int:request_id>/act/", views.request_action, name="request_action"),
     path(f"{_P}/requests/<int:request_id>/quote/", views.quote_edit, name="quote_edit"),
+    path(f"{_P}/requests/<int:request_id>/samples/", views.sample_add, name="sample_add"),
+    path(
+        f"{_P}/requests/<int:request_id>/samples/<int:sample_id>/",
+        views.sample,
+        name="sample",
+    ),
 ]

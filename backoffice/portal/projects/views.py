@@ -87,14 +87,20 @@ def project_new(request: HttpRequest) -> HttpResponse:
     errors: forms.Errors = {}
     if request.method == "POST":
         values, data, errors = forms.read_request_form(request.POST)
-        if data is not None:
+        uploads = request.FILES.getlist("samples")
+        errors.update(_sample_errors(uploads))
+        if data is not None and not errors:
             try:
                 with transaction.atomic():
                     req = services.create_request(
                         access=access, data=data, submit=request.POST.get("send") == "1"
                     )
+                    for upload in uploads:
+                        services.add_sample(access=access, request_id=req.pk, upload=upload)
             except DomainError as exc:
                 errors = _errors_of(exc)
+                if uploads:
+                    errors.setdefault("samples", []).append("Choose the sample files again.")
             else:
                 sent = req.status == ProjectRequest.Status.SUBMITTED
                 messages.success(
@@ -104,6 +110,55 @@ def project_new(request: HttpRequest) -> HttpResponse:
     status = 400 if errors else 200
     context = {"values": values, "errors": errors, **_request_choices(access)}
     return render(request, "portal/projects/request_form.html", context, status=status)
+
+
+def _sample_errors(uploads: list[Any]) -> forms.Errors:
+    problems = []
+    for upload in uploads:
+        try:
+            services.check_sample(upload)
+        except DomainError as exc:
+            problems.append(exc.message)
+    return {"samples": [*problems, "Choose the sample files again."]} if problems else {}
+
+
+@tenant_view()
+@tenant_transaction(tenants=_tenants)
+def sample(request: HttpRequest, request_id: int, sample_id: int) -> HttpResponse:
+    """A sample's file, through the same scoped lookup as its request."""
+    access = caller(request)
+    found = selectors.access_sample_by_id(
+        access, selectors.access_request_by_id(access, request_id), sample_id
+    )
+    response = HttpResponse(found.file.read(), content_type=found.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{found.name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@tenant_view(Perm.REQUEST_PROJECTS)
+@tenant_transaction(tenants=_tenants)
+def sample_add(request: HttpRequest, request_id: int) -> HttpResponse:
+    access = caller(request)
+    back = _url(access, "request", request_id=request_id)
+    uploads = request.FILES.getlist("samples") if request.method == "POST" else []
+    if not uploads:
+        selectors.access_request_by_id(access, request_id)
+        messages.error(request, "Choose a file to attach.")
+        return redirect(back)
+    try:
+        with transaction.atomic():
+            for upload in uploads:
+                services.add_sample(access=access, request_id=request_id, upload=upload)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        flash_domain_error(request, exc)
+    else:
+        messages.success(
+            request, f"{len(uploads)} sample{'s' if len(uploads) > 1 else ''} attached."
+        )
+    return redirect(back)
 
 
 # --- both sides: a request and its quotes --------------------------------------------------
@@ -141,6 +196,7 @@ def project_request(request: HttpRequest, request_id: int) -> HttpResponse:
         {
             "req": req,
             "quotes": _quote_rows(access, req),
+            "samples": list(selectors.samples(req)),
             "provider_side": provider,
             "can_quote": provider and req.status in services.quotes.QUOTABLE,
             "can_submit": not provider and req.status == ProjectRequest.Status.DRAFT,

@@ -220,3 +220,24 @@ def test_clients_cannot_quote_and_the_provider_cannot_accept(api_a, api_ops, st)
     assert _post(api_a, f"/requests/{rid}/quote", _quote_body(st)).status_code == 403
     assert _post(api_ops, f"/quotes/{qid}/accept").status_code == 403
     assert _post(api_ops, "/requests", _request_body(st)).status_code == 403
+
+
+def test_samples_are_checked_like_work_attachments(api_a, api_b, st):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    rid = _post(api_a, "/requests", _request_body(st)).json()["id"]
+    ok = SimpleUploadedFile("sample.pdf", b"%PDF-1.4 sample", content_type="application/pdf")
+    r = api_a.post(f"{BASE}/requests/{rid}/samples", {"file": ok})
+    assert r.status_code == 201, r.content
+    fake = SimpleUploadedFile("virus.pdf", b"MZ\x90\x00", content_type="application/pdf")
+    bad = api_a.post(f"{BASE}/requests/{rid}/samples", {"file": fake})
+    assert bad.status_code == 400
+    assert bad.json()["error"]["code"] == "invalid_attachment"
+    assert "not accepted" in bad.json()["error"]["message"]
+    exe = SimpleUploadedFile("tool.exe", b"MZ", content_type="application/octet-stream")
+    assert api_a.post(f"{BASE}/requests/{rid}/samples", {"file": exe}).status_code == 400
+    assert [s["name"] for s in api_a.get(f"{BASE}/requests/{rid}").json()["samples"]] == [
+        "sample.pdf"
+    ]
+    other = SimpleUploadedFile("b.pdf", b"%PDF-1.4", content_type="application/pdf")
+    assert api_b.post(f"{BASE}/requests/{rid}/samples", {"file": other}).status_code == 404

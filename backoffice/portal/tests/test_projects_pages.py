@@ -138,3 +138,25 @@ def test_another_clients_request_page_is_not_found(web_a, st, client_b, user_b, 
     assert r.status_code == 404
     # and the list shows only its own
     assert "Supplier invoices" not in web_a.get(f"/t/{client_a.slug}/portal/projects/").text
+
+
+def test_samples_attach_with_the_request_and_download(web_a, st, client_a, provider, ops):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pdf = SimpleUploadedFile("invoice.pdf", b"%PDF-1.4 one", content_type="application/pdf")
+    r = web_a.post(f"/t/{client_a.slug}/portal/projects/new/", {**_form(st), "samples": [pdf]})
+    assert r.status_code == 302
+    req = ProjectRequest.objects.for_tenant(provider).get()
+    sample = req.samples.model.objects.for_tenant(provider).get()
+    page = web_a.get(f"/t/{client_a.slug}/portal/requests/{req.pk}/")
+    assert "invoice.pdf" in page.text
+    got = web_a.get(f"/t/{client_a.slug}/portal/requests/{req.pk}/samples/{sample.pk}/")
+    assert got.status_code == 200 and got.content == b"%PDF-1.4 one"
+    # a disallowed file refuses the whole request, in words, and keeps what was typed
+    exe = SimpleUploadedFile("tool.exe", b"MZ", content_type="application/octet-stream")
+    r = web_a.post(
+        f"/t/{client_a.slug}/portal/projects/new/", {**_form(st, title="Second"), "samples": [exe]}
+    )
+    assert r.status_code == 400 and 'value="Second"' in r.text
+    assert "this type of file is not accepted" in r.text
+    assert ProjectRequest.objects.for_tenant(provider).count() == 1

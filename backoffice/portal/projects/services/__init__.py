@@ -20,6 +20,7 @@ from backoffice.portal.projects.services.requests import (
     submit_request,
     withdraw_request,
 )
+from backoffice.portal.projects.services.samples import add_sample, check_sample
 
 __all__ = [
     "LineIn",
@@ -28,6 +29,8 @@ __all__ = [
     "RequestIn",
     "TierIn",
     "accept_quote",
+    "add_sample",
+    "check_sample",
     "create_request",
     "decline_quote",
     "quote_in_of",
