@@ -11,11 +11,13 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from backoffice.api.params import MAX_ID
+from backoffice.core.errors import DomainError
 from backoffice.core.rls import set_rls_tenants
 from backoffice.portal.dashboard import figures as fig
-from backoffice.portal.dashboard import money
+from backoffice.portal.dashboard import grants, money
+from backoffice.portal.dashboard.error_codes import ErrorCode
 from backoffice.tenancy.roles import Perm
-from backoffice.tenancy.selectors import TenantAccess
+from backoffice.tenancy.selectors import TenantAccess, access_membership_by_username
 from backoffice.work import selectors as work_selectors
 
 router = Router(tags=["portal"])
@@ -253,3 +255,56 @@ def invoices(request: HttpRequest) -> list[dict[str, Any]]:
             }
             for r in money.invoices(access)
         ]
+
+
+# --- who sees what: a client admin's grants per member --------------------------------------
+
+
+class GrantsIn(Schema):
+    all_engagements: bool = True
+    engagement_ids: list[int] = Field(default_factory=list, max_length=1000)
+    may_submit: bool = True
+    may_accept_quotes: bool = True
+    may_see_invoices: bool = True
+
+
+class GrantsOut(GrantsIn):
+    username: str
+    role: str
+
+
+def _grants_out(access: TenantAccess, username: str) -> dict[str, Any]:
+    membership = access_membership_by_username(access, username)
+    found = grants.grants_of(access, [membership]).get(membership.pk)
+    if found is None:
+        raise DomainError(
+            "Only the client's own members (client admins and client users) have grants.",
+            code=ErrorCode.NOT_A_CLIENT_MEMBER,
+            status=404,
+        )
+    return {
+        "username": username,
+        "role": membership.role,
+        "all_engagements": found.all_engagements,
+        "engagement_ids": sorted(found.engagement_ids),
+        **found.flags,
+    }
+
+
+@router.get("/members/{username}/grants", response=GrantsOut)
+def get_member_grants(request: HttpRequest, username: str) -> dict[str, Any]:
+    """Which engagements a member of the client sees and what they may do."""
+    with transaction.atomic():
+        access = _access(request, Perm.MANAGE_MEMBERS, lambda a: [a.tenant.pk])
+        return _grants_out(access, username)
+
+
+@router.put("/members/{username}/grants", response=GrantsOut)
+def put_member_grants(request: HttpRequest, username: str, payload: GrantsIn) -> dict[str, Any]:
+    """Set them (a client admin, for another member of the client; audited). Repeating the
+    same request changes nothing further."""
+    access = _access(request, Perm.MANAGE_MEMBERS, lambda a: [a.tenant.pk])
+    with transaction.atomic():
+        set_rls_tenants([access.tenant.pk])
+        grants.set_member_grants(access=access, username=username, **payload.model_dump())
+        return _grants_out(access, username)

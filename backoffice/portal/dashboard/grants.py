@@ -171,8 +171,9 @@ def set_member_grants(
             setattr(membership, flag, on)
         membership.save(update_fields=["all_engagements", *GRANT_FLAGS])
         after = _snapshot(membership, [e.code for e in chosen])
-        event = events.grants_changed_event(
-            membership, username=membership.user.username, before=before, after=after
-        )
-        events.record(tenant=access.tenant, actor=access.user, event=event)
+        if after != before:
+            event = events.grants_changed_event(
+                membership, username=membership.user.username, before=before, after=after
+            )
+            events.record(tenant=access.tenant, actor=access.user, event=event)
     return membership

@@ -295,3 +295,34 @@ def test_provider_staff_see_only_the_clients_they_serve(world, provider, client_
     api = Client(headers={"Authorization": f"Bearer {make_token(agent, provider)}"})
     assert api.get(f"/api/v1/work/items/{world['items']['b'].pk}").status_code == 404
     assert api.get(f"/api/v1/work/items/{world['items']['inv'].pk}").status_code == 200
+
+
+def test_grants_through_the_api(world, client_a, user_a):
+    api = Client(headers={"Authorization": f"Bearer {make_token(user_a, client_a)}"})
+    url = "/api/v1/portal/members/ann/grants"
+    assert api.get(url).json()["all_engagements"] is True
+    body = {"all_engagements": False, "engagement_ids": [world["inv"].pk], "may_submit": False}
+    res = api.put(url, data=body, content_type="application/json")
+    assert res.status_code == 200, res.content
+    assert res.json()["engagement_ids"] == [world["inv"].pk]
+    # the same request again writes no second audit event
+    api.put(url, data=body, content_type="application/json")
+    assert (
+        AuditEvent.objects.for_tenant(client_a)
+        .filter(action="portal.member_grants_changed")
+        .count()
+        == 1
+    )
+    # another client's engagement, in words, and nothing written
+    bad = api.put(
+        url,
+        data={"all_engagements": False, "engagement_ids": [world["other"].pk]},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400
+    assert bad.json()["error"]["code"] == "unknown_engagement"
+    assert "not this organisation's" in bad.json()["error"]["message"]
+    assert api.get(url).json()["engagement_ids"] == [world["inv"].pk]
+    # a limited member may not read or change grants
+    ann_api = Client(headers={"Authorization": f"Bearer {make_token(world['ann'], client_a)}"})
+    assert ann_api.get(f"/api/v1/portal/members/{user_a.username}/grants").status_code == 403
