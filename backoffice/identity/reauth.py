@@ -17,7 +17,8 @@ revealing sensitive data, exports, changing keys or members):
 The proof is the time of the last sign-in or confirmation (password, authenticator code or
 passkey), kept in the session; `REAUTH_MAX_AGE` (seconds, default 15 minutes) is how old it
 may be. The confirmation page returns to the page that asked (for a refused POST, the same
-URL by GET: the person submits again, the form is not replayed).
+page that showed the form, from the Referer: the person submits again, the form is not
+replayed).
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ import time
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from backoffice.identity.signin import AUTH_AT
 
@@ -55,12 +57,25 @@ def mark_recent_auth(request: HttpRequest) -> None:
     request.session[AUTH_AT] = time.time()
 
 
+def _same_site_referer(request: HttpRequest) -> str | None:
+    referer = request.headers.get("Referer", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(referer)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return None
+
+
 def require_recent_auth(request: HttpRequest, max_age: int | None = None) -> HttpResponse | None:
     """None when the person proved who they are recently enough; else the answer that sends
     them to confirm (a redirect for pages, 403 `reauth_required` for JSON callers)."""
     if has_recent_auth(request, max_age):
         return None
     back = request.get_full_path()
+    if request.method not in ("GET", "HEAD"):
+        # A form's target is no page to come back to: return to the page that showed the form.
+        back = _same_site_referer(request) or "/"
     if request.path.startswith("/api/"):
         return JsonResponse(
             {

@@ -42,7 +42,7 @@ def _prove(request: HttpRequest, user: User) -> str:
 @login_required
 def reauth(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    back = signin.safe_next(request, request.GET.get("next") or request.POST.get("next"))
+    back = signin.safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if signin.locked_out(request, user):
         return render(request, "web/locked_out.html", status=429)
     errors: list[str] = []
