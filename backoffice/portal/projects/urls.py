@@ -12,6 +12,7 @@ urlpatterns = [
     path(f"{_P}/requests/<int:request_id>/act/", views.request_action, name="request_action"),
     path(f"{_P}/requests/<int:request_id>/quote/", views.quote_edit, name="quote_edit"),
     path(f"{_P}/requests/<int:request_id>/samples/", views.sample_add, name="sample_add"),
+    path(f"{_P}/requests/<int:request_id>/thread/", views.request_thread, name="request_thread"),
     path(
         f"{_P}/requests/<int:request_id>/samples/<int:sample_id>/",
         views.sample,

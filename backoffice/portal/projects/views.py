@@ -17,7 +17,7 @@ from django.urls import reverse
 from backoffice.billing.models import ChargeModel, Metric
 from backoffice.core.errors import DomainError, NotFound
 from backoffice.core.forms import flash_domain_error
-from backoffice.portal.projects import forms, selectors, services
+from backoffice.portal.projects import forms, selectors, services, threads
 from backoffice.portal.projects.models import ProjectRequest, Quote
 from backoffice.portal.projects.services.quotes import WEEKDAYS
 from backoffice.tenancy.access import tenant_transaction, tenant_view
@@ -197,6 +197,7 @@ def project_request(request: HttpRequest, request_id: int) -> HttpResponse:
             "req": req,
             "quotes": _quote_rows(access, req),
             "samples": list(selectors.samples(req)),
+            "can_talk": access.can(Perm.VIEW_CONVERSATIONS),
             "provider_side": provider,
             "can_quote": provider and req.status in services.quotes.QUOTABLE,
             "can_submit": not provider and req.status == ProjectRequest.Status.DRAFT,
@@ -214,6 +215,23 @@ def _engagement_url(access: TenantAccess, req: ProjectRequest) -> str:
         return ""
     kwargs = {"tenant": access.tenant.slug, "engagement_id": req.engagement_id}
     return reverse("work:submit", kwargs=kwargs)
+
+
+@tenant_view()
+@tenant_transaction(tenants=_tenants)
+def request_thread(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Open the request's conversation (started on first use) in the conversations app."""
+    access = caller(request)
+    req = selectors.access_request_by_id(access, request_id)
+    if request.method != "POST":
+        return redirect(_url(access, "request", request_id=req.pk))
+    try:
+        thread = threads.thread_of(access, req)
+    except DomainError as exc:
+        flash_domain_error(request, exc)
+        return redirect(_url(access, "request", request_id=req.pk))
+    kwargs = {"tenant": access.tenant.slug, "thread_id": thread.pk}
+    return redirect(reverse("conversations:thread", kwargs=kwargs))
 
 
 ACTIONS = {

@@ -160,3 +160,19 @@ def test_samples_attach_with_the_request_and_download(web_a, st, client_a, provi
     assert r.status_code == 400 and 'value="Second"' in r.text
     assert "this type of file is not accepted" in r.text
     assert ProjectRequest.objects.for_tenant(provider).count() == 1
+
+
+def test_the_request_has_one_thread_for_both_sides(web_a, web_ops, st, client_a, provider, ops):
+    from backoffice.conversations.models import Thread
+
+    web_a.post(f"/t/{client_a.slug}/portal/projects/new/", _form(st))
+    req = ProjectRequest.objects.for_tenant(provider).get()
+    r = web_ops.post(f"/t/{provider.slug}/portal/requests/{req.pk}/thread/")
+    assert r.status_code == 302 and "/conversations/threads/" in r.url
+    thread = Thread.objects.for_tenant(client_a).get()
+    assert (thread.subject_kind, thread.subject_id) == ("request", req.pk)
+    assert thread.title == "Project request: Supplier invoices"
+    again = web_a.post(f"/t/{client_a.slug}/portal/requests/{req.pk}/thread/")
+    assert again.status_code == 302 and again.url.endswith(f"/threads/{thread.pk}/")
+    assert Thread.objects.for_tenant(client_a).count() == 1
+    assert web_a.get(again.url).status_code == 200
