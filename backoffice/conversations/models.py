@@ -111,10 +111,16 @@ class InternalNote(TenantOwned):
     )
     body = models.TextField()
     via = models.CharField(max_length=5, choices=Via.choices, default=Via.WEB)
+    email_message_id = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField()
 
     class Meta:
         constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "email_message_id"],
+                condition=~Q(email_message_id=""),
+                name="conv_note_email_id",
+            ),
             models.CheckConstraint(condition=Q(via__in=Via.values), name="conv_note_via"),
             models.CheckConstraint(condition=~Q(body=""), name="conv_note_body"),
         ]

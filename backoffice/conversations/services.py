@@ -156,8 +156,9 @@ def post_message(
     """Post in the thread: a client-visible message, or with `internal` a provider's note.
 
     Refused in words, with nothing written: no text, text too long, a role that may not
-    post (or write notes), files too large or of a type not accepted. An email delivered
-    twice (same `email_message_id` for this client) returns the first message.
+    post (or write notes), files too large or of a type not accepted, files on a note. An
+    email delivered twice (same `email_message_id` for this client) returns what the first
+    delivery posted.
     """
     text = check_body(body)
     if via not in Via.values:
@@ -172,24 +173,24 @@ def post_message(
                 code=ErrorCode.NOTE_NO_FILES,
                 fields={"files": ["not on a note"]},
             )
-        if email_message_id:
-            raise DomainError(
-                "An internal note cannot arrive by email.", code=ErrorCode.NOTE_NOT_BY_EMAIL
-            )
-        return _post_note(thread, actor, text, via)
-    _check_files(attachments)
-    if email_message_id:
+    else:
+        _check_files(attachments)
+    if not email_message_id:
+        if internal:
+            return _post_note(thread, actor, text, via, "")
+        return _post_visible(thread, actor, text, via, "", attachments)
+    already = _by_email_id(thread.tenant_id, email_message_id)
+    if already is not None:
+        return already
+    try:
+        if internal:
+            return _post_note(thread, actor, text, via, email_message_id)
+        return _post_visible(thread, actor, text, via, email_message_id, attachments)
+    except IntegrityError:
         already = _by_email_id(thread.tenant_id, email_message_id)
-        if already is not None:
-            return already
-        try:
-            return _post_visible(thread, actor, text, via, email_message_id, attachments)
-        except IntegrityError:
-            already = _by_email_id(thread.tenant_id, email_message_id)
-            if already is None:
-                raise
-            return already
-    return _post_visible(thread, actor, text, via, "", attachments)
+        if already is None:
+            raise
+        return already
 
 
 def check_body(body: str) -> str:
@@ -220,12 +221,14 @@ def _require_may_post(thread: Thread, actor: User, *, internal: bool) -> None:
         raise Forbidden("Your role may not post in this conversation.", code=ErrorCode.CANNOT_POST)
 
 
-def _by_email_id(tenant_id: int, email_message_id: str) -> Message | None:
-    return (
-        Message.objects.for_tenant(tenant_id)
-        .filter(email_message_id=email_message_id[:255])
-        .first()
-    )
+def _by_email_id(tenant_id: int, email_message_id: str) -> Message | InternalNote | None:
+    """What an email with this Message-ID already became in this client (a message or,
+    from staff, a note)."""
+    key = email_message_id[:255]
+    found = Message.objects.for_tenant(tenant_id).filter(email_message_id=key).first()
+    if found is None:
+        return InternalNote.objects.for_tenant(tenant_id).filter(email_message_id=key).first()
+    return found
 
 
 def _post_visible(
@@ -271,7 +274,9 @@ def _post_visible(
     return message
 
 
-def _post_note(thread: Thread, actor: User, text: str, via: str) -> InternalNote:
+def _post_note(
+    thread: Thread, actor: User, text: str, via: str, email_message_id: str
+) -> InternalNote:
     with transaction.atomic():
         now = timezone.now()
         note = InternalNote.objects.create(
@@ -280,6 +285,7 @@ def _post_note(thread: Thread, actor: User, text: str, via: str) -> InternalNote
             author=actor,
             body=text,
             via=via,
+            email_message_id=email_message_id[:255],
             created_at=now,
         )
         mentioned = _mentions(thread, text, notes=True)

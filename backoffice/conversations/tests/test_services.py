@@ -189,3 +189,24 @@ def test_unread_counts_follow_read_markers(item_a, user_a, agent, client_a):
     # her own message does not count as unread for her
     say(thread, user_a, "thanks")
     assert selectors.unread_total(alice) == 0
+
+
+def test_a_staff_reply_by_email_can_be_a_note_and_is_posted_once(item_a, agent):
+    thread = item_thread(item_a, agent)
+    first = services.post_message(
+        thread=thread, actor=agent, body="by mail", internal=True, via="email",
+        email_message_id="<n1@mail>",
+    )  # fmt: skip
+    again = services.post_message(
+        thread=thread, actor=agent, body="by mail", internal=True, via="email",
+        email_message_id="<n1@mail>",
+    )  # fmt: skip
+    assert isinstance(first, InternalNote) and again.pk == first.pk
+    assert InternalNote.objects.for_tenant(item_a.tenant_id).count() == 1
+    # a note takes no files, said in words
+    pdf = SimpleUploadedFile("a.pdf", b"%PDF-1.4", content_type="application/pdf")
+    with pytest.raises(DomainError) as err:
+        services.post_message(
+            thread=thread, actor=agent, body="x", internal=True, attachments=[pdf]
+        )
+    assert err.value.code == "note_no_files"
