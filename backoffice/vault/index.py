@@ -12,27 +12,40 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.db import connection
+
+from backoffice.core import pgcopy
 from backoffice.vault.keys import Keyring
 from backoffice.vault.models import BlindIndex
 
+_COLUMNS = "tenant_id, record_type, record_id, field, digest, key_version"
+
 
 def add_digests(ring: Keyring, record_type: str, rows: Iterable[tuple[int, dict[str, str]]]) -> int:
-    """Store the digests of new records ((record id, {field: digest})), sealed under the
-    ring's active key. Returns how many were written."""
-    objs = [
-        BlindIndex(
-            tenant_id=ring.tenant_id,
-            record_type=record_type,
-            record_id=record_id,
-            field=field,
-            digest=digest,
-            key_version=ring.active_version,
-        )
+    """Store the digests of new records ((record id, {field: digest})), made under the
+    ring's active key, in one COPY on PostgreSQL (intake writes them in bulk). Returns how
+    many were written."""
+    tenant, version = ring.tenant_id, ring.active_version
+    cells = [
+        (tenant, record_type, record_id, field, digest, version)
         for record_id, digests in rows
         for field, digest in digests.items()
     ]
-    BlindIndex.objects.bulk_create(objs, batch_size=5000)
-    return len(objs)
+    if not cells:
+        return 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            lines = (
+                f"{t}\t{pgcopy.text(kind)}\t{rid}\t{pgcopy.text(f)}\t{d}\t{v}\n"
+                for t, kind, rid, f, d, v in cells
+            )
+            pgcopy.copy_lines(cursor.cursor, "vault_blindindex", _COLUMNS, lines)
+        else:
+            cursor.executemany(
+                f"INSERT INTO vault_blindindex ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)",
+                cells,
+            )
+    return len(cells)
 
 
 def replace_digests(

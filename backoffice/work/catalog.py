@@ -62,8 +62,24 @@ TEMPLATES: dict[str, dict[str, Any]] = {
         "input_schema": {
             "type": "object",
             "properties": {
-                "policy_number": {"type": "string", "pattern": "^[A-Z]{2}-[0-9]{6}$"},
-                "claimant": {"type": "string", "minLength": 1},
+                # Confidential (vault): sealed at rest, masked for all but the holder.
+                "policy_number": {
+                    "type": "string",
+                    "pattern": "^[A-Z]{2}-[0-9]{6}$",
+                    "x-sensitive": "pii",
+                    "x-search": True,
+                },
+                "claimant": {
+                    "type": "string",
+                    "minLength": 1,
+                    "x-sensitive": "pii",
+                    "x-search": True,
+                },
+                "bank_account": {
+                    "type": "string",
+                    "title": "Bank account (IBAN)",
+                    "x-sensitive": "payment",
+                },
                 "loss_date": {"type": "string", "format": "date"},
                 "claimed_amount": _money,
                 "line_of_business": {"type": "string", "enum": ["auto", "home", "health"]},

@@ -42,6 +42,7 @@ def _data(template: str, i: int, rng: random.Random) -> dict[str, Any]:
         return {
             "policy_number": f"AC-{100000 + i:06d}",
             "claimant": rng.choice(["J. Rivera", "M. Chen", "A. Okafor", "S. Novak"]),
+            "bank_account": f"DE{10 + i % 89:02d}3704004405320{i:05d}",
             "loss_date": (date(2026, 11, 1) + timedelta(days=i % 20)).isoformat(),
             "claimed_amount": rng.choice([450, 1200, 3800, 12500, 27000]),
             "line_of_business": rng.choice(["auto", "home", "health"]),
