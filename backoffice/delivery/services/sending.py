@@ -90,7 +90,8 @@ def _claim(delivery_id: int, tenant_id: int, now: datetime) -> _Claim | None:
         set_rls_tenants([tenant_id])
         d = (
             WebhookDelivery.objects.for_tenant(tenant_id)
-            .select_for_update()
+            .select_for_update(of=("self",))
+            .select_related("event", "endpoint")
             .filter(pk=delivery_id)
             .first()
         )
@@ -100,11 +101,6 @@ def _claim(delivery_id: int, tenant_id: int, now: datetime) -> _Claim | None:
             return None  # not due yet, or another worker holds the lease
         d.next_attempt_at = now + LEASE
         d.save(update_fields=["next_attempt_at"])
-        d = (
-            WebhookDelivery.objects.for_tenant(tenant_id)
-            .select_related("event", "endpoint")
-            .get(pk=delivery_id)
-        )
         if not d.endpoint.is_active:
             return _Claim(d, [], "Not sent: the endpoint is switched off.")
         try:
