@@ -70,7 +70,7 @@ def _serve(port_out: Any, counts: Any, secret: str) -> None:
     server.serve_forever()
 
 
-def setup(items: int) -> tuple[Any, str]:
+def setup(items: int) -> tuple[Any, list[int]]:
     from django.conf import settings
     from django.db import transaction
 
