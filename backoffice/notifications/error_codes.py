@@ -4,6 +4,8 @@ from enum import StrEnum
 
 
 class ErrorCode(StrEnum):
+    # an email preference for a kind that does not exist, or a mode other than
+    # immediately, digest or off
     INVALID_PREFERENCE = "invalid_preference"
 
 

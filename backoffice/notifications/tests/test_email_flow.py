@@ -204,3 +204,15 @@ def test_mail_trouble_never_fails_the_post(
         say(thread_a, agent, "Still posted.")
     assert Message.objects.for_tenant(client_a).filter(body="Still posted.").exists()
     assert not OutboundEmail.objects.for_tenant(client_a).exists()
+
+
+def test_mentions_have_their_own_preference(
+    smtp, client_a, thread_a, agent, alice, django_capture_on_commit_callbacks
+):
+    access = access_tenant(user=alice, slug=client_a.slug)
+    set_preferences(access=access, modes={"messages": Mode.OFF, "mentions": Mode.IMMEDIATELY})
+    with django_capture_on_commit_callbacks(execute=True):
+        say(thread_a, agent, "A note to everyone.")
+        say(thread_a, agent, f"@{alice.username} could you check the totals?")
+    (mail,) = smtp.to("alice@client-a.test")
+    assert "could you check the totals?" in text_of(mail)
