@@ -19,6 +19,7 @@ import holidays as holiday_calendars
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from backoffice.audit.services import PendingEvent
 from backoffice.core.errors import Conflict, DomainError
 from backoffice.tenancy.models import Organization, User
 from backoffice.workforce import events
@@ -479,7 +480,7 @@ def copy_week(
         local_day__gte=from_monday,
         local_day__lt=from_monday + timedelta(days=7),
     )
-    copied = 0
+    pending: list[PendingEvent] = []
     for shift in source.order_by("agent_id", "starts_at"):
         profile = by_user[shift.agent_id]
         day = shift.local_day + (to_monday - from_monday)
@@ -494,10 +495,12 @@ def copy_week(
             raise Conflict(
                 f"Nothing was copied: {exc.message}", code=exc.code, fields=exc.fields
             ) from exc
-        events.record(tenant=tenant, actor=actor, events=[events.shift_added(added)])
-        copied += 1
-    event = events.week_copied(tenant, from_monday.isoformat(), to_monday.isoformat(), copied)
-    events.record(tenant=tenant, actor=actor, events=[event])
+        pending.append(events.shift_added(added))
+    copied = len(pending)
+    pending.append(
+        events.week_copied(tenant, from_monday.isoformat(), to_monday.isoformat(), copied)
+    )
+    events.record(tenant=tenant, actor=actor, events=pending)
     return copied
 
 
@@ -541,23 +544,27 @@ def assign_template(
     wanted = set(weekdays)
     breaks = _parse_breaks(template.breaks)
     result = Assigned()
+    pending: list[PendingEvent] = []
     day = first_day
     while day <= last_day:
         if day.weekday() in wanted:
             for profile in profiles:
-                _assign_one(tenant, actor, template, profile, day, breaks, result)
+                _assign_one(tenant, template, profile, day, breaks, result, pending)
         day += timedelta(days=1)
+    days = sorted({e.after["local_day"] for e in pending})
+    pending.append(events.template_assigned(template, [p.user_id for p in profiles], days))
+    events.record(tenant=tenant, actor=actor, events=pending)
     return result
 
 
 def _assign_one(
     tenant: Organization,
-    actor: User,
     template: ShiftTemplate,
     profile: AgentProfile,
     day: date,
     breaks: list[BreakIn],
     result: Assigned,
+    pending: list[PendingEvent],
 ) -> None:
     holiday = public_holiday(profile, day)
     if holiday:
@@ -576,7 +583,7 @@ def _assign_one(
         raise Conflict(
             f"Nothing was assigned: {exc.message}", code=exc.code, fields=exc.fields
         ) from exc
-    events.record(tenant=tenant, actor=actor, events=[events.shift_added(shift)])
+    pending.append(events.shift_added(shift))
     result.added += 1
 
 

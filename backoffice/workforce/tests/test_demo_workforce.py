@@ -22,17 +22,17 @@ def test_the_demo_plans_a_month_for_london_and_manila():
     provider = ctx.provider
     roster = AgentProfile.objects.for_tenant(provider)
     assert {p.timezone for p in roster} == {"Europe/London", "Asia/Manila"}
-    assert roster.count() == 6
+    assert roster.count() == 4
     shifts = Shift.objects.for_tenant(provider)
     # about four weeks back and ten days ahead, weekdays, less holidays and leave
-    assert 6 * 20 < shifts.count() < 6 * 30
+    assert 4 * 20 < shifts.count() < 4 * 30
     manila = shifts.filter(timezone="Asia/Manila").first()
     assert manila is not None and manila.minutes == 9 * 60
     assert Leave.objects.for_tenant(provider).count() == 1
     # a state history for the past shifts, one open interval per agent at most
     states = StateInterval.objects.for_tenant(provider)
-    assert states.count() > 6 * 15 * 4
-    assert states.filter(ended_at__isnull=True).count() <= 6
+    assert states.count() > 4 * 15 * 4
+    assert states.filter(ended_at__isnull=True).count() <= 4
     # the lead's pages show it
     web = Client()
     web.force_login(ctx.users["lead"])
