@@ -1,7 +1,7 @@
 """The demo's conversations: threads on a few of Acme's items, one of its intake batches and
-its account, with client-visible messages and the provider's internal notes. Some are
-left unread for acme-admin (the provider's answers) and for ops (the client's questions
-and the team's notes)."""
+its account, and on Globex's account, with client-visible messages and the provider's
+internal notes. Some are left unread for acme-admin (the provider's answers) and for ops
+(the clients' questions and the team's notes)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,12 @@ ACCOUNT_TALK = [
     ("ops", "message", "Not yet — @acme-admin we will send a change to the contract first."),
 ]
 
+GLOBEX_TALK = [
+    ("globex-admin", "message", "Can we move the invoice run to the 2nd of each month?"),
+    ("finance", "note", "Globex asks every quarter; the contract says the 1st."),
+    ("finance", "message", "Yes, from next month the run will be on the 2nd."),
+]
+
 
 def seed(ctx: DemoContext) -> None:
     acme = next((c for c in ctx.clients if c.slug == "acme-insurance"), None)
@@ -53,6 +59,9 @@ def seed(ctx: DemoContext) -> None:
     # what others wrote after that stays unread: for acme-admin the provider's answers,
     # for ops the client's questions and the team's notes.
     _talk(ctx, acme.pk, "account", acme.pk, ACCOUNT_TALK)
+    globex = next((c for c in ctx.clients if c.slug == "globex-retail"), None)
+    if globex is not None:
+        _talk(ctx, globex.pk, "account", globex.pk, GLOBEX_TALK)
 
 
 def _talk(ctx: DemoContext, tenant_id: int, kind: str, subject_id: int, talk: list) -> None:

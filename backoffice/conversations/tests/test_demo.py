@@ -28,14 +28,16 @@ def test_demo_threads_and_unread_counts():
     # item 2 and 3, nothing after hers; the batch, two; the account, ops's last answer: 5
     assert selectors.unread_total(admin) == 2 + 0 + 0 + 2 + 1
     # ops: item 1, item 2 and the batch each wait with 2 messages and 1 note; item 3 and
-    # the account were read when ops last wrote there
+    # Acme's account were read when ops last wrote there; Globex's account waits with 2
+    # messages and finance's note
     rows = selectors.threads(ops, unread=True)
     assert sorted(
         (t.subject_kind, getattr(t, "unread_messages", None), getattr(t, "unread_notes", None))
         for t in rows
     ) == [
+        ("account", 2, 1),
         ("batch", 2, 1),
         ("item", 2, 1),
         ("item", 2, 1),
     ]
-    assert selectors.unread_total(ops) == 9
+    assert selectors.unread_total(ops) == 12
