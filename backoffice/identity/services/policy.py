@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from backoffice.core.errors import DomainError
+from backoffice.core.rls import set_rls_tenants
 from backoffice.identity import events
 from backoffice.identity.error_codes import ErrorCode
 from backoffice.identity.models import MfaPolicy, Requirement
@@ -29,6 +30,7 @@ def set_policy(*, access: TenantAccess, staff: str, members: str) -> MfaPolicy:
         )
     tenant = access.tenant
     with transaction.atomic():
+        set_rls_tenants([tenant.pk])
         before = policy_of(tenant)
         row = MfaPolicy.objects.for_tenant(tenant).select_for_update().first()
         if row is None:

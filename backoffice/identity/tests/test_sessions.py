@@ -137,3 +137,8 @@ def test_api_factors(api_a, user_a):
         "passkeys": 0,
         "recovery_codes_left": 0,
     }
+
+
+def test_the_account_page_links_to_security(web_a):
+    page = web_a.get("/account/").content.decode()
+    assert 'href="/account/security/"' in page
