@@ -5,6 +5,8 @@ contract. Everything goes through the services, as the people would do it from t
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from datetime import timedelta
 from decimal import Decimal
 
@@ -30,6 +32,14 @@ def _as(user: User | None, org: Organization, role: str) -> TenantAccess | None:
 
 
 def seed(ctx: DemoContext) -> None:
+    """The project requests, then the client dashboard's part (`portal/dashboard/demo.py`,
+    its own engineer's: who sees what on Acme's side), when it is there."""
+    _seed_projects(ctx)
+    if importlib.util.find_spec("backoffice.portal.dashboard.demo") is not None:
+        importlib.import_module("backoffice.portal.dashboard.demo").seed(ctx)
+
+
+def _seed_projects(ctx: DemoContext) -> None:
     from backoffice.portal.projects import services
     from backoffice.work.models import ServiceType
 
