@@ -10,6 +10,7 @@ import pytest
 from backoffice.conversations.models import InternalNote, Message
 from backoffice.conversations.tests.factories import item_thread, say
 from backoffice.tenancy.tests.factories import TEST_PASSWORD
+from backoffice.web.tests.a11y import check_page, horizontal_overflow, report
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[3] / "artifacts" / "browser"
@@ -74,3 +75,34 @@ def test_client_sees_the_reply_appear_and_never_the_note(
     staff_context.close()
     assert InternalNote.objects.for_tenant(item_a.tenant_id).get().body == NOTE
     assert Message.objects.for_tenant(item_a.tenant_id).filter(body=REPLY).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_conversation_pages_pass_axe_and_fit_a_phone(
+    live_server, browser_page, item_a, user_a, agent, provider
+):
+    base = live_server.url
+    thread = item_thread(item_a, user_a)
+    say(thread, user_a, "A question with a rather long word: Rechnungseingangsbestätigung")
+    page = browser_page
+    _sign_in(page, base, "alice")
+    paths = [
+        "/t/client-a/conversations/",
+        "/t/client-a/conversations/?q=question",
+        f"/t/client-a/conversations/threads/{thread.pk}/",
+        f"/t/client-a/conversations/about/engagement/{item_a.engagement_id}/",
+        "/t/client-a/conversations/new/",
+    ]
+    findings = []
+    for width, height in ((1280, 800), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        for path in paths:
+            page.goto(base + path)
+            findings.append(check_page(page))
+            assert horizontal_overflow(page) <= 1, (path, width)
+    # a refused reply (errors beside the field) too
+    page.goto(base + f"/t/client-a/conversations/threads/{thread.pk}/")
+    page.click("#conv-reply button[type=submit]")
+    page.wait_for_selector("#conv-body-errors")
+    findings.append(check_page(page))
+    assert not report(findings), report(findings)
