@@ -53,6 +53,7 @@ class OutboundEmail(TenantOwned):
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
         SENT = "sent", "Sent"
         FAILED = "failed", "Could not be sent"
 
@@ -70,6 +71,7 @@ class OutboundEmail(TenantOwned):
     subject = models.CharField(max_length=255)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
+    tried_at = models.DateTimeField(null=True, blank=True, help_text="The last try began")
     error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -84,7 +86,8 @@ class OutboundEmail(TenantOwned):
                 name="notif_out_once_per_source",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["queued", "sent", "failed"]), name="notif_out_status"
+                condition=Q(status__in=["queued", "sending", "sent", "failed"]),
+                name="notif_out_status_known",
             ),
             models.CheckConstraint(
                 condition=(Q(sort="message") & ~Q(source="")) | (Q(sort="digest") & Q(source="")),

@@ -12,11 +12,12 @@ from __future__ import annotations
 import smtplib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from backoffice.core.rls import set_rls_bypass, set_rls_tenants
@@ -27,6 +28,7 @@ from backoffice.tenancy.models import Organization, User
 
 log = structlog.get_logger("backoffice.notifications")
 MAX_ATTEMPTS = 5
+STUCK_AFTER = timedelta(minutes=15)
 
 
 @dataclass
@@ -102,7 +104,34 @@ def _enqueue(tenant_id: int, ids: Sequence[int]) -> None:
 
 
 def deliver(*, tenant_id: int, outbound_id: int) -> str:
-    """Send one logged mail (if still queued or failed); its status afterwards."""
+    """Send one logged mail (if queued, failed, or stuck sending); its status afterwards.
+
+    The row is claimed (status `sending`) in one short transaction, the mail goes out with
+    no transaction open (an SMTP server that hangs must not hold SQLite's write lock), and
+    a second transaction records the result. A worker that dies mid-send leaves `sending`;
+    `retry_failed` takes such rows up again after STUCK_AFTER (at least once, not exactly).
+    """
+    claimed = _claim(tenant_id, outbound_id)
+    if isinstance(claimed, str):
+        return claimed
+    error = ""
+    try:
+        claimed.send(fail_silently=False)
+    except (smtplib.SMTPException, OSError) as exc:
+        error = str(exc)[:500] or exc.__class__.__name__
+        log.warning("notifications.send_failed", outbound=outbound_id, error=error)
+    with transaction.atomic():
+        set_rls_tenants([tenant_id])
+        rows = OutboundEmail.objects.for_tenant(tenant_id).filter(pk=outbound_id)
+        if error:
+            rows.update(status=OutboundEmail.Status.FAILED, error=error)
+            return str(OutboundEmail.Status.FAILED)
+        rows.update(status=OutboundEmail.Status.SENT, error="", sent_at=timezone.now())
+        return str(OutboundEmail.Status.SENT)
+
+
+def _claim(tenant_id: int, outbound_id: int) -> Any:
+    """The mail to send now, its row marked `sending`; or the status that says why not."""
     with transaction.atomic():
         set_rls_tenants([tenant_id])
         row = (
@@ -112,24 +141,25 @@ def deliver(*, tenant_id: int, outbound_id: int) -> str:
             .filter(pk=outbound_id)
             .first()
         )
-        if row is None or row.status == OutboundEmail.Status.SENT:
-            return row.status if row else "missing"
+        if row is None:
+            return "missing"
+        now = timezone.now()
+        busy = (
+            row.status == OutboundEmail.Status.SENDING
+            and row.tried_at
+            and (now - row.tried_at < STUCK_AFTER)
+        )
+        if row.status == OutboundEmail.Status.SENT or busy:
+            return row.status
         email = _compose(row)
         if email is None:
             row.status, row.error = OutboundEmail.Status.FAILED, "no longer allowed to see it"
             row.attempts = MAX_ATTEMPTS
             row.save(update_fields=["status", "error", "attempts"])
             return row.status
-        row.attempts += 1
-        try:
-            email.send(fail_silently=False)
-        except (smtplib.SMTPException, OSError) as exc:
-            row.status, row.error = OutboundEmail.Status.FAILED, str(exc)[:500]
-            log.warning("notifications.send_failed", outbound=row.pk, error=row.error)
-        else:
-            row.status, row.error, row.sent_at = OutboundEmail.Status.SENT, "", timezone.now()
-        row.save(update_fields=["status", "error", "attempts", "sent_at"])
-        return row.status
+        row.status, row.attempts, row.tried_at = OutboundEmail.Status.SENDING, row.attempts + 1, now
+        row.save(update_fields=["status", "attempts", "tried_at"])
+        return email
 
 
 def _compose(row: OutboundEmail) -> Any:
@@ -209,12 +239,17 @@ def _make_digest(tenant_id: int, user_id: int) -> int | None:
 
 
 def retry_failed() -> list[int]:
-    """Send again the mails that failed (up to MAX_ATTEMPTS tries each); their ids."""
+    """Send again the mails that failed or got stuck sending (up to MAX_ATTEMPTS tries
+    each); their ids."""
     with transaction.atomic():
         set_rls_bypass()
         rows = list(
             OutboundEmail.objects.unscoped("the retry run serves every tenant")
-            .filter(status=OutboundEmail.Status.FAILED, attempts__lt=MAX_ATTEMPTS)
+            .filter(
+                Q(status=OutboundEmail.Status.FAILED)
+                | Q(status=OutboundEmail.Status.SENDING, tried_at__lt=timezone.now() - STUCK_AFTER),
+                attempts__lt=MAX_ATTEMPTS,
+            )
             .values_list("tenant_id", "pk")
         )
     for tenant_id, pk in rows:

@@ -216,3 +216,30 @@ def test_mentions_have_their_own_preference(
         say(thread_a, agent, f"@{alice.username} could you check the totals?")
     (mail,) = smtp.to("alice@client-a.test")
     assert "could you check the totals?" in text_of(mail)
+
+
+def test_a_mail_stuck_sending_is_left_alone_then_taken_up_again(
+    smtp, client_a, thread_a, agent, alice, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    with django_capture_on_commit_callbacks(execute=False):  # logged, not sent yet
+        say(thread_a, agent, "Stuck?")
+    services.notify_posted(
+        message=Message.objects.for_tenant(client_a).get(body="Stuck?"), recipients=[alice]
+    )
+    row = OutboundEmail.objects.for_tenant(client_a).get(user=alice)
+    # a worker claimed it a minute ago (and may still be sending): nobody sends it twice
+    rows = OutboundEmail.objects.for_tenant(client_a).filter(pk=row.pk)
+    rows.update(status="sending", attempts=1, tried_at=timezone.now() - timedelta(minutes=1))
+    assert services.deliver(tenant_id=client_a.pk, outbound_id=row.pk) == "sending"
+    assert services.retry_failed() == []
+    assert smtp.mails == []
+    # that worker died: after a quarter of an hour the retry sends it
+    rows.update(tried_at=timezone.now() - timedelta(minutes=16))
+    assert services.retry_failed() == [row.pk]
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("sent", 2)
+    assert len(smtp.to("alice@client-a.test")) == 1
