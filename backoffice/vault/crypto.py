@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import os
+from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -60,16 +61,27 @@ def key_aad(tenant_id: int, version: int) -> bytes:
     return f"backoffice-vault:data-key:{tenant_id}:{version}".encode()
 
 
+@lru_cache(maxsize=256)
+def _aead(key: bytes) -> AESGCM:
+    """The cipher of a key, made once (a tenant's keyring seals a whole batch with it)."""
+    return AESGCM(key)
+
+
+def forget_ciphers() -> None:
+    """Drop the cached ciphers (a destroyed key must not stay in memory)."""
+    _aead.cache_clear()
+
+
 def _seal_bytes(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
     nonce = os.urandom(NONCE_BYTES)
-    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+    return nonce + _aead(key).encrypt(nonce, plaintext, aad)
 
 
 def _open_bytes(key: bytes, sealed: bytes, aad: bytes) -> bytes:
     if len(sealed) < NONCE_BYTES + 16:
         raise DecryptionFailed("The sealed value is too short to be one.")
     try:
-        return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
+        return _aead(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
     except InvalidTag as exc:
         raise DecryptionFailed(
             "A sealed value did not open: it was altered, moved from another record, or "

@@ -22,6 +22,7 @@ from backoffice.vault.crypto import (
     VaultError,
     blind_digest,
     derive_index_key,
+    forget_ciphers,
     key_aad,
     new_key,
     open_value,
@@ -92,12 +93,13 @@ _cache: dict[int, tuple[float, Keyring]] = {}
 
 
 def forget(tenant_id: int | None = None) -> None:
-    """Drop cached keyrings (one tenant's, or all)."""
+    """Drop cached keyrings (one tenant's, or all) and the ciphers made from their keys."""
     with _lock:
         if tenant_id is None:
             _cache.clear()
         else:
             _cache.pop(tenant_id, None)
+    forget_ciphers()
 
 
 def keyring(tenant_id: int, *, create: bool = False) -> Keyring:

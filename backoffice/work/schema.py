@@ -291,6 +291,8 @@ def form_fields(schema: dict[str, Any], values: dict[str, Any] | None = None) ->
         widget = _plain_widget(name, prop)
         raw = values.get(name)
         value = json.dumps(raw) if widget == "json" and raw is not None else raw
+        if is_envelope(raw):  # a sealed value is never put in a form, not even its cipher
+            raw = value = MASK
         out.append(
             FormField(
                 name=name,

@@ -109,3 +109,18 @@ def test_a_bad_row_in_an_all_or_nothing_batch_writes_no_key_use_and_no_index(cla
     with pytest.raises(DomainError):
         services.submit_items(engagement=claims, actor=None, rows=rows)
     assert not BlindIndex.objects.for_tenant(claims.tenant_id).exists()
+
+
+def test_forms_and_labelled_fields_never_show_a_sealed_value(claims):
+    from backoffice.work.schema import form_fields, shown_fields
+
+    item, _ = services.submit_item(
+        engagement=claims, actor=None, external_ref="f", data=claim_data()
+    )
+    inputs = {f.name: f.value for f in form_fields(claims.input_schema, item.data)}
+    assert inputs["claimant"] == inputs["bank_account"] == MASK
+    assert inputs["amount"] == 100
+    shown = {s.label: s for s in shown_fields(claims.input_schema, item.data)}
+    assert shown["Claimant"].text == MASK and shown["Claimant"].kind == "masked"
+    assert shown["Claimant"].path == "data.claimant"
+    assert "$enc" not in str([s.text for s in shown.values()])
