@@ -48,12 +48,12 @@ def schema(sealed: bool) -> dict[str, Any]:
     }
 
 
-def rows(n: int) -> Iterator[Any]:
+def rows(n: int, start: int = 0) -> Iterator[Any]:
     from backoffice.work.services.submit import ItemInput
 
-    rng = random.Random(7)
+    rng = random.Random(7 + start)
     names = ["J. Rivera", "M. Chen", "A. Okafor", "S. Novak", "L. Moreau", "K. Tanaka"]
-    for i in range(n):
+    for i in range(start, start + n):
         yield ItemInput(
             f"CL-{i:08d}",
             {
@@ -104,7 +104,7 @@ def setup() -> dict[bool, Any]:
     return engagements
 
 
-def intake(engagement: Any, n: int) -> float:
+def intake(engagement: Any, n: int, start: int = 0) -> float:
     from django.db import transaction
 
     from backoffice.core.rls import set_rls_tenants
@@ -113,7 +113,7 @@ def intake(engagement: Any, n: int) -> float:
     t0 = time.perf_counter()
     with transaction.atomic():
         set_rls_tenants([engagement.tenant_id])
-        result = submit_items(engagement=engagement, actor=None, rows=rows(n))
+        result = submit_items(engagement=engagement, actor=None, rows=rows(n, start))
     elapsed = time.perf_counter() - t0
     assert result.created == n, (result.created, result.rejected, result.errors[:3])
     return elapsed
@@ -165,8 +165,12 @@ def main() -> None:
     migrate()
     try:
         engagements = setup()
-        plain = intake(engagements[False], args.rows)
-        sealed = intake(engagements[True], args.rows)
+        # A-B-B-A halves, so the tables' growth and the machine's drift weigh on both alike
+        half = args.rows // 2
+        plain = intake(engagements[False], half)
+        sealed = intake(engagements[True], half)
+        sealed += intake(engagements[True], args.rows - half, start=half)
+        plain += intake(engagements[False], args.rows - half, start=half)
         rotation, done = rotate(engagements[True], args.chunk)
         opened = check_all_open(engagements[True])
         n = args.rows
