@@ -5,6 +5,11 @@ the shape of its before/after JSON are written once, here. Both are part of the 
 hash chain: never change an existing name or shape (old events must still verify). The
 claim on PostgreSQL writes its `work.item_claimed` event in SQL (`work_claim_next`, work
 migrations); `tests/test_events.py` holds that SQL to the names and shape used here.
+
+No event carries an item's data or result: confidential fields (the vault's `x-sensitive`)
+must never reach the hash chain, which cannot be erased. Events name items by id and
+fields by name (QA's corrected fields, double-key's differing fields); a reveal of a value
+is the vault's `vault.value_revealed`, which names the field and the item.
 """
 
 from __future__ import annotations
