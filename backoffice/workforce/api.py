@@ -62,8 +62,13 @@ def _reading(access: TenantAccess) -> Iterator[None]:
 # --- shapes ------------------------------------------------------------------------------
 
 
+# Bodies of operations on an object (a path id) have no required fields: the caller's
+# access to the object is checked first (another tenant's is a 404, never a 422 that
+# would say it exists), then the service refuses what is missing, in words.
+
+
 class StateIn(Schema):
-    state: str = Field(..., description="available, on_break, training, meeting or offline")
+    state: str = Field("", description="available, on_break, training, meeting or offline")
 
 
 class StateOut(Schema):
@@ -77,6 +82,7 @@ class StateOut(Schema):
 
 
 class AgentOut(Schema):
+    id: int = Field(..., description="The roster entry (agent profile) id")
     user_id: int
     name: str
     team: str
@@ -103,8 +109,8 @@ class ShiftIn(Schema):
 
 
 class ShiftChangeIn(Schema):
-    start: dt.datetime
-    end: dt.datetime
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
     breaks: list[BreakIn] = Field(default_factory=list, max_length=10)
     note: str = Field("", max_length=200)
 
@@ -173,9 +179,9 @@ class TemplateOut(Schema):
 
 
 class AssignIn(Schema):
-    agent_ids: list[Id] = Field(..., min_length=1, max_length=500)
-    first_day: dt.date
-    last_day: dt.date
+    agent_ids: list[Id] = Field(default_factory=list, max_length=500)
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
     weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4], max_length=7)
 
 
@@ -296,6 +302,16 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     return value
 
 
+def _given(value: Any, field: str) -> Any:
+    if value is None:
+        raise DomainError(
+            f"Give the shift's {field}.",
+            code=ErrorCode.INVALID_SHIFT,
+            fields={field: ["Required."]},
+        )
+    return value
+
+
 def _naive(value: dt.datetime, field: str) -> dt.datetime:
     if value.tzinfo is not None:
         raise DomainError(
@@ -320,11 +336,14 @@ def set_my_state(request: HttpRequest, payload: StateIn) -> dict[str, Any]:
     return state_out(row)
 
 
-@router.post("/agents/{user_id}/state", response=StateOut)
-def set_agent_state(request: HttpRequest, user_id: int, payload: StateIn) -> dict[str, Any]:
-    """A team lead sets an agent's state (e.g. offline for someone who left without)."""
+@router.post("/agents/{agent_profile_id}/state", response=StateOut)
+def set_agent_state(
+    request: HttpRequest, agent_profile_id: int, payload: StateIn
+) -> dict[str, Any]:
+    """A team lead sets an agent's state (e.g. offline for someone who left without);
+    the agent is named by their roster entry's `id` from `GET /agents`."""
     a = _lead(request)
-    profile = selectors.access_agent_by_id(a, user_id, perm=MANAGE)
+    profile = selectors.access_profile_by_id(a, agent_profile_id)
     row = services.set_state(
         tenant=a.tenant,
         actor=a.user,
@@ -344,6 +363,7 @@ def list_agents(request: HttpRequest, team: str = "") -> Any:
         rows = selectors.current_states(a, selectors.profiles(a, team=team))
     return [
         {
+            "id": n.profile.pk,
             "user_id": n.profile.user_id,
             "name": services.name_of(n.profile.user),
             "team": n.profile.team,
@@ -429,8 +449,8 @@ def change_shift(request: HttpRequest, shift_id: int, payload: ShiftChangeIn) ->
     shift = selectors.access_shift_by_id(a, shift_id)
     profile = selectors.access_agent_by_id(a, shift.agent_id, perm=MANAGE)
     spec = services.ShiftIn(
-        _naive(payload.start, "start"),
-        _naive(payload.end, "end"),
+        _naive(_given(payload.start, "start"), "start"),
+        _naive(_given(payload.end, "end"), "end"),
         _breaks(payload.breaks),
         payload.note,
     )
@@ -524,11 +544,21 @@ def assign_template(request: HttpRequest, template_id: int, payload: AssignIn) -
         actor=a.user,
         template=template,
         profiles=profiles,
-        first_day=payload.first_day,
-        last_day=payload.last_day,
+        first_day=_day_given(payload.first_day, "first_day"),
+        last_day=_day_given(payload.last_day, "last_day"),
         weekdays=[d for d in payload.weekdays if 0 <= d <= 6],
     )
     return {"added": done.added, "skipped": done.skipped}
+
+
+def _day_given(value: dt.date | None, field: str) -> dt.date:
+    if value is None:
+        raise DomainError(
+            "Give the first and last day to assign.",
+            code=ErrorCode.INVALID_SHIFT,
+            fields={field: ["Required."]},
+        )
+    return value
 
 
 # --- time figures ------------------------------------------------------------------------

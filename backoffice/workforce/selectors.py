@@ -112,6 +112,20 @@ def access_agent_by_id(
     return found
 
 
+def access_profile_by_id(
+    access: TenantAccess, profile_id: int, *, perm: str = Perm.MANAGE_WORKFORCE
+) -> AgentProfile:
+    """A roster entry by its own id (what the API's agent routes name)."""
+    tenant = provider_of(access)
+    access.require(perm)
+    found = (
+        AgentProfile.objects.for_tenant(tenant).filter(pk=profile_id).select_related("user").first()
+    )
+    if found is None or (not can_manage(access) and found.user_id != access.user.pk):
+        raise NotFound("No such agent.")
+    return found
+
+
 def access_shift_by_id(
     access: TenantAccess, shift_id: int, *, perm: str = Perm.MANAGE_WORKFORCE
 ) -> Shift:

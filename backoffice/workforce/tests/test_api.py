@@ -38,21 +38,23 @@ def test_an_agent_sets_their_own_state(as_ahmed, london):
 
 
 def test_a_lead_sets_an_agents_state_but_not_another_tenants(as_lead, london, client_a):
-    r = _post(as_lead, f"/agents/{london.user_id}/state", {"state": "offline"})
+    r = _post(as_lead, f"/agents/{london.pk}/state", {"state": "offline"})
     assert r.status_code == 200, r.content
     assert r.json()["source"] == "lead"
     # an agent whose roster entry is in another tenant: 404, as a missing one
     stranger = f.agent(client_a, "stranger")
-    r = _post(as_lead, f"/agents/{stranger.user_id}/state", {"state": "offline"})
+    r = _post(as_lead, f"/agents/{stranger.pk}/state", {"state": "offline"})
     assert r.status_code == 404
     assert r.json()["error"]["code"] == "not_found"
     assert _post(as_lead, "/agents/999999/state", {"state": "offline"}).status_code == 404
+    # an empty body on another tenant's agent is still a 404 (the access comes first)
+    assert _post(as_lead, f"/agents/{stranger.pk}/state", {}).status_code == 404
     rows = StateInterval.objects.for_tenant(client_a)
     assert not rows.exists()
 
 
 def test_an_agent_may_not_set_another_agents_state(as_ahmed, manila):
-    r = _post(as_ahmed, f"/agents/{manila.user_id}/state", {"state": "offline"})
+    r = _post(as_ahmed, f"/agents/{manila.pk}/state", {"state": "offline"})
     assert r.status_code == 403
 
 
@@ -181,3 +183,23 @@ def test_time_figures(as_lead, london):
     assert ahmed["occupancy_percent"] == 0.0
     r = as_lead.get(BASE + "/time", {"since": "2026-12-08T00:00Z", "until": "2026-12-07T00:00Z"})
     assert r.status_code == 400
+
+
+def test_a_client_cannot_touch_the_providers_shifts_even_with_an_empty_body(
+    user_a, client_a, london
+):
+    shift = f.shift(london, "2026-12-07", "09:00", "17:00")
+    c = Client(headers={"Authorization": f"Bearer {make_token(user_a, client_a)}"})
+    for method in ("GET", "PUT", "DELETE"):
+        r = c.generic(method, f"{BASE}/shifts/{shift.pk}", b"{}", content_type="application/json")
+        assert r.status_code in (403, 404), (method, r.status_code)
+    r = _post(c, f"/agents/{london.pk}/state", {})
+    assert r.status_code in (403, 404)
+    assert Shift.objects.for_tenant(london.tenant).count() == 1
+
+
+def test_changing_a_shift_without_times_is_refused_in_words(as_lead, london):
+    shift = f.shift(london, "2026-12-07", "09:00", "17:00")
+    r = as_lead.put(f"{BASE}/shifts/{shift.pk}", data={}, content_type="application/json")
+    assert r.status_code == 400
+    assert r.json()["error"]["message"] == "Give the shift's start."
