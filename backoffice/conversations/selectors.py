@@ -33,15 +33,19 @@ from django.db.models.functions import Coalesce, Greatest
 from backoffice.conversations.models import (
     InternalNote,
     Message,
+    MessageAttachment,
     MessageMention,
     NoteMention,
     ReadMarker,
+    SubjectKind,
     Thread,
 )
 from backoffice.core.errors import Forbidden, NotFound
 from backoffice.tenancy.models import Membership, Organization, User
 from backoffice.tenancy.roles import CLIENT_ROLES, PROVIDER_ROLES, ROLE_PERMISSIONS, Perm
 from backoffice.tenancy.selectors import TenantAccess, accessible_tenants
+from backoffice.work.models import EngagementGrant, IntakeBatch, WorkItem
+from backoffice.work.selectors import engagement_limit
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 VIEW = Perm.VIEW_CONVERSATIONS
@@ -130,6 +134,74 @@ def can_post(access: TenantAccess, thread: Thread) -> bool:
     return POST in thread_perms(access, thread.tenant_id)
 
 
+# --- a client member narrowed to named engagements -----------------------------------------
+
+
+def _within(tenant_id: int, limit: list[int]) -> Q:
+    """Threads about the named engagements (their items and batches), and the account's and
+    project requests' threads, which every member of the client may see."""
+    items = WorkItem.objects.for_tenant(tenant_id).filter(engagement_id__in=limit).values("pk")
+    batches = IntakeBatch.objects.for_tenant(tenant_id).filter(engagement_id__in=limit)
+    return (
+        Q(subject_kind__in=[SubjectKind.ACCOUNT, SubjectKind.REQUEST])
+        | Q(subject_kind=SubjectKind.ENGAGEMENT, subject_id__in=limit)
+        | Q(subject_kind=SubjectKind.ITEM, subject_id__in=items)
+        | Q(subject_kind=SubjectKind.BATCH, subject_id__in=batches.values("pk"))
+    )
+
+
+def visible_threads(access: TenantAccess) -> QuerySet[Thread]:
+    """Every thread the caller may open: of the clients they see, and for a client member
+    their client admin narrowed, only those about the engagements left to them."""
+    qs = Thread.objects.for_tenants(conversation_tenant_ids(access))
+    limit = engagement_limit(access)
+    return qs if limit is None else qs.filter(_within(access.tenant.pk, limit))
+
+
+def user_limit(user: User, tenant_id: int) -> list[int] | None:
+    """The engagements a client member was narrowed to (None: nothing narrows them)."""
+    member = (
+        Membership.objects.filter(user=user, organization_id=tenant_id, is_active=True)
+        .select_related("organization")
+        .first()
+    )
+    if member is None or member.sees_all_engagements:
+        return None
+    return list(
+        EngagementGrant.objects.for_tenant(tenant_id)
+        .filter(user_id=user.pk)
+        .values_list("engagement_id", flat=True)
+    )
+
+
+def user_reaches_subject(user: User, tenant_id: int, kind: str, subject_id: int) -> bool:
+    """Whether a narrowed client member may talk about this subject (others always may)."""
+    limit = user_limit(user, tenant_id)
+    if limit is None or kind in (SubjectKind.ACCOUNT, SubjectKind.REQUEST):
+        return True
+    if kind == SubjectKind.ENGAGEMENT:
+        return subject_id in limit
+    model = WorkItem if kind == SubjectKind.ITEM else IntakeBatch
+    rows = model.objects.for_tenant(tenant_id).filter(pk=subject_id, engagement_id__in=limit)
+    return bool(rows.exists())
+
+
+def user_sees_thread(user: User, thread: Thread) -> bool:
+    """Whether the person may see this thread (its client's conversations, and for a
+    narrowed client member, its subject among their engagements)."""
+    if VIEW not in user_perms(user, thread.tenant_id):
+        return False
+    limit = user_limit(user, thread.tenant_id)
+    if limit is None:
+        return True
+    return (
+        Thread.objects.for_tenant(thread.tenant_id)
+        .filter(pk=thread.pk)
+        .filter(_within(thread.tenant_id, limit))
+        .exists()
+    )
+
+
 # --- threads ------------------------------------------------------------------------------
 
 
@@ -145,12 +217,7 @@ def access_thread_by_id(
 ) -> Thread:
     """A thread of a client the caller sees; another client's and a missing one: 404.
     With `perm` (POST_MESSAGES or WRITE_INTERNAL_NOTES) the caller must hold it there."""
-    thread = (
-        Thread.objects.for_tenants(conversation_tenant_ids(access))
-        .filter(pk=_pk(thread_id))
-        .select_related("tenant")
-        .first()
-    )
+    thread = visible_threads(access).filter(pk=_pk(thread_id)).select_related("tenant").first()
     if thread is None:
         raise NotFound("No such conversation.")
     if perm == NOTES and not reads_notes(access, thread.tenant_id):
@@ -167,8 +234,8 @@ def find_thread(
     if tenant_id not in conversation_tenant_ids(access):
         return None
     return (
-        Thread.objects.for_tenant(tenant_id)
-        .filter(subject_kind=kind, subject_id=subject_id)
+        visible_threads(access)
+        .filter(tenant_id=tenant_id, subject_kind=kind, subject_id=subject_id)
         .first()
     )
 
@@ -209,7 +276,7 @@ def threads(
     user = access.user
     staff_ids = set(note_tenant_ids(access))
     qs = (
-        Thread.objects.for_tenants(conversation_tenant_ids(access))
+        visible_threads(access)
         .select_related("tenant")
         .annotate(read_at=Coalesce(_last_read(user), Value(EPOCH)))
         .annotate(unread_messages=_count_after(Message, user))
@@ -305,7 +372,7 @@ def unread_in(access: TenantAccess, thread: Thread) -> dict[str, int]:
 
 def visible_messages(access: TenantAccess, thread: Thread) -> QuerySet[Message]:
     """The thread's client-visible messages, oldest first (never a note: another table)."""
-    if thread.tenant_id not in conversation_tenant_ids(access):
+    if not visible_threads(access).filter(pk=thread.pk).exists():
         raise NotFound("No such conversation.")
     return (
         Message.objects.for_tenant(thread.tenant_id)
@@ -371,16 +438,16 @@ def thread_timeline(
     return sorted(rows, key=lambda e: (e.created_at, e.kind, e.id))
 
 
-def access_attachment_by_id(access: TenantAccess, attachment_id: int | str) -> Any:
-    """A message's file, through a thread the caller sees."""
-    from backoffice.conversations.models import MessageAttachment
-
+def access_attachment_by_id(access: TenantAccess, attachment_id: int | str) -> MessageAttachment:
+    """A message's file, through a thread the caller sees (never another client's)."""
     try:
         pk = int(attachment_id)
     except (TypeError, ValueError) as exc:
         raise NotFound("No such file.") from exc
     found = (
-        MessageAttachment.objects.for_tenants(conversation_tenant_ids(access)).filter(pk=pk).first()
+        MessageAttachment.objects.for_tenants(conversation_tenant_ids(access))
+        .filter(pk=pk, message__thread__in=visible_threads(access))
+        .first()
     )
     if found is None:
         raise NotFound("No such file.")
@@ -409,7 +476,7 @@ def search(access: TenantAccess, q: str, *, limit: int = 200) -> list[Hit]:
     tenants = conversation_tenant_ids(access)
     messages = (
         Message.objects.for_tenants(tenants)
-        .filter(body__icontains=q)
+        .filter(body__icontains=q, thread__in=visible_threads(access))
         .select_related("thread", "thread__tenant", "author")
         .order_by("-created_at", "-id")[:limit]
     )
@@ -430,18 +497,21 @@ def search(access: TenantAccess, q: str, *, limit: int = 200) -> list[Hit]:
 # --- who hears of a new message -----------------------------------------------------------
 
 
-def people_who_see(tenant_id: int, *, notes: bool) -> list[User]:
+def people_who_see(thread: Thread, *, notes: bool) -> list[User]:
     """Active members of the client's account (its own people and the staff who serve it)
-    who may see its conversations; with `notes`, only staff who may read internal notes."""
+    who may see the thread; with `notes`, only staff who may read internal notes. A client
+    member narrowed to named engagements hears only of threads about them."""
     rows = Membership.objects.filter(
-        organization_id=tenant_id, is_active=True, user__is_active=True
-    ).select_related("user")
+        organization_id=thread.tenant_id, is_active=True, user__is_active=True
+    ).select_related("user", "organization")
     found = []
     for m in rows:
-        perms = ROLE_PERMISSIONS.get(m.role, frozenset())
+        perms = ROLE_PERMISSIONS.get(m.role, frozenset()) - m.withheld_permissions()
         if VIEW not in perms:
             continue
         if notes and not (_staff_role(m.role) and NOTES in perms):
+            continue
+        if not m.sees_all_engagements and not user_sees_thread(m.user, thread):
             continue
         found.append(m.user)
     return sorted(found, key=lambda u: u.username)

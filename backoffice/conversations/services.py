@@ -56,14 +56,18 @@ MENTION = re.compile(r"(?<![\w@.+-])@([A-Za-z0-9_.+-]*[A-Za-z0-9_])")
 # --- threads ------------------------------------------------------------------------------
 
 
-def subject_title(*, tenant_id: int, subject_kind: str, subject_id: int) -> str:
-    """What the thread is about, in words; unknown subjects are refused in words."""
-    missing = DomainError(
+def _no_subject() -> DomainError:
+    return DomainError(
         "There is nothing to talk about there: no such subject.",
         code=ErrorCode.UNKNOWN_SUBJECT,
         fields={"subject_id": ["not found"]},
         status=404,
     )
+
+
+def subject_title(*, tenant_id: int, subject_kind: str, subject_id: int) -> str:
+    """What the thread is about, in words; unknown subjects are refused in words."""
+    missing = _no_subject()
     if subject_kind == SubjectKind.ITEM:
         item = WorkItem.objects.for_tenant(tenant_id).filter(pk=subject_id).first()
         if item is None:
@@ -108,10 +112,15 @@ def thread_for(*, tenant_id: int, subject_kind: str, subject_id: int, actor: Use
         raise Forbidden(
             "You may not see this client's conversations.", code=ErrorCode.CANNOT_SEE_THREAD
         )
+    title = subject_title(tenant_id=tenant_id, subject_kind=subject_kind, subject_id=subject_id)
+    if actor is not None and not selectors.user_reaches_subject(
+        actor, tenant_id, subject_kind, subject_id
+    ):
+        # A member narrowed to other engagements: as if there were no such subject.
+        raise _no_subject()
     found = _existing(tenant_id, subject_kind, subject_id)
     if found is not None:
         return found
-    title = subject_title(tenant_id=tenant_id, subject_kind=subject_kind, subject_id=subject_id)
     try:
         with transaction.atomic():
             thread = Thread.objects.create(
@@ -219,6 +228,8 @@ def _require_may_post(thread: Thread, actor: User, *, internal: bool) -> None:
         return
     if Perm.POST_MESSAGES not in perms:
         raise Forbidden("Your role may not post in this conversation.", code=ErrorCode.CANNOT_POST)
+    if not selectors.user_sees_thread(actor, thread):
+        raise Forbidden("You may not see this conversation.", code=ErrorCode.CANNOT_SEE_THREAD)
 
 
 def _by_email_id(tenant_id: int, email_message_id: str) -> Message | InternalNote | None:
@@ -329,13 +340,13 @@ def _mentions(thread: Thread, text: str, *, notes: bool) -> list[User]:
         if notes:
             if selectors.user_reads_notes(user, thread.tenant_id):
                 found.append(user)
-        elif selectors.VIEW in selectors.user_perms(user, thread.tenant_id):
+        elif selectors.user_sees_thread(user, thread):
             found.append(user)
     return sorted(found, key=lambda u: u.username)
 
 
 def _recipients(thread: Thread, actor: User, mentioned: list[User], *, notes: bool) -> list[User]:
-    people = {u.pk: u for u in selectors.people_who_see(thread.tenant_id, notes=notes)}
+    people = {u.pk: u for u in selectors.people_who_see(thread, notes=notes)}
     for user in mentioned:
         people.setdefault(user.pk, user)
     people.pop(actor.pk, None)
