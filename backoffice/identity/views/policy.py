@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from backoffice.core.errors import DomainError
+from backoffice.core.rls import set_rls_tenants
 from backoffice.identity import services
 from backoffice.identity.models import Requirement
 from backoffice.identity.reauth import reauth_required
@@ -23,7 +25,9 @@ def policy(request: HttpRequest) -> HttpResponse:
     access: TenantAccess = request.access  # type: ignore[attr-defined]
     errors: list[str] = []
     fields: dict[str, list[str]] = {}
-    values = policy_of(access.tenant)
+    with transaction.atomic():  # the RLS tenant holds for one transaction
+        set_rls_tenants([access.tenant.pk])
+        values = policy_of(access.tenant)
     if request.method == "POST":
         values = {
             "staff": request.POST.get("staff", ""),
