@@ -233,3 +233,20 @@ def read_quote_form(post: QueryDict) -> tuple[QuoteForm, QuoteIn | None]:
         **fees,
     )
     return form, data
+
+
+def read_rate_form(
+    post: QueryDict,
+) -> tuple[dict[str, str], tuple[int, str, LineIn] | None, Errors]:
+    """A standard rate as typed: its service, currency and one priced line."""
+    keys = ("service", "currency", *LINE_FIELDS)
+    values = {k: post.get(k, "").strip() for k in keys}
+    errors: Errors = {}
+    cur = values["currency"].upper()
+    if not values["service"].isdigit():
+        errors["service"] = ["Choose a service."]
+    line = _line_of(0, {k: values[k] for k in LINE_FIELDS}, cur, errors)
+    errors = {k.replace("lines[0].", "line."): v for k, v in errors.items()}
+    if errors:
+        return values, None, errors
+    return values, (int(values["service"]), cur, line), errors

@@ -355,3 +355,42 @@ def quote_edit(request: HttpRequest, request_id: int) -> HttpResponse:
             return redirect(_url(access, "request", request_id=req.pk))
     context = _editor_context(access, req, form)
     return render(request, "portal/projects/quote_form.html", context, status=400)
+
+
+@tenant_view(Perm.PREPARE_QUOTES)
+@tenant_transaction(tenants=_tenants)
+def rates(request: HttpRequest) -> HttpResponse:
+    """The provider's standard rates per service, and a form that sets one (a code already
+    used for that service changes it)."""
+    access = caller(request)
+    if not access.tenant.is_provider:
+        raise NotFound("No such page.")
+    values: dict[str, Any] = {"currency": access.tenant.currency, "per_units": "1"}
+    errors: forms.Errors = {}
+    if request.method == "POST":
+        values, parsed, errors = forms.read_rate_form(request.POST)
+        if parsed is not None:
+            service_id, currency, line = parsed
+            try:
+                with transaction.atomic():
+                    services.set_standard_rate(
+                        access=access, service_type_id=service_id, currency=currency, line=line
+                    )
+            except DomainError as exc:
+                errors = _errors_of(exc)
+            else:
+                messages.success(request, f"Standard rate {line.name} saved.")
+                return redirect(_url(access, "rates"))
+    return render(
+        request,
+        "portal/projects/rates.html",
+        {
+            "rates": list(selectors.standard_rates(access.tenant.pk)),
+            "services": list(selectors.catalogue(access).order_by("name")),
+            "metrics": Metric.choices,
+            "models": ChargeModel.choices,
+            "values": values,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )

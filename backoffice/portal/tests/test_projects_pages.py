@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from django.test import Client
 
-from backoffice.portal.projects.models import ProjectRequest, Quote
+from backoffice.portal.projects.models import ProjectRequest, Quote, StandardRate
 from backoffice.portal.tests import factories_projects as f
 from backoffice.tenancy.roles import Role
 from backoffice.work.models import Engagement
@@ -176,3 +176,27 @@ def test_the_request_has_one_thread_for_both_sides(web_a, web_ops, st, client_a,
     assert again.status_code == 302 and again.url.endswith(f"/threads/{thread.pk}/")
     assert Thread.objects.for_tenant(client_a).count() == 1
     assert web_a.get(again.url).status_code == 200
+
+
+def test_the_standard_rates_page_sets_a_rate_and_refuses_a_negative_one(web_ops, st, provider):
+    page = web_ops.get(f"/t/{provider.slug}/portal/standard-rates/")
+    assert page.status_code == 200 and "Pages keyed" in page.text and "€0.45" in page.text
+    form = {
+        "service": str(st.pk), "code": "rush", "name": "Rush documents", "currency": "EUR",
+        "metric": "items", "model": "per_unit", "price": "0.25", "per_units": "1",
+        "free_units": "", "package_size": "", "tiers": "",
+    }  # fmt: skip
+    assert web_ops.post(f"/t/{provider.slug}/portal/standard-rates/", form).status_code == 302
+    rate = StandardRate.objects.for_tenant(provider).get(code="rush")
+    assert (rate.unit_rate, rate.currency) == (25, "EUR")
+    bad = web_ops.post(
+        f"/t/{provider.slug}/portal/standard-rates/", {**form, "code": "x", "price": "-1"}
+    )
+    assert bad.status_code == 400 and "a price cannot be negative" in bad.text
+    assert 'value="-1"' in bad.text
+    assert not StandardRate.objects.for_tenant(provider).filter(code="x").exists()
+
+
+def test_a_client_cannot_open_the_provider_pages(web_a, client_a, provider, st):
+    assert web_a.get(f"/t/{client_a.slug}/portal/standard-rates/").status_code == 403
+    assert web_a.get(f"/t/{provider.slug}/portal/requests/").status_code == 404

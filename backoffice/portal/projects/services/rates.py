@@ -35,7 +35,8 @@ def set_standard_rate(
     if st is None:
         raise NotFound("No such service type.")
     errors: Errors = {}
-    check_line(0, line, errors, prefix="rate")
+    check_line(0, line, errors, prefix="line")
+    errors = {k.replace("line[0].", "line."): v for k, v in errors.items()}
     try:
         money.exponent((currency or "").upper())
     except DomainError:
