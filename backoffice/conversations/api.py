@@ -16,13 +16,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from backoffice.api.idempotency import run_idempotent
 from backoffice.api.params import Id
 from backoffice.conversations import selectors, services
+from backoffice.conversations.downloads import file_download
 from backoffice.conversations.error_codes import ErrorCode
 from backoffice.conversations.models import SubjectKind, Thread, Via
 from backoffice.conversations.selectors import NOTES, POST, VIEW, Entry, Hit
@@ -376,13 +377,8 @@ def search(
 
 
 @router.get("/attachments/{attachment_id}", response={200: None})
-def download(request: HttpRequest, attachment_id: int) -> FileResponse:
+def download(request: HttpRequest, attachment_id: int) -> HttpResponse:
     """A message's file."""
     with scope(request) as access:
         found = selectors.access_attachment_by_id(access, attachment_id)
-        return FileResponse(
-            found.file.open("rb"),
-            as_attachment=True,
-            filename=found.name,
-            content_type=found.content_type,
-        )
+        return file_download(found)

@@ -143,7 +143,8 @@ def test_upload_refuses_a_bad_file_and_writes_nothing(api_a, item_a, user_a):
     url = r.json()["attachments"][0]["url"]
     got = api_a.get(url)
     assert got.status_code == 200
-    assert b"".join(got.streaming_content).startswith(b"\x89PNG")
+    assert got.content.startswith(b"\x89PNG")
+    assert got["Content-Disposition"] == 'attachment; filename="scan.png"'
 
 
 def test_search_finds_messages_and_staff_notes(api_a, api_agent, item_a, agent):

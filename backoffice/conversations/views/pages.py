@@ -6,11 +6,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from backoffice.conversations import selectors, services
+from backoffice.conversations.downloads import file_download
 from backoffice.conversations.models import SubjectKind, Thread, Via
 from backoffice.conversations.selectors import NOTES, POST, VIEW
 from backoffice.core.errors import DomainError, NotFound
@@ -191,14 +192,9 @@ def _int(value: str | None) -> int:
 
 @tenant_view(VIEW)
 @tenant_transaction(tenants=selectors.rls_tenant_ids)
-def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
+def attachment(request: HttpRequest, attachment_id: int) -> HttpResponse:
     found = selectors.access_attachment_by_id(caller(request), attachment_id)
-    return FileResponse(
-        found.file.open("rb"),
-        as_attachment=True,
-        filename=found.name,
-        content_type=found.content_type,
-    )
+    return file_download(found)
 
 
 # --- a subject's thread, a new account thread ---------------------------------------------
