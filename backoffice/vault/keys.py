@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from backoffice.core.errors import Conflict
 from backoffice.vault.crypto import (
     KeyDestroyed,
     VaultError,
@@ -31,6 +32,7 @@ from backoffice.vault.crypto import (
     value_aad,
     wrap_key,
 )
+from backoffice.vault.error_codes import ErrorCode
 from backoffice.vault.master import load_master_keys
 from backoffice.vault.models import DataKey
 
@@ -171,8 +173,9 @@ def _create_first(tenant_id: int) -> Keyring:
 def require_sealing(ring: Keyring) -> Keyring:
     """A keyring that can seal: refused once the tenant's keys are destroyed."""
     if not ring.active_version:
-        raise KeyDestroyed(
-            "This organization's data key was destroyed: no new confidential data can be "
-            "stored for it."
+        raise Conflict(
+            "This organization's data keys were destroyed: no new confidential data can be "
+            "stored for it.",
+            code=ErrorCode.KEY_DESTROYED,
         )
     return ring

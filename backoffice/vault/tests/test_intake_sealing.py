@@ -7,7 +7,7 @@ import json
 import pytest
 from django.db import connection
 
-from backoffice.core.errors import DomainError
+from backoffice.core.errors import Conflict, DomainError
 from backoffice.tenancy.selectors import TenantAccess
 from backoffice.vault import crypto, index, keys
 from backoffice.vault.fields import MASK
@@ -99,8 +99,9 @@ def test_a_shredded_tenant_takes_no_new_confidential_data(claims, provider_admin
 
     services.submit_item(engagement=claims, actor=None, external_ref="a", data=claim_data())
     vault.destroy_keys(tenant_id=claims.tenant_id, actor=provider_admin, reason="offboarded")
-    with pytest.raises(crypto.KeyDestroyed):
+    with pytest.raises(Conflict, match="keys were destroyed") as refused:
         services.submit_item(engagement=claims, actor=None, external_ref="b", data=claim_data(1))
+    assert refused.value.code == "key_destroyed"
     assert not WorkItem.objects.for_tenant(claims.tenant_id).filter(external_ref="b").exists()
 
 
