@@ -207,8 +207,32 @@ BACKOFFICE = {
     # Enqueued by `backoffice worker`: task path -> every N seconds.
     "PERIODIC_TASKS": {
         "backoffice.work.tasks.sweep_sla": env.int("SLA_SWEEP_SECONDS", default=300),
+        "backoffice.notifications.tasks.send_digests": env.int("DIGEST_SECONDS", default=86400),
+        "backoffice.notifications.tasks.retry_failed_email": 600,
     },
 }
+
+# Email (notifications app): SMTP in production, the console elsewhere (the demo sends none).
+MAILERS = {
+    "default": {
+        "BACKEND": env.str(
+            "EMAIL_BACKEND",
+            default="django.core.mail.backends.smtp.EmailBackend"
+            if PRODUCTION
+            else "django.core.mail.backends.console.EmailBackend",
+        ),
+        "OPTIONS": {
+            "host": env.str("EMAIL_HOST", default="localhost"),
+            "port": env.int("EMAIL_PORT", default=25),
+            "timeout": 30,
+        },
+    }
+}
+NOTIFICATIONS_REPLY_DOMAIN = env.str("NOTIFICATIONS_REPLY_DOMAIN", default="reply.localhost")
+NOTIFICATIONS_REPLY_MAX_AGE_DAYS = env.int("NOTIFICATIONS_REPLY_MAX_AGE_DAYS", default=90)
+NOTIFICATIONS_SITE_URL = env.str("NOTIFICATIONS_SITE_URL", default="http://localhost:8000")
+# Inbound-mail webhooks answer 404 until a secret is set.
+ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="")}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 # /metrics: with a token, only `Authorization: Bearer <token>`; without, only from loopback.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

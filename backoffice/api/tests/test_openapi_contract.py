@@ -121,13 +121,19 @@ def test_the_ledger_entry_is_documented_with_ledger_lines_not_commerce_ones(docu
     assert bulk["content"]["application/json"]["schema"] == {"$ref": f"{REF}LedgerBulkIn"}
 
 
+APP_PREFIXES = (
+    *("Ledger", "Commerce", "Work", "Tenancy", "Audit", "Billing", "Conversations"),
+    *("Notifications", "Delivery", "Identity", "Portal", "Vault", "Workforce"),
+)
+
+
 def test_component_names_are_namespaced_by_app(document):
     names = set(document["components"]["schemas"])
     # every app's schema name starts with the app; only the API's plumbing is bare
     bare = {
         n
         for n in names
-        if not n.startswith(("Ledger", "Commerce", "Work", "Tenancy", "Audit", "Billing"))
+        if not n.startswith(APP_PREFIXES)
     }
     assert bare == {"Error", "ErrorDetail", "ErrorRow", "PageInput"}
     assert {"LedgerLineIn", "CommerceLineIn", "WorkBulkIn", "LedgerBulkIn"} <= names
