@@ -53,6 +53,4 @@ def test_client_admin_reads_the_dashboard(live_server, browser_page, acme, user_
     now = timezone.now()
     for n in range(2):
         _done(acme["inv"], f"NEW-{n}", now - timedelta(minutes=5 + n), late=False)
-    page.wait_for_function(
-        "document.querySelector('#stat-sla').textContent.trim() === '83.3 %'", timeout=30_000
-    )
+    page.wait_for_selector("#stat-sla:has-text('83.3 %')", timeout=30_000)
