@@ -14,6 +14,7 @@ from backoffice.work import selectors
 @pytest.mark.django_db
 def test_demo_limits_acme_user_to_claims():
     ctx = seed_demo()
+    assert ctx is not None
     dashboard_demo.seed(ctx)  # again: it is idempotent (and portal.demo may not call it yet)
     admin = access_tenant(user=User.objects.get(username="acme-admin"), slug="acme-insurance")
     user = access_tenant(user=User.objects.get(username="acme-user"), slug="acme-insurance")
