@@ -31,6 +31,12 @@ def _sign_in(page, base: str, username: str) -> None:
     page.wait_for_url(f"{base}/t/**")
 
 
+def _stop_polling(page) -> None:
+    """Only the client's page polls: the live test server shares one SQLite connection
+    between its requests, so two pages' polls must not overlap."""
+    page.evaluate("document.getElementById('conv-poller')?.remove()")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_client_sees_the_reply_appear_and_never_the_note(
     live_server, browser_page, item_a, user_a, agent, provider
@@ -39,28 +45,36 @@ def test_client_sees_the_reply_appear_and_never_the_note(
     base = live_server.url
     thread = item_thread(item_a, user_a)
     say(thread, user_a, "Where is page 2 of this claim?")
-    # given the client admin with the thread open
-    client_page = browser_page
-    _sign_in(client_page, base, "alice")
-    client_page.goto(f"{base}/t/client-a/conversations/threads/{thread.pk}/")
-    client_page.wait_for_selector("text=Where is page 2 of this claim?")
-    client_page.evaluate("window.__notReloaded = true")
-    # and the agent, in another browser session, on the same thread from the provider's side
-    staff_context = client_page.context.browser.new_context(viewport={"width": 1280, "height": 800})
+    # given the agent, on the thread from the provider's side, writes an internal note
+    staff_context = browser_page.context.browser.new_context(
+        viewport={"width": 1280, "height": 800}
+    )
     staff_page = staff_context.new_page()
     _sign_in(staff_page, base, "agent")
     staff_page.goto(f"{base}/t/{provider.slug}/conversations/threads/{thread.pk}/")
-    # when the agent writes an internal note
     staff_page.fill("#conv-body", NOTE)
     staff_page.check("input[name=internal][value='1']")
     staff_page.click("#conv-reply button[type=submit]")
     staff_page.wait_for_selector(f".conv-note:has-text('{NOTE}')")
-    # and then a reply everyone sees
+    _stop_polling(staff_page)
+    # and the client admin has the thread open
+    client_page = browser_page
+    _sign_in(client_page, base, "alice")
+    client_page.goto(f"{base}/t/client-a/conversations/threads/{thread.pk}/")
+    client_page.wait_for_selector("text=Where is page 2 of this claim?")
+    assert NOTE not in client_page.content()
+    client_page.evaluate("window.__notReloaded = true")
+    # when the agent sends a reply everyone sees, just after one of the client's polls (the
+    # test server shares one SQLite connection between requests: they must not overlap)
     staff_page.fill("#conv-body", REPLY)
     staff_page.check("input[name=internal][value='']")
+    with client_page.expect_response(lambda r: "/new-messages/" in r.url, timeout=30_000):
+        pass
     staff_page.click("#conv-reply button[type=submit]")
     staff_page.wait_for_selector(f".conv-entry:has-text('{REPLY}')")
+    _stop_polling(staff_page)
     staff_page.screenshot(path=str(ARTIFACTS / "conversations-staff.png"), full_page=True)
+    staff_context.close()
     # then the client's open page shows the reply within a few polls, without a reload
     client_page.wait_for_selector(f".conv-entry:has-text('{REPLY}')", timeout=30_000)
     assert client_page.evaluate("window.__notReloaded === true")
@@ -72,7 +86,6 @@ def test_client_sees_the_reply_appear_and_never_the_note(
     client_page.wait_for_selector(f".conv-entry:has-text('{REPLY}')")
     assert NOTE not in client_page.content()
     client_page.screenshot(path=str(ARTIFACTS / "conversations-client.png"), full_page=True)
-    staff_context.close()
     assert InternalNote.objects.for_tenant(item_a.tenant_id).get().body == NOTE
     assert Message.objects.for_tenant(item_a.tenant_id).filter(body=REPLY).exists()
 
