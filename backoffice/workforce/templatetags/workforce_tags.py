@@ -35,7 +35,8 @@ def state_bar_context(request: HttpRequest) -> dict[str, Any]:
         "current_label": AgentState(state).label,
         "since": current.started_at if current else None,
         "choices": [(s.value, s.label, KEYS[s]) for s in AGENT_CHOSEN],
-        "next": request.get_full_path(),
+        # after an htmx post the bar comes back for the page it sits on, not for the post
+        "next": request.POST.get("next") or request.get_full_path(),
     }
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from backoffice.tenancy.roles import Role
 from backoffice.tenancy.tests.factories import TEST_PASSWORD
-from backoffice.workforce.models import Shift
+from backoffice.workforce.models import Shift, StateInterval
 from backoffice.workforce.tests import factories as f
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -62,3 +62,39 @@ def test_lead_adds_a_shift_and_copies_the_week(live_server, browser_page, provid
     assert "08:00–16:00" in grid and "(16:00–01:00 theirs)" in grid
     assert Shift.objects.for_tenant(provider).count() == 4
     page.screenshot(path=str(ARTIFACTS / "workforce-week-copied.png"), full_page=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_agent_changes_state_with_one_key_and_the_pages_pass_axe(
+    live_server, browser_page, provider
+):
+    from backoffice.web.tests.a11y import check_page, report, sign_in
+
+    page = browser_page
+    lead = f.person(provider, "lena", Role.TEAM_LEAD, name="Lena Lead")
+    ahmed = f.agent(provider, "ahmed")
+    shift = f.shift(ahmed, "2026-11-23", "09:00", "17:00", (("12:00", 30),))
+    # (a day already past: a state cannot start before the current one did)
+    f.states(ahmed, ("2026-11-23T09:15", "available"), ("2026-11-23T17:00", "offline"))
+    # when Ahmed opens the Workforce page and presses 2, then 1
+    sign_in(page, live_server.url, "ahmed", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/t/{provider.slug}/workforce/")
+    page.keyboard.press("2")
+    page.wait_for_selector("#state-now:has-text('On break')")
+    page.keyboard.press("1")
+    page.wait_for_selector("#state-now:has-text('Available')")
+    # then his states were stored
+    states = StateInterval.objects.for_tenant(provider).filter(agent=ahmed.user)
+    assert [s.state for s in states.order_by("started_at")][-2:] == ["on_break", "available"]
+    findings = [check_page(page)]
+    # and the lead's pages pass the WCAG A/AA rules
+    page.context.clear_cookies()
+    sign_in(page, live_server.url, lead.username, TEST_PASSWORD)
+    for rest in (
+        "", "schedule/?week=2026-11-23", f"shifts/{shift.pk}/", "templates/",
+        "adherence/?day=2026-11-23", "time/?start=2026-11-23&end=2026-11-23",
+    ):  # fmt: skip
+        page.goto(f"{live_server.url}/t/{provider.slug}/workforce/{rest}")
+        findings.append(check_page(page))
+    blocking = [x for x in findings if x.violations]
+    assert not blocking, report(blocking)
