@@ -14,6 +14,7 @@ from backoffice.api.errors import error_body
 from backoffice.audit import descriptions as audit_descriptions
 from backoffice.audit import selectors as audit_selectors
 from backoffice.core.errors import DomainError, NotFound
+from backoffice.identity.reauth import reauth_required
 from backoffice.portal.dashboard import grants as member_grants
 from backoffice.tenancy import services as tenancy_services
 from backoffice.tenancy.access import tenant_view
@@ -60,6 +61,7 @@ def _beside_fields(exc: DomainError, fields: set[str]) -> dict[str, list[str]]:
     return {f: [exc.message] for f in named} or {"form": [exc.message]}
 
 
+@reauth_required(methods=("POST",))
 @tenant_view(Perm.VIEW_DASHBOARD)
 def members(request: HttpRequest) -> HttpResponse:
     access = request.access  # type: ignore[attr-defined]
@@ -180,6 +182,7 @@ def _grant_summary(g: Any) -> str:
     return f"Sees {seen}" + (f"; may not {', '.join(kept)}" if kept else "")
 
 
+@reauth_required(methods=("POST",))
 @tenant_view(Perm.MANAGE_TOKENS)
 def tokens(request: HttpRequest) -> HttpResponse:
     access = request.access  # type: ignore[attr-defined]

@@ -161,3 +161,26 @@ def test_other_tenants_policy_is_not_found_and_users_may_not(client_b, web_a, cl
     c = Client()
     c.force_login(plain)
     assert c.get("/t/client-a/identity/policy/").status_code == 403
+
+
+def test_creating_a_token_and_changing_members_need_a_recent_proof(user_a, client_a, web_a):
+    from backoffice.tenancy.models import ApiToken, Membership
+
+    _stale(web_a)
+    tokens = web_a.post(
+        "/t/client-a/tokens/",
+        {"name": "ci", "days": "30"},
+        HTTP_REFERER="http://testserver/t/client-a/tokens/",
+    )
+    assert tokens["Location"] == "/account/confirm/?next=%2Ft%2Fclient-a%2Ftokens%2F"
+    assert not ApiToken.objects.filter(user=user_a).exists()
+    members = web_a.post("/t/client-a/members/", {"revoke": "alice"})
+    assert members["Location"].startswith("/account/confirm/")
+    assert Membership.objects.get(user=user_a, organization=client_a).is_active
+    assert web_a.get("/t/client-a/tokens/").status_code == 200  # reading needs no proof
+    web_a.post(
+        "/account/confirm/",
+        {"kind": "password", "password": TEST_PASSWORD, "next": "/t/client-a/tokens/"},
+    )
+    assert web_a.post("/t/client-a/tokens/", {"name": "ci", "days": "30"}).status_code == 200
+    assert ApiToken.objects.filter(user=user_a, name="ci").count() == 1
