@@ -19,6 +19,7 @@ import ast
 import importlib
 import importlib.util
 import inspect
+import pkgutil
 import re
 import sys
 from dataclasses import dataclass, field
@@ -115,9 +116,14 @@ def _app_enums() -> list[tuple[str, type[StrEnum]]]:
         if a.startswith("backoffice.") and a.count(".") == 1
     )
     for app in apps:
-        name = f"backoffice.{app}.error_codes"
-        if importlib.util.find_spec(name) is not None:
-            found.append((app, importlib.import_module(name).ErrorCode))
+        package = importlib.import_module(f"backoffice.{app}")
+        # the app's own codes, then those of its sub-packages (portal/projects, …)
+        subs = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.ispkg)
+        for name in [f"backoffice.{app}.error_codes"] + [
+            f"backoffice.{app}.{sub}.error_codes" for sub in subs
+        ]:
+            if importlib.util.find_spec(name) is not None:
+                found.append((app, importlib.import_module(name).ErrorCode))
     return found
 
 

@@ -19,6 +19,7 @@ NAV_ITEMS = [
     NavItem("Inbox", "conversations:inbox", Perm.VIEW_CONVERSATIONS),
     NavItem("Work", "work:index", Perm.VIEW_WORK),
     NavItem("Workforce", "workforce:index", Perm.VIEW_WORKFORCE, kind="provider"),
+    NavItem("Service levels", "portal:dashboard", Perm.VIEW_WORK, kind="client"),
     NavItem("Projects", "portal:projects", Perm.REQUEST_PROJECTS, kind="client"),
     NavItem("Project requests", "portal:requests", Perm.PREPARE_QUOTES, kind="provider"),
     NavItem("Ledger", "ledger:index", Perm.VIEW_LEDGER),
