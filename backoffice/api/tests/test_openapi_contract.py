@@ -130,11 +130,7 @@ APP_PREFIXES = (
 def test_component_names_are_namespaced_by_app(document):
     names = set(document["components"]["schemas"])
     # every app's schema name starts with the app; only the API's plumbing is bare
-    bare = {
-        n
-        for n in names
-        if not n.startswith(APP_PREFIXES)
-    }
+    bare = {n for n in names if not n.startswith(APP_PREFIXES)}
     assert bare == {"Error", "ErrorDetail", "ErrorRow", "PageInput"}
     assert {"LedgerLineIn", "CommerceLineIn", "WorkBulkIn", "LedgerBulkIn"} <= names
     assert {"LedgerPeriodOut", "CommercePeriodOut", "LedgerPagedAccountOut"} <= names
