@@ -213,19 +213,27 @@ BACKOFFICE = {
 }
 
 # Email (notifications app): SMTP in production, the console elsewhere (the demo sends none).
+EMAIL_BACKEND_PATH = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
 MAILERS = {
     "default": {
-        "BACKEND": env.str(
-            "EMAIL_BACKEND",
-            default="django.core.mail.backends.smtp.EmailBackend"
-            if PRODUCTION
-            else "django.core.mail.backends.console.EmailBackend",
+        "BACKEND": EMAIL_BACKEND_PATH,
+        # only the SMTP backend takes a server (the console backend refuses these options)
+        **(
+            {
+                "OPTIONS": {
+                    "host": env.str("EMAIL_HOST", default="localhost"),
+                    "port": env.int("EMAIL_PORT", default=25),
+                    "timeout": 30,
+                }
+            }
+            if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend")
+            else {}
         ),
-        "OPTIONS": {
-            "host": env.str("EMAIL_HOST", default="localhost"),
-            "port": env.int("EMAIL_PORT", default=25),
-            "timeout": 30,
-        },
     }
 }
 NOTIFICATIONS_REPLY_DOMAIN = env.str("NOTIFICATIONS_REPLY_DOMAIN", default="reply.localhost")
