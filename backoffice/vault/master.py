@@ -40,14 +40,14 @@ _cached: MasterKeys | None = None
 
 def _read_current() -> tuple[bytes, bool]:
     text = os.environ.get(ENV_KEY, "").strip()
-    path = os.environ.get(ENV_FILE, "").strip()
-    if text and path:
+    key_file = os.environ.get(ENV_FILE, "").strip()
+    if text and key_file:
         raise VaultError(f"Set {ENV_KEY} or {ENV_FILE}, not both.")
-    if path:
+    if key_file:
         try:
-            text = Path(path).read_text().strip()
+            text = Path(key_file).read_text().strip()
         except OSError as exc:
-            raise VaultError(f"The master key file {path} cannot be read.") from exc
+            raise VaultError(f"The master key file {key_file} cannot be read.") from exc
     if not text:
         return DEV_MASTER_KEY, True
     return decode_master_key(text), False
