@@ -205,7 +205,7 @@ def test_handle_time_page_and_export(worked_day, web_lead, lead_a, web_a):
     assert c.get("/t/client-b/work/handle-time/").status_code == 404
 
 
-def test_backlog_shows_todays_handle_time_per_agent(worked_day, web_lead, lead_a):
+def test_backlog_shows_todays_handle_time_per_agent(worked_day, web_lead, lead, lead_a):
     with clock(18):
         body = web_lead.get("/t/provider/work/backlog/").content.decode()
     table = body.split('id="handled-today"')[1].split("</table>")[0]
@@ -213,6 +213,7 @@ def test_backlog_shows_todays_handle_time_per_agent(worked_day, web_lead, lead_a
     assert "<td>agent</td>" in table and "15.0" in table and "2.26" in table
     assert "<td>agent-a</td>" in table and "20.0" in table
     with clock(18, day=3):
+        web_lead.force_login(lead)  # two days on, the idle session has ended
         body = web_lead.get("/t/provider/work/backlog/").content.decode()
     assert "No items handled yet today" in body
     # a lead of client A only: client B's item V is not in agent's figures
