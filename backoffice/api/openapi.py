@@ -12,8 +12,9 @@ three ways, each made here once rather than endpoint by endpoint:
   classes that still end up under one name, or one class whose schema differs between its
   uses, make the document fail to build (`SchemaNameClash`) instead of lying.
 - Every operation lists the errors it can answer with the one error body (`Error`,
-  `api/errors.py`): 400, 401, 403, 404 and 422 on every authenticated operation, 409 on
-  every write, 413 where there is a request body.
+  `api/errors.py`): 400, 401, 403, 404, 422 and 429 (rate limits: token creation, file
+  downloads) on every authenticated operation, 409 on every write, 413 where there is a
+  request body.
 - Create endpoints that go through `idempotency.run_idempotent` document the
   `Idempotency-Key` header.
 
@@ -43,7 +44,7 @@ from backoffice.api.pagination import Page
 PLUMBING = ("backoffice.api", "backoffice.core")
 
 # The errors each kind of operation documents (see the module docstring).
-AUTHENTICATED_ERRORS = (400, 401, 403, 404, 422)
+AUTHENTICATED_ERRORS = (400, 401, 403, 404, 422, 429)
 WRITE_ERRORS = (409,)
 BODY_ERRORS = (413,)
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

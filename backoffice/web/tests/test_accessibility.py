@@ -103,7 +103,7 @@ def _member_error(page: Page, base: str, tenant: str) -> None:
     """Adding someone who has no account."""
     page.goto(f"{base}/t/{tenant}/members/")
     page.fill("#username", "nobody-by-that-name")
-    page.click("main form[method=post] button[type=submit] >> nth=0")
+    page.click("main form[method=post]:has(#username) button[type=submit] >> nth=0")
 
 
 FORM_ERRORS: dict[str, Callable[[Page, str, str], None]] = {
