@@ -101,7 +101,9 @@ def may_receive(user: User, posted: Posted) -> bool:
         return False
     if posted.internal:
         return conv_selectors.user_reads_notes(user, posted.tenant_id)
-    return conv_selectors.VIEW in conv_selectors.user_perms(user, posted.tenant_id)
+    # a client member narrowed to some engagements is told only of threads about them
+    thread = Thread.objects.for_tenant(posted.tenant_id).filter(pk=posted.thread_id).first()
+    return thread is not None and conv_selectors.user_sees_thread(user, thread)
 
 
 def post_reply(
