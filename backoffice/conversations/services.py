@@ -45,7 +45,7 @@ from backoffice.work.models import Engagement, IntakeBatch, WorkItem
 from backoffice.work.services.attachments import (
     ATTACHMENT_TYPES,
     MAX_ATTACHMENT_BYTES,
-    _sniff_ok,
+    sniff_ok,
 )
 
 MAX_BODY = 20_000
@@ -384,7 +384,7 @@ def _check_files(uploads: Sequence[Any]) -> None:
         if (
             allowed is None
             or not name.lower().endswith(allowed)
-            or not _sniff_ok(upload, content_type)
+            or not sniff_ok(upload, content_type)
         ):
             raise DomainError(
                 f"{name}: this type of file is not accepted (PDF, images, text, CSV, "

@@ -49,7 +49,7 @@ def add_attachment(*, item: WorkItem, actor: User, upload: UploadedFile) -> Atta
         )
     content_type = (upload.content_type or "").split(";")[0].strip().lower()
     allowed = ATTACHMENT_TYPES.get(content_type)
-    if allowed is None or not name.lower().endswith(allowed) or not _sniff_ok(upload, content_type):
+    if allowed is None or not name.lower().endswith(allowed) or not sniff_ok(upload, content_type):
         raise DomainError(
             "This type of file is not accepted.",
             code=ErrorCode.ATTACHMENT_TYPE,
@@ -72,7 +72,7 @@ def add_attachment(*, item: WorkItem, actor: User, upload: UploadedFile) -> Atta
     return attachment
 
 
-def _sniff_ok(upload: UploadedFile, content_type: str) -> bool:
+def sniff_ok(upload: UploadedFile, content_type: str) -> bool:
     """The file starts the way its declared type does (binary types only)."""
     magic = _MAGIC.get(content_type)
     if magic is None:

@@ -17,7 +17,7 @@ from backoffice.tenancy.selectors import TenantAccess
 from backoffice.work.services.attachments import (
     ATTACHMENT_TYPES,
     MAX_ATTACHMENT_BYTES,
-    _sniff_ok,
+    sniff_ok,
 )
 
 MAX_SAMPLES = 20
@@ -46,7 +46,7 @@ def check_sample(upload: UploadedFile) -> tuple[str, str, int]:
         )
     content_type = (upload.content_type or "").split(";")[0].strip().lower()
     allowed = ATTACHMENT_TYPES.get(content_type)
-    if allowed is None or not name.lower().endswith(allowed) or not _sniff_ok(upload, content_type):
+    if allowed is None or not name.lower().endswith(allowed) or not sniff_ok(upload, content_type):
         kinds = "PDF, PNG, JPEG, TIFF, text, CSV, e-mail, MP3 or WAV"
         raise DomainError(
             f"{name}: this type of file is not accepted ({kinds} are).",
