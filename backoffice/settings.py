@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "backoffice.identity",
     "backoffice.portal",
     "backoffice.workforce",
+    "backoffice.privacy",
+    "backoffice.reports",
     "backoffice.site",
 ]
 

@@ -39,6 +39,8 @@ urlpatterns = [
     path("", include("backoffice.identity.urls")),
     path("", include("backoffice.portal.urls")),
     path("", include("backoffice.workforce.urls")),
+    path("", include("backoffice.privacy.urls")),
+    path("", include("backoffice.reports.urls")),
     path("", include("backoffice.vault.urls")),
     path("api/<path:rest>", web_views.not_found),
 ]

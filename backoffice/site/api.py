@@ -32,6 +32,8 @@ def _mount() -> None:
     from backoffice.ledger.api import router as ledger_router
     from backoffice.notifications.api import router as notifications_router
     from backoffice.portal.api import router as portal_router
+    from backoffice.privacy.api import router as privacy_router
+    from backoffice.reports.api import router as reports_router
     from backoffice.tenancy.api import router as tenancy_router
     from backoffice.vault.api import router as vault_router
     from backoffice.work.api import router as work_router
@@ -49,6 +51,8 @@ def _mount() -> None:
     api.add_router("/identity", identity_router)
     api.add_router("/portal", portal_router)
     api.add_router("/workforce", workforce_router)
+    api.add_router("/privacy", privacy_router)
+    api.add_router("/reports", reports_router)
     api.add_router("/vault", vault_router)
 
 

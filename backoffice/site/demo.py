@@ -17,6 +17,8 @@ from backoffice.identity import demo as identity_demo
 from backoffice.ledger import demo as ledger_demo
 from backoffice.notifications import demo as notifications_demo
 from backoffice.portal import demo as portal_demo
+from backoffice.privacy import demo as privacy_demo
+from backoffice.reports import demo as reports_demo
 from backoffice.tenancy import demo as tenancy_demo
 from backoffice.tenancy.demo import DEMO_PASSWORD, DemoContext, demo_logins
 from backoffice.vault import demo as vault_demo
@@ -35,6 +37,8 @@ APP_SEEDS = [
     identity_demo.seed,
     portal_demo.seed,
     workforce_demo.seed,
+    privacy_demo.seed,
+    reports_demo.seed,
 ]
 
 __all__ = ["DEMO_PASSWORD", "demo_logins", "seed_demo"]

@@ -48,6 +48,11 @@ class Perm(models.TextChoices):
     MANAGE_KEYS = "vault.keys"
     VIEW_WORKFORCE = "workforce.view"
     MANAGE_WORKFORCE = "workforce.manage"
+    VIEW_REPORTS = "reports.view"
+    VIEW_PRIVACY = "privacy.view"
+    MANAGE_PRIVACY = "privacy.manage"
+    REQUEST_PRIVACY = "privacy.request"
+    REVIEW_ACCESS = "identity.review"
 
 
 _ALL = set(Perm)
@@ -82,6 +87,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.REVEAL_SENSITIVE,
             Perm.VIEW_WORKFORCE,
             Perm.MANAGE_WORKFORCE,
+            Perm.VIEW_REPORTS,
+            Perm.VIEW_PRIVACY,
             *_STAFF_CONVERSE,
         }
     ),
@@ -95,6 +102,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.REVEAL_SENSITIVE,
             Perm.VIEW_WORKFORCE,
             Perm.MANAGE_WORKFORCE,
+            Perm.VIEW_REPORTS,
             *_STAFF_CONVERSE,
         }
     ),
@@ -124,6 +132,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIEW_AUDIT,
             Perm.MANAGE_TOKENS,
             Perm.PREPARE_QUOTES,
+            Perm.VIEW_REPORTS,
             *_STAFF_CONVERSE,
         }
     ),
@@ -142,6 +151,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.ACCEPT_QUOTES,
             Perm.MANAGE_DELIVERY,
             Perm.REVEAL_SENSITIVE,
+            Perm.VIEW_PRIVACY,
+            Perm.REQUEST_PRIVACY,
+            Perm.REVIEW_ACCESS,
             *_CONVERSE,
         }
     ),

@@ -19,6 +19,7 @@ NAV_ITEMS = [
     NavItem("Inbox", "conversations:inbox", Perm.VIEW_CONVERSATIONS),
     NavItem("Work", "work:index", Perm.VIEW_WORK),
     NavItem("Workforce", "workforce:index", Perm.VIEW_WORKFORCE, kind="provider"),
+    NavItem("Reports", "reports:index", Perm.VIEW_REPORTS, kind="provider"),
     NavItem("Service levels", "portal:dashboard", Perm.VIEW_WORK, kind="client"),
     NavItem("Projects", "portal:projects", Perm.REQUEST_PROJECTS, kind="client"),
     NavItem("Project requests", "portal:requests", Perm.PREPARE_QUOTES, kind="provider"),
@@ -31,6 +32,7 @@ NAV_ITEMS = [
     NavItem("Members", "web:members", Perm.VIEW_DASHBOARD),
     NavItem("API tokens", "web:tokens", Perm.MANAGE_TOKENS),
     NavItem("Data protection", "vault:index", Perm.MANAGE_KEYS, kind="provider"),
+    NavItem("Privacy", "privacy:index", Perm.VIEW_PRIVACY),
     NavItem("Audit log", "web:audit", Perm.VIEW_AUDIT),
 ]
 # Namespaces with more than one entry: an entry there is active only on its own page.

@@ -1,0 +1,7 @@
+"""The demo's reports data (filled in by the app's slice)."""
+
+from backoffice.tenancy.demo import DemoContext
+
+
+def seed(ctx: DemoContext) -> None:
+    return None
