@@ -27,3 +27,12 @@ class ErrorCode(StrEnum):
     INVALID_LEAVE = "invalid_leave"
     # A roster entry without a team, with an unknown zone or country.
     INVALID_PROFILE = "invalid_profile"
+    # A batch deadline that has passed, without a name, with a batch of another engagement,
+    # or with shrinkage, occupancy or handle time out of range.
+    INVALID_DEADLINE = "invalid_deadline"
+    # A batch deadline of that name already exists with other settings.
+    DEADLINE_EXISTS = "deadline_exists"
+    # Fewer than three weeks of arrivals to forecast from.
+    TOO_LITTLE_HISTORY = "forecast_history_short"
+    # A staffing what-if out of range (volume, handle time, people on leave).
+    INVALID_WHAT_IF = "invalid_what_if"

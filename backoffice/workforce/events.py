@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from backoffice.tenancy.models import Organization, User
     from backoffice.workforce.models import (
         AgentProfile,
+        BatchDeadline,
         Leave,
         Shift,
         ShiftTemplate,
@@ -35,6 +36,9 @@ class Action(StrEnum):
     WEEK_COPIED = "workforce.week_copied"
     TEMPLATE_ASSIGNED = "workforce.template_assigned"
     LEAVE_ADDED = "workforce.leave_added"
+    DEADLINE_SET = "workforce.deadline_set"
+    DEADLINE_AT_RISK = "workforce.deadline_at_risk"
+    DEADLINE_ON_TRACK = "workforce.deadline_on_track"
 
 
 def record(*, tenant: Organization, actor: User | None, events: list[PendingEvent]) -> None:
@@ -164,3 +168,42 @@ def leave_added(leave: Leave) -> PendingEvent:
 
 
 describe(Action.LEAVE_ADDED, "Leave from {after[first_day]} to {after[last_day]}")
+
+
+def deadline_shape(d: BatchDeadline) -> dict[str, Any]:
+    return {
+        "name": d.name,
+        "engagement": d.engagement_id,
+        "batch": d.batch_id,
+        "starts_at": d.starts_at.isoformat(),
+        "due_at": d.due_at.isoformat(),
+        "handle_minutes": str(d.handle_minutes),
+        "shrinkage_percent": d.shrinkage_percent,
+        "occupancy_percent": d.occupancy_percent,
+    }
+
+
+def deadline_set(d: BatchDeadline) -> PendingEvent:
+    return _event(Action.DEADLINE_SET, d, after=deadline_shape(d))
+
+
+describe(Action.DEADLINE_SET, "Batch deadline {after[name]} set for {after[due_at]}")
+
+
+def deadline_at_risk(d: BatchDeadline, figures: dict[str, Any]) -> PendingEvent:
+    """The alert to the team leads: the projection passes the deadline."""
+    return _event(Action.DEADLINE_AT_RISK, d, after={"name": d.name, **figures})
+
+
+describe(
+    Action.DEADLINE_AT_RISK,
+    "Batch deadline {after[name]} at risk: {after[remaining]} items left, "
+    "{after[people_needed]} people needed",
+)
+
+
+def deadline_on_track(d: BatchDeadline, figures: dict[str, Any]) -> PendingEvent:
+    return _event(Action.DEADLINE_ON_TRACK, d, after={"name": d.name, **figures})
+
+
+describe(Action.DEADLINE_ON_TRACK, "Batch deadline {after[name]} back on track")

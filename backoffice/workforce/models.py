@@ -209,3 +209,62 @@ class Leave(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.agent} {self.first_day}–{self.last_day}"
+
+
+class BatchDeadline(TenantOwned):
+    """A deadline on a batch of a client's work ("these 10,000 claims within 48 business
+    hours"): an intake batch, or a campaign — the engagement's items received from
+    `starts_at` on. Kept by the provider whose people must make it (`tenant`); the batch and
+    the engagement are the client's rows, read under the lead's row-level security.
+
+    Progress, projected completion and the people needed are computed when read
+    (`planning.selectors.deadline_status`); `at_risk_since` is when the sweep (or the create)
+    first saw the projection pass the deadline, and raised the alert."""
+
+    name = models.CharField(max_length=200)
+    engagement = models.ForeignKey(
+        "work.Engagement", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    batch = models.ForeignKey(
+        "work.IntakeBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+    starts_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    handle_minutes = models.DecimalField(
+        max_digits=7, decimal_places=2, help_text="Work content of one item, in minutes"
+    )
+    shrinkage_percent = models.PositiveSmallIntegerField(default=30)
+    occupancy_percent = models.PositiveSmallIntegerField(default=85)
+    at_risk_since = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="workforce_deadline_name"),
+            models.CheckConstraint(
+                condition=Q(due_at__gt=F("starts_at")), name="workforce_deadline_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(shrinkage_percent__lt=100), name="workforce_deadline_shrinkage"
+            ),
+            models.CheckConstraint(
+                condition=Q(occupancy_percent__gte=1, occupancy_percent__lte=100),
+                name="workforce_deadline_occupancy",
+            ),
+            models.CheckConstraint(
+                condition=Q(handle_minutes__gt=0), name="workforce_deadline_handle_time"
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "due_at"], name="workforce_deadline_due")]
+
+    def __str__(self) -> str:
+        return self.name
