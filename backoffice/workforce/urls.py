@@ -16,4 +16,6 @@ urlpatterns = [
     path(f"{_W}/templates/", views.assign, name="assign"),
     path(f"{_W}/adherence/", views.adherence, name="adherence"),
     path(f"{_W}/time/", views.time_figures, name="time"),
+    path(f"{_W}/staffing/", views.staffing, name="staffing"),
+    path(f"{_W}/deadlines/", views.deadlines, name="deadlines"),
 ]

@@ -3,7 +3,8 @@ roster, their own state bar and the next two weeks of their schedule."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from backoffice.core.errors import DomainError
 from backoffice.tenancy.access import tenant_transaction, tenant_view
 from backoffice.tenancy.roles import Perm
+from backoffice.tenancy.selectors import TenantAccess
 from backoffice.workforce import selectors, services
 from backoffice.workforce.models import AgentState, Shift
 from backoffice.workforce.templatetags.workforce_tags import state_bar_context
@@ -58,8 +60,16 @@ def index(request: HttpRequest) -> HttpResponse:
             "my_shifts": [_mine(s, me.timezone if me else "UTC") for s in mine],
             "bar": state_bar_context(request),
             "viewer_zone": zone_name(viewer_zone()),
+            "at_risk": _at_risk(access, now) if lead else [],
         },
     )
+
+
+def _at_risk(access: TenantAccess, now: datetime) -> list[dict[str, Any]]:
+    """The lead's alert: batch deadlines whose projection passes the deadline."""
+    from backoffice.workforce.views.planning import deadline_rows
+
+    return [r for r in deadline_rows(access, now) if r["s"].at_risk]
 
 
 def _row(n: selectors.Now) -> dict[str, object]:
