@@ -277,6 +277,28 @@ def test_bad_numbering_is_explained_beside_its_field(fin_web_a, books, body, fie
     assert not DocumentCounter.objects.for_tenant(books).exists()
 
 
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({}, ("s-series", "s-next")),
+        ({"year": "2026", "next_number": "5"}, ("s-series",)),
+        ({"series": "INV", "year": "2026"}, ("s-next",)),
+    ],
+)
+def test_a_numbering_form_sent_incomplete_is_explained_not_an_error_page(
+    fin_web_a, books, body, fields
+):
+    # when: the form arrives without its series or its number (an empty POST among them)
+    r = fin_web_a.post(_u("series/"), body)
+    # then: refused beside each missing field, the typed year kept, nothing written
+    page = r.content.decode()
+    assert r.status_code == 400
+    assert all(f'id="{f}-errors"' in page for f in fields)
+    assert "choose a series" in page if "s-series" in fields else "choose a series" not in page
+    _plain_words(page)
+    assert not DocumentCounter.objects.for_tenant(books).exists()
+
+
 def _prefixes(**changes: str) -> dict[str, str]:
     from backoffice.commerce.services.documents import SERIES
 

@@ -196,7 +196,16 @@ def _save_prefixes(request: HttpRequest, values: dict[str, str]) -> int:
 
 
 def _save_number(request: HttpRequest, values: dict[str, str]) -> str:
+    """A form sent without a series or a number (an empty POST) is refused beside its
+    fields like any other bad input, not answered with an error page."""
     a = caller(request)
+    missing = {
+        name: [hint]
+        for name, hint in (("series", "choose a series"), ("next_number", "a whole number"))
+        if not values.get(name)
+    }
+    if missing:
+        raise DomainError("The numbering is not complete.", fields=missing)
     try:
         typed_year = int(values["year"])
     except ValueError as exc:
