@@ -32,6 +32,13 @@ class Action(StrEnum):
     OTHER_SESSIONS_ENDED = "identity.other_sessions_ended"
     REAUTHENTICATED = "identity.reauthenticated"
     POLICY_CHANGED = "identity.policy_changed"
+    SSO_CONFIGURED = "identity.sso_configured"
+    SSO_USER_PROVISIONED = "identity.sso_user_provisioned"
+    REVIEW_STARTED = "identity.access_review_started"
+    ACCESS_CERTIFIED = "identity.access_certified"
+    ACCESS_REVOKED = "identity.access_revoked"
+    ACCESS_EXPIRED = "identity.access_expired"
+    REVIEW_CLOSED = "identity.access_review_closed"
 
 
 def record(*, tenant_id: int | None, actor: User | None, event: PendingEvent) -> None:
@@ -145,4 +152,84 @@ describe(
     "Two-step sign-in policy changed",
     labels={"staff": "Provider staff", "members": "The organization's users"},
     kinds={"staff": "code", "members": "code"},
+)
+
+
+def sso_configured(
+    connection: models.Model, before: dict[str, Any], after: dict[str, Any]
+) -> PendingEvent:
+    return _event(Action.SSO_CONFIGURED, connection, before=before, after=after)
+
+
+describe(
+    Action.SSO_CONFIGURED,
+    "Single sign-on settings changed",
+    labels={
+        "issuer": "Identity provider",
+        "client_id": "Client ID",
+        "secret_changed": "Client secret replaced",
+        "domains": "Email domains",
+        "default_role": "Role of new users",
+        "required": "Single sign-on required",
+        "enabled": "Switched on",
+    },
+    kinds={"default_role": "code"},
+)
+
+
+def sso_user_provisioned(user: User, issuer: str, role: str) -> PendingEvent:
+    return _event(Action.SSO_USER_PROVISIONED, user, after={"issuer": issuer, "role": role})
+
+
+describe(
+    Action.SSO_USER_PROVISIONED,
+    "{object} was given an account at their first single sign-on",
+    labels={"issuer": "Identity provider", "role": "Role"},
+    kinds={"role": "code"},
+)
+
+
+def review_started(review: models.Model, deadline: str, people: int) -> PendingEvent:
+    return _event(Action.REVIEW_STARTED, review, after={"deadline": deadline, "people": people})
+
+
+describe(
+    Action.REVIEW_STARTED,
+    "An access review of {after[people]} provider staff was started (deadline {after[deadline]})",
+    labels={"deadline": "Deadline", "people": "Staff to review"},
+)
+
+
+def access_decided(action: Action, line: models.Model, username: str, role: str) -> PendingEvent:
+    return _event(action, line, after={"person": username, "role": role})
+
+
+describe(
+    Action.ACCESS_CERTIFIED,
+    "The access of {after[person]} was certified",
+    labels={"person": "Person", "role": "Role"},
+    kinds={"role": "code"},
+)
+describe(
+    Action.ACCESS_REVOKED,
+    "The access of {after[person]} was revoked in an access review",
+    labels={"person": "Person", "role": "Role"},
+    kinds={"role": "code"},
+)
+describe(
+    Action.ACCESS_EXPIRED,
+    "The access of {after[person]} was removed: not certified by the deadline",
+    labels={"person": "Person", "role": "Role"},
+    kinds={"role": "code"},
+)
+
+
+def review_closed(review: models.Model, counts: dict[str, int]) -> PendingEvent:
+    return _event(Action.REVIEW_CLOSED, review, after=counts)
+
+
+describe(
+    Action.REVIEW_CLOSED,
+    "An access review closed",
+    labels={"certified": "Certified", "revoked": "Revoked", "expired": "Removed at the deadline"},
 )

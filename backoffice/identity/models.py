@@ -152,3 +152,137 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"Session {self.pk} of user {self.user_id}"
+
+
+class SsoConnection(TenantOwned):
+    """A client organization's own identity provider (OpenID Connect), set by its admin.
+
+    The client secret is stored encrypted (`identity.crypto`) and never shown back. Users who
+    sign in through it for the first time get an account with `default_role`; with
+    `required`, the organization's own users may not sign in any other way (provider staff
+    serving the client are not bound)."""
+
+    issuer = models.CharField(max_length=300)
+    client_id = models.CharField(max_length=200)
+    client_secret_encrypted = models.TextField(blank=True)
+    default_role = models.CharField(max_length=32, default="client_user")
+    required = models.BooleanField(default=False)
+    enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="identity_sso_one_per_tenant"),
+            models.CheckConstraint(
+                condition=Q(default_role__in=["client_user", "auditor"]),
+                name="identity_sso_default_role",
+            ),
+            models.CheckConstraint(condition=~Q(issuer=""), name="identity_sso_issuer_set"),
+            models.CheckConstraint(condition=~Q(client_id=""), name="identity_sso_client_set"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Single sign-on of organization {self.tenant_id}"
+
+
+class SsoDomain(TenantOwned):
+    """An email domain whose people sign in through the organization's identity provider.
+    A domain belongs to one organization only (a database constraint)."""
+
+    connection = models.ForeignKey(SsoConnection, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, unique=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~Q(domain=""), name="identity_sso_domain")]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class SsoIdentity(TenantOwned):
+    """A person as their organization's identity provider names them (issuer + subject)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identities"
+    )
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_signed_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="identity_sso_subject_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"
+
+
+class AccessReview(TenantOwned):
+    """A campaign in which the client's admin certifies the provider staff who can reach the
+    client's data. Access still undecided at the deadline is removed (`close_due_reviews`)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    deadline = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant"],
+                condition=Q(status="open"),
+                name="identity_review_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", closed_at__isnull=True)
+                | Q(status="closed", closed_at__isnull=False),
+                name="identity_review_closed_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Access review {self.pk} of organization {self.tenant_id}"
+
+
+class AccessReviewLine(TenantOwned):
+    """One provider staff member's access to the client, to be certified or revoked."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", "Not decided"
+        CERTIFIED = "certified", "Certified"
+        REVOKED = "revoked", "Revoked"
+        EXPIRED = "expired", "Removed at the deadline"
+
+    review = models.ForeignKey(AccessReview, on_delete=models.CASCADE, related_name="lines")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=32)
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["review", "user"], name="identity_review_line_once"),
+            models.CheckConstraint(
+                condition=Q(decision="pending", decided_at__isnull=True)
+                | (~Q(decision="pending") & Q(decided_at__isnull=False)),
+                name="identity_review_line_decided_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Access of user {self.user_id} in review {self.review_id}"

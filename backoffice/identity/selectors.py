@@ -8,9 +8,21 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from backoffice.core.errors import NotFound
-from backoffice.core.rls import set_rls_tenants
-from backoffice.identity.models import MfaPolicy, Passkey, Requirement, TotpDevice, UserSession
+from backoffice.core.rls import set_rls_bypass, set_rls_tenants
+from backoffice.identity.models import (
+    AccessReview,
+    AccessReviewLine,
+    MfaPolicy,
+    Passkey,
+    Requirement,
+    SsoConnection,
+    SsoDomain,
+    TotpDevice,
+    UserSession,
+)
 from backoffice.tenancy.models import Membership, Organization, User
+from backoffice.tenancy.roles import Perm
+from backoffice.tenancy.selectors import TenantAccess
 
 
 @dataclass(frozen=True)
@@ -120,3 +132,88 @@ def access_passkey_by_id(user: User, passkey_id: int) -> Passkey:
     if row is None:
         raise NotFound("No such passkey.")
     return row
+
+
+def sso_connection_of(tenant: Organization, *, for_update: bool = False) -> SsoConnection | None:
+    """The organization's identity provider settings (set the RLS tenant first)."""
+    rows = SsoConnection.objects.for_tenant(tenant)
+    if for_update:
+        rows = rows.select_for_update()
+    return rows.first()
+
+
+def sso_connection_for_email(email: str) -> SsoConnection | None:
+    """Before anyone is signed in: which organization's provider an address signs in with.
+    Reads the domain table across organizations on purpose (call inside a transaction)."""
+    domain = (email or "").strip().lower().rsplit("@", 1)[-1]
+    if not domain:
+        return None
+    set_rls_bypass()
+    row = (
+        SsoDomain.objects.unscoped("sign-in: an email domain names its organization")
+        .filter(domain=domain, connection__enabled=True, tenant__is_active=True)
+        .select_related("connection", "connection__tenant")
+        .first()
+    )
+    return row.connection if row else None
+
+
+def sso_required_of(user: User) -> Organization | None:
+    """The client organization whose policy says its users sign in only through its identity
+    provider, if this person is one of them (provider staff are never bound by it)."""
+    memberships = _memberships(user)
+    if not memberships or any(
+        m.organization.kind == Organization.Kind.PROVIDER for m in memberships
+    ):
+        return None
+    set_rls_tenants([m.organization_id for m in memberships])
+    row = (
+        SsoConnection.objects.for_tenants([m.organization_id for m in memberships])
+        .filter(required=True, enabled=True)
+        .select_related("tenant")
+        .first()
+    )
+    return row.tenant if row else None
+
+
+def staff_memberships_of(client: Organization) -> list[Membership]:
+    """The provider staff holding an active membership of this client: whose access a
+    review certifies (a member who also belongs to the client's provider)."""
+    if client.provider_id is None:
+        return []
+    staff_ids = Membership.objects.filter(
+        organization_id=client.provider_id, is_active=True
+    ).values_list("user_id", flat=True)
+    return list(
+        Membership.objects.filter(organization=client, is_active=True, user_id__in=staff_ids)
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
+def access_reviews(access: TenantAccess) -> QuerySet[AccessReview]:
+    """The organization's reviews, newest first (set the RLS tenant first)."""
+    access.require(Perm.REVIEW_ACCESS)
+    return AccessReview.objects.for_tenant(access.tenant).order_by("-created_at")
+
+
+def access_review_by_id(
+    access: TenantAccess, review_id: int, *, for_update: bool = False
+) -> AccessReview:
+    """One review of the caller's organization; another's and a missing one are the same 404."""
+    access.require(Perm.REVIEW_ACCESS)
+    set_rls_tenants([access.tenant.pk])
+    rows = AccessReview.objects.for_tenant(access.tenant).filter(pk=review_id)
+    row = (rows.select_for_update() if for_update else rows).first()
+    if row is None:
+        raise NotFound("No such access review.")
+    return row
+
+
+def review_lines(review: AccessReview) -> QuerySet[AccessReviewLine]:
+    return (
+        AccessReviewLine.objects.for_tenant(review.tenant_id)
+        .filter(review=review)
+        .select_related("user", "decided_by")
+        .order_by("user__username")
+    )

@@ -1,14 +1,18 @@
 """The sign-in flow: a first step that names the person, then the steps their account needs.
 
     password (web.auth_views.LoginView)  ─┐
-    single sign-on callback (later)      ─┴─> begin() ─> second factor (views.verify)
+    single sign-on (views.sso)           ─┤
+    passkey alone (views.passwordless)   ─┴─> begin() ─> second factor (views.verify)
                                                      └─> enrol (views.enrol_required)  ─> complete()
+
+A passkey alone is `strong` (it verified its user): `begin` skips the second step for it.
 
 Until `complete` runs the session is NOT signed in: `begin` keeps only a pre-auth marker
 (the person's id, how they proved the first step, when, where to go next), which expires
-after five minutes. Only `complete` calls `django.contrib.auth.login`. An SSO step would call
-`begin(request, user, backend=..., method="sso")` from its callback, and the same second
-factor and policy then apply.
+after five minutes. Only `complete` calls `django.contrib.auth.login`. The SSO callback calls
+`begin(request, user, backend=..., method="sso")`, and the same second factor and policy then
+apply. A person whose client organization requires single sign-on is refused every other
+first step (`begin` answers 403 with a link to their organization's sign-in).
 
 Failures of the second step are sent to django-axes as failed sign-ins of that username, so
 they count towards the same lockout as wrong passwords.
@@ -25,10 +29,10 @@ from django.contrib.auth import login
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, resolve_url
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from backoffice.identity.selectors import has_second_factor, mfa_required
+from backoffice.identity.selectors import has_second_factor, mfa_required, sso_required_of
 from backoffice.identity.services.sessions import note_signed_in
 from backoffice.tenancy.models import User
 
@@ -57,12 +61,25 @@ def safe_next(request: HttpRequest, candidate: str | None) -> str:
 
 
 def begin(
-    request: HttpRequest, user: User, *, backend: str, method: str = "password", next_url: str = ""
+    request: HttpRequest,
+    user: User,
+    *,
+    backend: str,
+    method: str = "password",
+    next_url: str = "",
+    strong: bool = False,
 ) -> HttpResponse:
-    """The first step passed: sign in now, or ask for the second factor, or for enrolment."""
+    """The first step passed: sign in now, or ask for the second factor, or for enrolment.
+
+    `strong`: the first step was itself two factors (a passkey that verified its user:
+    something you have plus your fingerprint or PIN), so no second step is asked."""
+    with transaction.atomic():
+        sso_only = sso_required_of(user) if method != "sso" else None
+    if sso_only is not None:
+        return render(request, "identity/sso_required.html", {"organization": sso_only}, status=403)
     with transaction.atomic():
         has_factor = has_second_factor(user)
-        required = has_factor or mfa_required(user)
+        required = not strong and (has_factor or mfa_required(user))
     if not required:
         return complete(request, user, backend=backend, method=method, next_url=next_url)
     request.session.cycle_key()

@@ -1,7 +1,8 @@
-"""The demo's reports data (filled in by the app's slice)."""
+"""The demo's reports data: the roll-ups built over the demo's work history."""
 
+from backoffice.reports import rollup
 from backoffice.tenancy.demo import DemoContext
 
 
 def seed(ctx: DemoContext) -> None:
-    return None
+    rollup.roll_up(rebuild=True)

@@ -6,4 +6,5 @@ app_name = "reports"
 
 urlpatterns = [
     path("t/<slug:tenant>/reports/", views.index, name="index"),
+    path("t/<slug:tenant>/reports/<slug:kind>/", views.report, name="report"),
 ]

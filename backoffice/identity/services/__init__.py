@@ -3,9 +3,11 @@
 from backoffice.identity.services.passkeys import (
     authentication_options,
     finish_registration,
+    passwordless_options,
     registration_options,
     remove_passkey,
     verify_passkey,
+    verify_passkey_alone,
 )
 from backoffice.identity.services.policy import set_policy
 from backoffice.identity.services.recovery import generate_recovery_codes, use_recovery_code
@@ -30,6 +32,7 @@ __all__ = [
     "end_session",
     "finish_registration",
     "generate_recovery_codes",
+    "passwordless_options",
     "record_sign_in",
     "registration_options",
     "remove_passkey",
@@ -38,5 +41,6 @@ __all__ = [
     "touch_session",
     "use_recovery_code",
     "verify_passkey",
+    "verify_passkey_alone",
     "verify_totp",
 ]

@@ -205,3 +205,49 @@ def remove_passkey(*, user: User, passkey: Passkey) -> None:
         events.record(
             tenant_id=home_tenant_id(user), actor=user, event=events.passkey_removed(user, name)
         )
+
+
+def passwordless_options(*, rp: RelyingParty) -> Challenge:
+    """Options for signing in with a passkey alone: no name typed, so no list of keys; the
+    browser offers the passkeys it holds for this site, and must verify its user."""
+    options = webauthn.generate_authentication_options(
+        rp_id=rp.id, user_verification=UserVerificationRequirement.REQUIRED
+    )
+    return Challenge(webauthn.options_to_json(options), bytes_to_base64url(options.challenge))
+
+
+def verify_passkey_alone(
+    *, credential: str | dict[str, Any], challenge: str, rp: RelyingParty
+) -> User:
+    """Whose passkey signed the challenge, with their fingerprint, face or PIN checked by the
+    authenticator (user verification required: the passkey stands for both steps)."""
+    answer = _parse(credential)
+    raw_id = str(answer.get("rawId") or answer.get("id") or "")
+    with transaction.atomic():
+        key = (
+            Passkey.objects.select_for_update()
+            .filter(credential_id_b64=raw_id, user__is_active=True)
+            .select_related("user")
+            .first()
+        )
+        if key is None:
+            raise _refused()
+        handle = (answer.get("response") or {}).get("userHandle")
+        if handle and handle != bytes_to_base64url(str(key.user_id).encode()):
+            raise _refused()
+        try:
+            verified = webauthn.verify_authentication_response(
+                credential=answer,
+                expected_challenge=webauthn.base64url_to_bytes(challenge),
+                expected_rp_id=rp.id,
+                expected_origin=rp.origin,
+                credential_public_key=bytes(key.public_key),
+                credential_current_sign_count=key.sign_count,
+                require_user_verification=True,
+            )
+        except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
+            raise _refused() from exc
+        key.sign_count = verified.new_sign_count
+        key.last_used_at = timezone.now()
+        key.save(update_fields=["sign_count", "last_used_at"])
+    return key.user
