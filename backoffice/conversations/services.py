@@ -43,9 +43,10 @@ from backoffice.tenancy.models import Organization, User
 from backoffice.tenancy.roles import Perm
 from backoffice.work.models import Engagement, IntakeBatch, WorkItem
 from backoffice.work.services.attachments import (
-    ATTACHMENT_TYPES,
-    MAX_ATTACHMENT_BYTES,
-    sniff_ok,
+    UploadProblem,
+    check_upload,
+    upload_name,
+    upload_type,
 )
 
 MAX_BODY = 20_000
@@ -365,50 +366,42 @@ def _check_files(uploads: Sequence[Any]) -> None:
             fields={"files": [f"at most {MAX_FILES}"]},
         )
     for upload in uploads:
-        name = _file_name(upload)
-        size = upload.size or 0
-        if size > MAX_ATTACHMENT_BYTES:
-            raise DomainError(
-                f"{name} is larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB.",
-                code=ErrorCode.ATTACHMENT_TOO_LARGE,
-                fields={"files": [f"{name} is too large"]},
-            )
-        if size == 0:
-            raise DomainError(
-                f"{name} is empty.",
-                code=ErrorCode.ATTACHMENT_EMPTY,
-                fields={"files": [f"{name} is empty"]},
-            )
-        content_type = _content_type(upload)
-        allowed = ATTACHMENT_TYPES.get(content_type)
-        if (
-            allowed is None
-            or not name.lower().endswith(allowed)
-            or not sniff_ok(upload, content_type)
-        ):
-            raise DomainError(
-                f"{name}: this type of file is not accepted (PDF, images, text, CSV, "
-                "email or audio files are).",
-                code=ErrorCode.ATTACHMENT_TYPE,
-                fields={"files": [f"{name} is not an accepted type"]},
-            )
+        try:
+            check_upload(upload)
+        except UploadProblem as problem:
+            raise _worded(problem) from None
 
 
-def _file_name(upload: Any) -> str:
-    return (getattr(upload, "name", None) or "file").replace("\\", "/").rsplit("/", 1)[-1][:200]
-
-
-def _content_type(upload: Any) -> str:
-    return (getattr(upload, "content_type", None) or "").split(";")[0].strip().lower()
+def _worded(problem: UploadProblem) -> DomainError:
+    """The work app's refusal of a file, in a message's words."""
+    name = problem.name
+    if problem.reason == UploadProblem.TOO_LARGE:
+        return DomainError(
+            f"{name} is larger than {problem.limit_mb} MB.",
+            code=ErrorCode.ATTACHMENT_TOO_LARGE,
+            fields={"files": [f"{name} is too large"]},
+        )
+    if problem.reason == UploadProblem.EMPTY:
+        return DomainError(
+            f"{name} is empty.",
+            code=ErrorCode.ATTACHMENT_EMPTY,
+            fields={"files": [f"{name} is empty"]},
+        )
+    return DomainError(
+        f"{name}: this type of file is not accepted (PDF, images, text, CSV, "
+        "email or audio files are).",
+        code=ErrorCode.ATTACHMENT_TYPE,
+        fields={"files": [f"{name} is not an accepted type"]},
+    )
 
 
 def _store_file(message: Message, upload: Any) -> MessageAttachment:
-    name = _file_name(upload)
+    name = upload_name(upload)
     attachment = MessageAttachment(
         tenant_id=message.tenant_id,
         message=message,
         name=name,
-        content_type=_content_type(upload),
+        content_type=upload_type(upload),
         size=upload.size,
     )
     attachment.file.save(name, upload, save=False)

@@ -129,9 +129,9 @@ def test_our_own_mail_coming_back_is_a_loop(client_a, thread_a, alice):
 
 
 def test_an_oversize_attachment_is_refused_whole(client_a, thread_a, alice, monkeypatch):
-    from backoffice.conversations import services as conv_services
+    from backoffice.work.services import attachments
 
-    monkeypatch.setattr(conv_services, "MAX_ATTACHMENT_BYTES", 1024 * 1024)
+    monkeypatch.setattr(attachments, "MAX_ATTACHMENT_BYTES", 1024 * 1024)
     big = b"%PDF-1.4\n" + b"0" * (1024 * 1024 + 10)
     raw = _mail(to=_address(thread_a, alice), files=[("big.pdf", "application/pdf", big)])
     _refused(raw, client_a, "rejected", "big.pdf is larger than 1 MB")

@@ -1,5 +1,6 @@
 """Files on an item: size and type checked (by extension and, for binary types, by the
-file's first bytes) before Django storage keeps them."""
+file's first bytes) before Django storage keeps them. `check_upload` is that check for
+every app that takes files (conversations' message files, the portal's request samples)."""
 
 from __future__ import annotations
 
@@ -33,28 +34,66 @@ _MAGIC = {
 }
 
 
+class UploadProblem(DomainError):
+    """A file refused by `check_upload`: `reason` is TOO_LARGE, EMPTY or TYPE; `name`,
+    `size` and `content_type` say what was sent, `limit_mb` the size limit in MB. Each app
+    that takes files catches it and words it for its own pages and API (its own message,
+    field and error code); uncaught, it is the work app's refusal of an item's file (a
+    400, in words)."""
+
+    TOO_LARGE, EMPTY, TYPE = "too_large", "empty", "type"
+    _WORDS = {
+        TOO_LARGE: ("The file is larger than {limit_mb} MB.", ErrorCode.ATTACHMENT_TOO_LARGE),
+        EMPTY: ("The file is empty.", ErrorCode.ATTACHMENT_EMPTY),
+        TYPE: ("This type of file is not accepted.", ErrorCode.ATTACHMENT_TYPE),
+    }
+
+    def __init__(self, reason: str, *, name: str, size: int, content_type: str) -> None:
+        self.limit_mb = MAX_ATTACHMENT_BYTES // (1024 * 1024)
+        message, code = self._WORDS[reason]
+        message = message.format(limit_mb=self.limit_mb)
+        detail = {
+            self.TOO_LARGE: f"{size} bytes is too large",
+            self.EMPTY: "empty",
+            self.TYPE: f"{content_type or 'unknown type'} ({name}) is not accepted",
+        }[reason]
+        super().__init__(message, code=code, fields={"file": [detail]})
+        self.reason, self.name, self.size, self.content_type = reason, name, size, content_type
+
+
+def upload_name(upload: UploadedFile) -> str:
+    """The file's own name, without any folder a browser sent (either slash), 200 at most."""
+    return (getattr(upload, "name", None) or "file").replace("\\", "/").rsplit("/", 1)[-1][:200]
+
+
+def upload_type(upload: UploadedFile) -> str:
+    """The declared media type, lower case, without parameters (`; charset=…`)."""
+    return (getattr(upload, "content_type", None) or "").split(";")[0].strip().lower()
+
+
+def check_upload(upload: UploadedFile) -> tuple[str, str, int]:
+    """The one check of an uploaded file for every app that takes files (items, messages,
+    request samples): its name, media type and size, or `UploadProblem`. Refused: larger
+    than MAX_ATTACHMENT_BYTES, empty, a type not in ATTACHMENT_TYPES, a name whose
+    extension is not the type's, a binary type whose first bytes are not that type's."""
+    name, content_type, size = upload_name(upload), upload_type(upload), upload.size or 0
+    reason = ""
+    if size > MAX_ATTACHMENT_BYTES:
+        reason = UploadProblem.TOO_LARGE
+    elif size == 0:
+        reason = UploadProblem.EMPTY
+    else:
+        allowed = ATTACHMENT_TYPES.get(content_type)
+        if not allowed or not name.lower().endswith(allowed) or not sniff_ok(upload, content_type):
+            reason = UploadProblem.TYPE
+    if reason:
+        raise UploadProblem(reason, name=name, size=size, content_type=content_type)
+    return name, content_type, size
+
+
 def add_attachment(*, item: WorkItem, actor: User, upload: UploadedFile) -> Attachment:
     """Store a file on the item after checking its size and type (extension and header)."""
-    name = (upload.name or "file").rsplit("/", 1)[-1][:200]
-    size = upload.size or 0
-    if size > MAX_ATTACHMENT_BYTES:
-        raise DomainError(
-            f"The file is larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB.",
-            code=ErrorCode.ATTACHMENT_TOO_LARGE,
-            fields={"file": [f"{size} bytes is too large"]},
-        )
-    if size == 0:
-        raise DomainError(
-            "The file is empty.", code=ErrorCode.ATTACHMENT_EMPTY, fields={"file": ["empty"]}
-        )
-    content_type = (upload.content_type or "").split(";")[0].strip().lower()
-    allowed = ATTACHMENT_TYPES.get(content_type)
-    if allowed is None or not name.lower().endswith(allowed) or not sniff_ok(upload, content_type):
-        raise DomainError(
-            "This type of file is not accepted.",
-            code=ErrorCode.ATTACHMENT_TYPE,
-            fields={"file": [f"{content_type or 'unknown type'} ({name}) is not accepted"]},
-        )
+    name, content_type, size = check_upload(upload)
     with transaction.atomic():
         attachment = Attachment(
             tenant_id=item.tenant_id,

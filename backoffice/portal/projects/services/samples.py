@@ -14,11 +14,7 @@ from backoffice.portal.projects.models import ProjectRequest, RequestSample
 from backoffice.portal.projects.services._common import see_both
 from backoffice.tenancy.roles import Perm
 from backoffice.tenancy.selectors import TenantAccess
-from backoffice.work.services.attachments import (
-    ATTACHMENT_TYPES,
-    MAX_ATTACHMENT_BYTES,
-    sniff_ok,
-)
+from backoffice.work.services.attachments import UploadProblem, check_upload
 
 MAX_SAMPLES = 20
 OPEN = (
@@ -30,30 +26,24 @@ OPEN = (
 
 
 def check_sample(upload: UploadedFile) -> tuple[str, str, int]:
-    """The file's name, type and size, or a refusal in words."""
-    name = (upload.name or "file").replace("\\", "/").rsplit("/", 1)[-1][:200]
-    size = upload.size or 0
-    if size > MAX_ATTACHMENT_BYTES:
-        mb = MAX_ATTACHMENT_BYTES // (1024 * 1024)
+    """The file's name, type and size, or a refusal in words (the work app's check of any
+    uploaded file, worded for a request's samples)."""
+    try:
+        return check_upload(upload)
+    except UploadProblem as problem:
+        name = problem.name
+        if problem.reason == UploadProblem.TOO_LARGE:
+            message = f"{name} is larger than {problem.limit_mb} MB."
+            field = f"{name} is larger than {problem.limit_mb} MB"
+        elif problem.reason == UploadProblem.EMPTY:
+            message, field = f"{name} is empty.", "empty"
+        else:
+            kinds = "PDF, PNG, JPEG, TIFF, text, CSV, e-mail, MP3 or WAV"
+            message = f"{name}: this type of file is not accepted ({kinds} are)."
+            field = f"{name} is not a {kinds} file"
         raise DomainError(
-            f"{name} is larger than {mb} MB.",
-            code=ErrorCode.INVALID_ATTACHMENT,
-            fields={"file": [f"{name} is larger than {mb} MB"]},
-        )
-    if size == 0:
-        raise DomainError(
-            f"{name} is empty.", code=ErrorCode.INVALID_ATTACHMENT, fields={"file": ["empty"]}
-        )
-    content_type = (upload.content_type or "").split(";")[0].strip().lower()
-    allowed = ATTACHMENT_TYPES.get(content_type)
-    if allowed is None or not name.lower().endswith(allowed) or not sniff_ok(upload, content_type):
-        kinds = "PDF, PNG, JPEG, TIFF, text, CSV, e-mail, MP3 or WAV"
-        raise DomainError(
-            f"{name}: this type of file is not accepted ({kinds} are).",
-            code=ErrorCode.INVALID_ATTACHMENT,
-            fields={"file": [f"{name} is not a {kinds} file"]},
-        )
-    return name, content_type, size
+            message, code=ErrorCode.INVALID_ATTACHMENT, fields={"file": [field]}
+        ) from None
 
 
 def add_sample(*, access: TenantAccess, request_id: int, upload: UploadedFile) -> RequestSample:
