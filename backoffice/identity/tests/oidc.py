@@ -33,7 +33,9 @@ class Idp:
 
 @contextlib.contextmanager
 def running_idp(people: Mapping[str, Mapping[str, object]]) -> Iterator[Idp]:
-    users = [oidc_provider_mock.User(sub=sub, claims=dict(claims)) for sub, claims in people.items()]
+    users = [
+        oidc_provider_mock.User(sub=sub, claims=dict(claims)) for sub, claims in people.items()
+    ]
     with oidc_provider_mock.run_server_in_thread(user_claims=users, require_nonce=True) as server:
         yield Idp(issuer=f"http://localhost:{server.server_port}")
 
