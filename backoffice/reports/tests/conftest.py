@@ -115,9 +115,7 @@ def _qa_day(qa_eng: Engagement, agent, agent_a_only, reviewer) -> None:
 
 @pytest.fixture
 def fast(client_a, service_type):
-    return make_engagement(
-        client_a, service_type, code="fast", sla_minutes=30, sla_basis="elapsed"
-    )
+    return make_engagement(client_a, service_type, code="fast", sla_minutes=30, sla_basis="elapsed")
 
 
 @pytest.fixture
@@ -126,9 +124,7 @@ def qa_eng(client_a, provider):
 
 
 @pytest.fixture
-def history(
-    engagement_a, engagement_b, fast, qa_eng, agent, agent_a_only, lead, user_a, reviewer
-):
+def history(engagement_a, engagement_b, fast, qa_eng, agent, agent_a_only, lead, user_a, reviewer):
     """Everything above, in order; nothing rolled up yet."""
     _handle_day(engagement_a, engagement_b, agent, agent_a_only, lead, user_a)
     _fast_day(fast, agent_a_only, lead)

@@ -8,7 +8,7 @@
   eng-b (client B): V done.                              → 1 arrived, 1 done, 1 on time
   Day: 9 arrived, 7 done, 6 on time, 1 cancelled, net +1; March attainment 6/7 = 85.7 %.
   Held in progress: agent X 10+5, Y 30 (released), Z 45, W 6, V 10 min = 6 stretches,
-    6,360 s, 4 handed on → 1.77 h, 4 × 3600 / 6360 = 2.26 items/h, 17.67 min/stretch;
+    6,360 s, 4 handed on → 1.77 h, 4 x 3600 / 6360 = 2.26 items/h, 17.67 min/stretch;
     agent-a Y 20, F1 15, F2 30 min = 3 stretches, 3,900 s, 3 handed on → 1.08 h, 2.77/h.
 3 March: QA — agent's Q1 3/4 fields correct (75.0 %), agent-a's Q2 4/4 (100.0 %); 7/8 = 87.5 %.
 """
@@ -46,10 +46,7 @@ def _day(d: int) -> dict[str, str]:
 def test_sla_attainment_by_client_engagement_and_month(history, lead, provider):
     rollup.roll_up()
     report = _report(lead, provider, "sla", **_day(2))
-    got = {
-        _code(r): (r["month"], r["completed"], r["on_time"], r["late"])
-        for r in report.rows
-    }
+    got = {_code(r): (r["month"], r["completed"], r["on_time"], r["late"]) for r in report.rows}
     assert got == {
         "eng-a": ("2026-03", 4, 4, 0),
         "fast": ("2026-03", 2, 1, 1),
@@ -102,8 +99,10 @@ def test_productivity_per_agent(history, lead, provider):
 def test_qa_accuracy_per_agent_and_week(history, lead, provider):
     rollup.roll_up()
     report = _report(lead, provider, "quality", **_day(3))
-    got = {r["agent"]: (r["reviews"], r["fields_reviewed"], r["fields_correct"], r["accuracy"])
-           for r in report.rows}
+    got = {
+        r["agent"]: (r["reviews"], r["fields_reviewed"], r["fields_correct"], r["accuracy"])
+        for r in report.rows
+    }
     assert got == {"agent": (1, 4, 3, 75.0), "agent-a": (1, 4, 4, 100.0)}
     assert report.totals["accuracy"] == 87.5
     assert report.totals["weeks"] == [
@@ -112,10 +111,10 @@ def test_qa_accuracy_per_agent_and_week(history, lead, provider):
 
 
 def test_backlog_by_age_and_due_time(history, lead, provider):
-    """At 18:00 UTC on 2 March only S is open: received 16:50, 70 minutes old (1–4 h).
-    eng-a's calendar is 09:00–17:00 weekdays in the client's zone (UTC+1 in March), so S came
-    in after hours (17:50 local) and its 480 minutes are Tuesday 09:00–17:00 local: due
-    3 March 16:00 UTC, 22 h away (4–24 h)."""
+    """At 18:00 UTC on 2 March only S is open: received 16:50, 70 minutes old (1-4 h).
+    eng-a's calendar is 09:00-17:00 weekdays in the client's zone (UTC+1 in March), so S came
+    in after hours (17:50 local) and its 480 minutes are Tuesday 09:00-17:00 local: due
+    3 March 16:00 UTC, 22 h away (4-24 h)."""
     now = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
     access = access_tenant(user=lead, slug=provider.slug)
     f = selectors.parse_filters(access, {}, today=TODAY)
