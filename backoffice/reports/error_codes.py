@@ -10,5 +10,3 @@ class ErrorCode(StrEnum):
     NOT_A_PROVIDER = "reports_not_a_provider"
     # A filter (dates, client, engagement, team) is not valid or the period is too long.
     BAD_FILTER = "reports_bad_filter"
-    # No report of that name.
-    UNKNOWN_REPORT = "reports_unknown_report"
