@@ -296,6 +296,7 @@ class DeadlineStatus:
     projected_at: datetime | None  # None: nothing is being done
     people_needed: int | None  # None: no business time left
     now: datetime
+    elapsed_hours: float = 0.0  # business hours since the start
 
     @property
     def remaining(self) -> int:
@@ -310,8 +311,13 @@ class DeadlineStatus:
         return self.remaining <= 0
 
     @property
+    def too_early(self) -> bool:
+        """Under an hour of business time since the start: no throughput to project from."""
+        return not self.finished and self.elapsed_hours < 1
+
+    @property
     def at_risk(self) -> bool:
-        if self.finished:
+        if self.finished or self.too_early:
             return False
         return self.projected_at is None or self.projected_at > self.deadline.due_at
 
@@ -344,10 +350,10 @@ def deadline_status(d: BatchDeadline, *, now: datetime) -> DeadlineStatus:
         recent=Count("id", filter=Q(state=State.DONE, completed_at__gte=since)),
     )
     window = cal.between(since, now).total_seconds() / 3600
+    elapsed = cal.between(d.starts_at, now).total_seconds() / 3600 if now > d.starts_at else 0.0
     recent = counts["recent"]
     if window < 1:  # the last day had (almost) no business time: use the whole run
-        window = cal.between(d.starts_at, now).total_seconds() / 3600
-        recent = counts["done"]
+        window, recent = elapsed, counts["done"]
     per_hour = recent / window if window > 0 else 0.0
     remaining = counts["total"] - counts["done"]
     projected = None
@@ -366,7 +372,7 @@ def deadline_status(d: BatchDeadline, *, now: datetime) -> DeadlineStatus:
         occupancy=d.occupancy_percent / 100,
     )
     return DeadlineStatus(
-        d, counts["total"], counts["done"], per_hour, hours_left, projected, people, now
+        d, counts["total"], counts["done"], per_hour, hours_left, projected, people, now, elapsed
     )
 
 

@@ -40,7 +40,7 @@ def test_backlog_requirement_worked_by_hand():
 
 
 def test_erlang_c_against_the_published_worked_example():
-    """Call Centre Helper, "The Erlang C Formula – Made Simple With an Easy Worked Example":
+    """Call Centre Helper, "The Erlang C Formula - Made Simple With an Easy Worked Example":
     100 calls in 30 minutes, AHT 180 s -> 10 Erlangs; with 11 agents the probability a call
     waits is 0.6821; the 80 % in 20 s target needs 14 agents; with 30 % shrinkage
     14 / 0.7 = 20 people to schedule. (Service levels by our formula, by hand:
