@@ -14,6 +14,18 @@ equals the sum of its lines and daily deltas, and each tenant's balances sum to 
 tenant's audit chain verifies; no item is held by a dead agent after the idle timeout; the
 killed job runs again and succeeds once. A kill that lands after the process finished is
 counted apart (it tested nothing). Prints a table for docs/benchmarks.md.
+
+    .venv/bin/python bench/crash.py --pg-restart --restarts 2
+
+--pg-restart restarts PostgreSQL itself under load, on a throwaway cluster of its own (port
+--pg-port; the shared server is never touched): `backoffice serve` (2 workers, connected as
+the app role with persistent, health-checked connections) takes claims, postings and page
+loads from an HTTP load driver while `backoffice worker` runs jobs; PostgreSQL is stopped
+with `-m fast`, then `-m immediate` (crash recovery at start), --restarts times each. After
+each restart: how long until claims, postings and pages succeed again, and whether the same
+web and worker processes (never restarted) run a job enqueued after it. At the end: every
+posting the server acknowledged is in the ledger, every acknowledged claim is held by its
+agent and no item was claimed twice, balances = lines, every audit chain verifies.
 """
 
 from __future__ import annotations
@@ -28,6 +40,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import work_common as wc
 from ledger_common import bypass, verify_balances
@@ -265,6 +278,156 @@ def _prepare(agents: int, items: int) -> tuple[list[int], int]:
     return ids, client.pk
 
 
+def _wait_for(predicate: Any, timeout: float = 60.0) -> float | None:
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        if predicate():
+            return time.monotonic() - began
+        time.sleep(0.05)
+    return None
+
+
+def _job_after_restart(tenant_id: int) -> float | None:
+    """Seconds until a job enqueued now is run by the worker that lived through the restart."""
+    from django.db import connections
+    from django_tasks_db.models import DBTaskResult
+
+    from backoffice.audit.tasks import verify_tenant_audit_chain
+
+    connections.close_all()  # this process's own connection died with the server
+    with bypass():
+        job = verify_tenant_audit_chain.enqueue(tenant_id=tenant_id)
+    return _wait_for(
+        lambda: DBTaskResult.objects.filter(id=job.id, status="SUCCESSFUL").exists(), 60
+    )
+
+
+def _restart_round(cluster: Any, load: Any, mode: str, tenant_id: int) -> dict[str, Any]:
+    tallies = {"claims": load.claims, "postings": load.postings, "pages": load.pages}
+    errors_before = {k: sum(t.errors.values()) for k, t in tallies.items()}
+    down = cluster.restart(mode)
+    ok_at_start = {k: t.ok for k, t in tallies.items()}
+    back = {k: _wait_for(lambda t=t, k=k: t.ok > ok_at_start[k]) for k, t in tallies.items()}
+    return {
+        "mode": mode,
+        "down": down,
+        "back": back,
+        "failed": {k: sum(t.errors.values()) - errors_before[k] for k, t in tallies.items()},
+        "job": _job_after_restart(tenant_id),
+    }
+
+
+def _acknowledged_work_is_there(load: Any, out: Outcome) -> None:
+    from django.db import connections
+    from django.db.models import Count
+
+    from backoffice.ledger.models import JournalEntry
+    from backoffice.work.models import State, WorkItem, WorkItemEvent
+
+    connections.close_all()
+    keys, items = set(load.postings.acked), set(load.claims.acked)
+    with bypass():
+        stored = set(
+            JournalEntry.objects.unscoped("crash check")
+            .filter(idempotency_key__in=keys)
+            .values_list("idempotency_key", flat=True)
+        )
+        held = WorkItem.objects.unscoped("crash check").filter(
+            pk__in=items, state=State.IN_PROGRESS, assignee__isnull=False
+        )
+        twice = (
+            WorkItemEvent.objects.unscoped("crash check")
+            .filter(to_state=State.IN_PROGRESS)
+            .values("item_id")
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+            .count()
+        )
+    out.checks |= {"acknowledged postings stored", "acknowledged claims held", "no double claim"}
+    if stored != keys:
+        out.failures.append(f"{len(keys - stored)} acknowledged postings are missing")
+    if held.count() != len(items):
+        out.failures.append(f"{len(items) - held.count()} acknowledged claims are not held")
+    if twice:
+        out.failures.append(f"{twice} items claimed twice")
+
+
+def pg_restart(args: argparse.Namespace) -> int:
+
+    from scale_out import Cluster, Load, app_env, seed, serve
+
+    cluster = Cluster(args.pg_port, "crash").init()
+    cluster.start()
+    fixture = seed(cluster, "bo_crash", agents=4, items=args.items)
+    from backoffice.tenancy.models import Organization
+
+    tenant_id = Organization.objects.get(slug=TENANT).pk
+    env = app_env(cluster, "bo_crash")
+    web = serve(env, args.pg_port + 10, 2)
+    worker = subprocess.Popen(
+        [str(BIN), "worker", "--interval", "0.2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=Path(f"/tmp/bo_worker_{args.pg_port}.log").open("wb"),  # noqa: SIM115
+    )
+    load = Load(args.pg_port + 10, fixture)
+    threads = load.threads(claimers=4, posters=2, readers=1)
+    [t.start() for t in threads]
+    rounds = []
+    try:
+        for mode in ["fast", "immediate"] * args.restarts:
+            time.sleep(3)  # the load runs against a healthy server first
+            rounds.append(_restart_round(cluster, load, mode, tenant_id))
+            print(rounds[-1], file=sys.stderr, flush=True)
+        time.sleep(2)
+    finally:
+        load.stop.set()
+        [t.join(timeout=40) for t in threads]
+    out = Outcome("postgres restart")
+    alive = web.poll() is None and worker.poll() is None
+    out.checks.add("same web and worker processes")
+    if not alive:
+        out.failures.append("a web or worker process ended")
+    for r in rounds:
+        if None in r["back"].values() or r["job"] is None:
+            out.failures.append(f"{r['mode']}: did not recover within 60 s")
+    _acknowledged_work_is_there(load, out)
+    _common_checks(out)
+    for proc in (web, worker):
+        proc.terminate()
+        proc.wait(timeout=30)
+    _report_restarts(rounds, load, out)
+    cluster.destroy()
+    return 1 if out.failures else 0
+
+
+def _report_restarts(rounds: list[dict[str, Any]], load: Any, out: Outcome) -> None:
+    print(f"\nPostgreSQL restarted under load ({wc.machine()})\n")
+    print(
+        "| shutdown | down (s) | claims back (s) | postings back (s) | pages back (s) "
+        "| requests failed (claims/postings/pages) | job after restart (s) |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+
+    def s(v: float | None) -> str:
+        return "never" if v is None else f"{v:.2f}"
+
+    for r in rounds:
+        f, b = r["failed"], r["back"]
+        print(
+            f"| {r['mode']} | {r['down']:.2f} | {s(b['claims'])} | {s(b['postings'])} "
+            f"| {s(b['pages'])} | {f['claims']}/{f['postings']}/{f['pages']} | {s(r['job'])} |"
+        )
+    print(
+        f"\nserved: {load.claims.ok} claims, {load.postings.ok} postings, {load.pages.ok} "
+        f"pages; failures by status: claims {load.claims.errors}, postings "
+        f"{load.postings.errors}, pages {load.pages.errors}"
+    )
+    print(f"invariants: {', '.join(sorted(out.checks))}: {len(out.failures)} failures")
+    for failure in out.failures:
+        print(f"  - {failure}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
@@ -273,7 +436,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=50000)
     parser.add_argument("--items", type=int, default=20000, help="queued for the claims")
     parser.add_argument("--seed", type=int, default=20261201)
+    parser.add_argument("--pg-restart", action="store_true", help="restart PostgreSQL")
+    parser.add_argument("--restarts", type=int, default=2, help="of each kind (--pg-restart)")
+    parser.add_argument("--pg-port", type=int, default=5499, help="its throwaway cluster")
     args = parser.parse_args(argv)
+    if args.pg_restart:
+        return pg_restart(args)
     rng = random.Random(args.seed)
     wc.create_database(args.db, "bo_crash")
     wc.migrate()
