@@ -34,8 +34,15 @@ def _callback_url(request: HttpRequest) -> str:
 
 
 def _go(request: HttpRequest, connection: Any, next_url: str) -> HttpResponse:
+    """Off to the provider. After a form (POST) not by a redirect: the page's content security
+    policy lets forms post to our own site only, and browsers apply that to a redirect that
+    follows the form; so a page that follows a link (script, else a refresh, else the
+    person's click) takes the browser there."""
     begun = sso.start(connection=connection, redirect_uri=_callback_url(request), next_url=next_url)
     request.session[STATE] = begun.state
+    if request.method == "POST":
+        ctx = {"url": begun.url, "organization": connection.tenant}
+        return render(request, "identity/sso_redirect.html", ctx)
     return redirect(begun.url)
 
 
