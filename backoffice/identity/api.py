@@ -1,4 +1,5 @@
-"""API: the caller's own signed-in sessions (list, sign one out) and their second factors.
+"""API: the caller's own signed-in sessions (list, sign one out) and their second factors;
+the access reviews of the caller's organization (start, read, decide).
 
 Sessions belong to a person, not to a tenant: whatever tenant the token or X-Tenant names,
 these endpoints show and end only the caller's own sessions (another person's id is 404)."""
@@ -7,14 +8,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
+from backoffice.api.idempotency import run_idempotent
 from backoffice.api.pagination import Page
+from backoffice.core.rls import set_rls_tenants
 from backoffice.identity import services
-from backoffice.identity.models import UserSession
-from backoffice.identity.selectors import access_session_by_id, factors_of, sessions_of
+from backoffice.identity.models import AccessReview, AccessReviewLine, UserSession
+from backoffice.identity.selectors import (
+    access_review_by_id,
+    access_reviews,
+    access_session_by_id,
+    factors_of,
+    review_lines,
+    sessions_of,
+)
+from backoffice.identity.services import reviews
 from backoffice.identity.services.sessions import key_hash
 from backoffice.tenancy.selectors import TenantAccess
 
@@ -85,3 +97,89 @@ def my_factors(request: HttpRequest) -> dict:
         "passkeys": f.passkeys,
         "recovery_codes_left": f.recovery_codes_left,
     }
+
+
+class ReviewLineOut(Schema):
+    id: int
+    username: str
+    role: str
+    decision: str
+    decided_at: datetime | None
+
+
+class ReviewOut(Schema):
+    id: int
+    deadline: datetime
+    status: str
+    created_at: datetime
+    closed_at: datetime | None
+    lines: list[ReviewLineOut] | None = None
+
+
+class ReviewIn(Schema):
+    deadline: datetime
+
+
+class DecisionIn(Schema):
+    decision: str
+
+
+def _line_out(line: AccessReviewLine) -> dict:
+    return {
+        "id": line.pk,
+        "username": line.user.username,
+        "role": line.role,
+        "decision": line.decision,
+        "decided_at": line.decided_at,
+    }
+
+
+def _review_out(review: AccessReview, *, lines: bool = False) -> dict:
+    return {
+        "id": review.pk,
+        "deadline": review.deadline,
+        "status": review.status,
+        "created_at": review.created_at,
+        "closed_at": review.closed_at,
+        "lines": [_line_out(x) for x in review_lines(review)] if lines else None,
+    }
+
+
+@router.get("/access-reviews", response=list[ReviewOut])
+@paginate(Page)
+def list_reviews(request: HttpRequest) -> list[dict]:
+    """The organization's access reviews, newest first (without their lines)."""
+    access = _access(request)
+    with transaction.atomic():
+        set_rls_tenants([access.tenant.pk])
+        return [_review_out(r) for r in access_reviews(access)]
+
+
+@router.post("/access-reviews", response={201: ReviewOut})
+def start_review(request: HttpRequest, payload: ReviewIn):  # type: ignore[no-untyped-def]
+    """Start a review of the provider staff who reach this client (provider admin)."""
+    access = _access(request)
+
+    def run() -> tuple[int, dict]:
+        review = reviews.start_review(access=access, deadline=payload.deadline)
+        set_rls_tenants([access.tenant.pk])
+        return 201, _review_out(review, lines=True)
+
+    return run_idempotent(request, run)
+
+
+@router.get("/access-reviews/{review_id}", response=ReviewOut)
+def get_review(request: HttpRequest, review_id: int) -> dict:
+    access = _access(request)
+    with transaction.atomic():
+        return _review_out(access_review_by_id(access, review_id), lines=True)
+
+
+@router.post("/access-reviews/{review_id}/lines/{line_id}/decision", response=ReviewLineOut)
+def decide(request: HttpRequest, review_id: int, line_id: int, payload: DecisionIn) -> dict:
+    """Certify or revoke one person's access (the client's own admin); `certified` or
+    `revoked`. Revoked access ends at once."""
+    line = reviews.decide(
+        access=_access(request), review_id=review_id, line_id=line_id, decision=payload.decision
+    )
+    return _line_out(line)

@@ -185,3 +185,49 @@ def test_pages_start_and_decide(staff, provider_admin, client_a, user_a):
     assert answer.status_code == 409 and "already decided" in answer.content.decode()
     # The provider admin sees the review but has no buttons.
     assert "Certify" not in boss.get(url).content.decode()
+
+
+def test_api_start_read_decide_and_isolation(staff, provider_admin, client_a, api_a, api_b):
+    from backoffice.tenancy.tests.factories import make_token
+
+    boss = Client(headers={"Authorization": f"Bearer {make_token(provider_admin, client_a)}"})
+    deadline = (timezone.now() + timedelta(days=5)).isoformat()
+    headers = {"Idempotency-Key": "review-1"}
+    first = boss.post(
+        "/api/v1/identity/access-reviews",
+        {"deadline": deadline},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert first.status_code == 201, first.content
+    again = boss.post(
+        "/api/v1/identity/access-reviews",
+        {"deadline": deadline},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert again.status_code == 201 and again.json()["id"] == first.json()["id"]
+    assert AccessReview.objects.for_tenant(client_a).count() == 1
+    body = first.json()
+    assert [x["username"] for x in body["lines"]] == ["sam", "tess", "uma"]
+    tess = next(x for x in body["lines"] if x["username"] == "tess")
+
+    url = f"/api/v1/identity/access-reviews/{body['id']}"
+    assert api_b.get(url).status_code == 404
+    assert api_b.post(
+        f"{url}/lines/{tess['id']}/decision", {"decision": "revoked"},
+        content_type="application/json",
+    ).status_code == 404  # fmt: skip
+    bad = api_a.post(
+        f"{url}/lines/{tess['id']}/decision", {"decision": "nope"}, content_type="application/json"
+    )
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_decision"
+    ok = api_a.post(
+        f"{url}/lines/{tess['id']}/decision", {"decision": "revoked"},
+        content_type="application/json",
+    )  # fmt: skip
+    assert ok.status_code == 200 and ok.json()["decision"] == "revoked"
+    assert not _active(staff["tess"], client_a)
+    listed = api_a.get("/api/v1/identity/access-reviews").json()
+    assert [r["id"] for r in listed["items"]] == [body["id"]]
+    assert api_b.get("/api/v1/identity/access-reviews").json()["items"] == []
