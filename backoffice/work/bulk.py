@@ -38,6 +38,7 @@ ITEM_COLUMNS = (
     "language",
     "received_at",
     "sla_due_at",
+    "sla_at_risk_at",
     "paused_seconds",
     "at_risk",
     "breached",
@@ -55,6 +56,7 @@ def insert_items(
     rows: Sequence[tuple[ItemInput, int]],
     now: datetime,
     due: datetime,
+    risk: datetime,
 ) -> list[int]:
     """Insert queued items (row, priority) plus one new→queued event each; returns the ids."""
     if not rows:
@@ -62,6 +64,7 @@ def insert_items(
     ops = connection.ops
     at = ops.adapt_datetimefield_value(now)
     due_value = ops.adapt_datetimefield_value(due)
+    risk_value = ops.adapt_datetimefield_value(risk)
     new, queued = State.NEW.value, State.QUEUED.value
     with connection.cursor() as cursor:
         ids = _new_ids(cursor, len(rows))
@@ -69,7 +72,7 @@ def insert_items(
             raw = cursor.cursor
             # What every row of this call shares is formatted once.
             lead = f"\t{tenant_id}\t{engagement_id}\t{pgcopy.ref(batch_id)}\t"
-            tail = f"\t{at}\t{due_value}\t0\tf\tf\t{pgcopy.ref(actor_id)}\n"
+            tail = f"\t{at}\t{due_value}\t{risk_value}\t0\tf\tf\t{pgcopy.ref(actor_id)}\n"
             item_lines = (
                 f"{pk}{lead}{pgcopy.text(row.external_ref)}\t{pgcopy.text(_json(row.data))}"
                 f"\t{queued}\t{priority}\t{pgcopy.text(row.skill)}\t{pgcopy.text(row.language)}"
@@ -95,6 +98,7 @@ def insert_items(
                     row.language,
                     at,
                     due_value,
+                    risk_value,
                     0,
                     False,
                     False,

@@ -71,6 +71,8 @@ OPEN_STATES = frozenset(
     }
 )
 CLAIMABLE_STATES = (State.QUEUED, State.REWORK)
+# States whose SLA clock runs (waiting on the client is paused; done and cancelled are over).
+SWEPT_STATES = ["new", "queued", "in_progress", "in_review", "rework"]
 
 
 class ServiceType(TenantOwned):
@@ -317,6 +319,10 @@ class WorkItem(TenantOwned):
     )
     received_at = models.DateTimeField()
     sla_due_at = models.DateTimeField()
+    # When the item turns at risk, stored with the due time whenever that is (re)computed,
+    # so the SLA sweep reads only the items crossing a threshold (docs/work.md). Empty on
+    # closed items from before it existed; the sweep fills it in on an open item it finds empty.
+    sla_at_risk_at = models.DateTimeField(null=True, blank=True)
     paused_seconds = models.BigIntegerField(default=0, help_text="Business time paused so far")
     paused_at = models.DateTimeField(null=True, blank=True)
     at_risk = models.BooleanField(default=False)
@@ -371,6 +377,19 @@ class WorkItem(TenantOwned):
                 fields=["tenant", "completed_at", "engagement", "sla_due_at"],
                 condition=Q(state="done"),
                 name="work_item_done",
+            ),
+            # The SLA sweep's two thresholds: open items not yet at risk by their at-risk
+            # instant, and items at risk (a few) by their due time. Crossing one moves the
+            # row out of the first index, so the sweep reads only what crosses now.
+            models.Index(
+                fields=["tenant", "sla_at_risk_at"],
+                condition=Q(state__in=SWEPT_STATES, at_risk=False, breached=False),
+                name="work_item_sla_risk",
+            ),
+            models.Index(
+                fields=["tenant", "sla_due_at"],
+                condition=Q(state__in=SWEPT_STATES, at_risk=True, breached=False),
+                name="work_item_sla_breach",
             ),
             # Partial: intake writes unassigned rows, which never need this index.
             models.Index(

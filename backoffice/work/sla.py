@@ -46,6 +46,20 @@ def due_at(engagement: Engagement, start: datetime, paused_seconds: int = 0) -> 
     return calendar_for(spec_of(engagement.calendar)).add(start, total)
 
 
+def at_risk_after(engagement: Engagement) -> timedelta:
+    """SLA time used when an item turns at risk (`at_risk_percent` of the SLA)."""
+    return timedelta(minutes=engagement.sla_minutes) * engagement.at_risk_percent / 100
+
+
+def at_risk_at(engagement: Engagement, start: datetime, paused_seconds: int = 0) -> datetime:
+    """The instant an item received at `start` turns at risk: the same clock as `due_at`,
+    so the sweep compares stored instants with now instead of measuring every item."""
+    total = at_risk_after(engagement) + timedelta(seconds=paused_seconds)
+    if engagement.sla_basis == Engagement.SlaBasis.ELAPSED:
+        return start + total
+    return calendar_for(spec_of(engagement.calendar)).add(start, total)
+
+
 def clock_between(engagement: Engagement, a: datetime, b: datetime) -> timedelta:
     if engagement.sla_basis == Engagement.SlaBasis.ELAPSED:
         return b - a

@@ -17,7 +17,7 @@ from backoffice.work import events
 from backoffice.work.error_codes import ErrorCode
 from backoffice.work.events import Action
 from backoffice.work.models import Comment, State, WorkItem
-from backoffice.work.sla import clock_between, due_at
+from backoffice.work.sla import at_risk_at, clock_between, due_at
 from backoffice.work.transitions import lock_item, move_item
 
 
@@ -119,4 +119,5 @@ def resume_item(*, item: WorkItem, actor: User | None, now: datetime) -> WorkIte
         paused_at=None,
         paused_seconds=total,
         sla_due_at=due_at(engagement, item.received_at, total),
+        sla_at_risk_at=at_risk_at(engagement, item.received_at, total),
     )

@@ -29,7 +29,7 @@ from backoffice.work.models import Engagement, IntakeBatch, State, WorkItem, Wor
 from backoffice.work.observability import INTAKE_ROWS
 from backoffice.work.schema import fast_check as schema_fast_check
 from backoffice.work.schema import field_errors
-from backoffice.work.sla import due_at
+from backoffice.work.sla import at_risk_at, due_at
 
 MAX_REF = 200
 REPORT_CAP = 1000
@@ -208,6 +208,7 @@ def _create_items(
     """Insert queued items and their intake events (caller holds the transaction)."""
     now = timezone.now()
     due = due_at(engagement, now)
+    risk = at_risk_at(engagement, now)
     actor_id = actor.pk if actor is not None else None
     items = []
     for row in rows:
@@ -225,6 +226,7 @@ def _create_items(
                 language=row.language,
                 received_at=now,
                 sla_due_at=due,
+                sla_at_risk_at=risk,
                 created_by_id=actor_id,
             )
         )
@@ -407,6 +409,7 @@ def _stream(
     tally = _Tally()
     now = timezone.now()
     due = due_at(engagement, now)
+    risk = at_risk_at(engagement, now)
     with closing(ahead(chunks)) as checked:
         for tally.total, valid in checked:
             if progress is not None:
@@ -423,6 +426,7 @@ def _stream(
                 rows=valid,
                 now=now,
                 due=due,
+                risk=risk,
             )
             sealer.index(ids, [item for item, _ in valid])
             tally.written += len(ids)
