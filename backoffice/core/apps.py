@@ -10,3 +10,6 @@ class CoreConfig(AppConfig):
         from backoffice.core import checks, logging  # noqa: F401
 
         logging.configure_structlog()
+        from backoffice.core.tracing import setup_tracing
+
+        setup_tracing()

@@ -9,6 +9,7 @@ import structlog
 from django.http import HttpRequest, HttpResponse
 
 from backoffice.core.context import request_id_var
+from backoffice.core.tracing import current_trace_id
 
 log = structlog.get_logger("backoffice.request")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -42,6 +43,7 @@ class RequestIdMiddleware:
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
             user_id=getattr(user, "pk", None),
             tenant=getattr(tenant, "slug", None),
+            **({"trace_id": trace_id} if (trace_id := current_trace_id()) else {}),
         )
         return response
 
