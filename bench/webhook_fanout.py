@@ -13,9 +13,11 @@ Three phases, timed apart:
 1. intake: the items arrive through the work engine's bulk intake, and are finished in
    bulk (state done, an output) as the work engine leaves them;
 2. fan-out: for each completion, what the work app's `item_completed` signal does after
-   commit — `record_item_completed` (the event, one delivery per endpoint, one job row);
+   commit — `record_item_completed` (the event, one delivery per endpoint, the client's
+   batch sender woken: one job row for the lot);
 3. delivery: the background worker (`backoffice worker --batch`, one process, as
-   deployed) drains the jobs: claim, sign, POST, log the attempt. With `--threads N` the
+   deployed) runs the batch sender: claim 100 due deliveries, sign and POST them (8 at
+   once over the shared HTTP client), log the tries in bulk, again until none is due. With `--threads N` the
    same deliveries are instead sent by N threads calling the same service directly
    (what N worker processes would do), to show the ceiling the one-process queue leaves.
 

@@ -227,3 +227,19 @@ class DeliveryAttempt(TenantOwned):
 
     def __str__(self) -> str:
         return f"attempt {self.number} of {self.delivery_id}"
+
+
+class DeliveryWake(TenantOwned):
+    """A client's batch sender is queued (to run at `run_at`) or running: fan-out enqueues
+    one only when there is none, so one job delivers many completions. Its row is locked
+    by the fan-out that reads it and by the sender's last look before it deletes it, so a
+    delivery written meanwhile is never left without a sender."""
+
+    run_at = models.DateTimeField()
+    beat_at = models.DateTimeField(help_text="The sender's last sign of life")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="delivery_wake_one")]
+
+    def __str__(self) -> str:
+        return f"wake {self.tenant_id} at {self.run_at}"

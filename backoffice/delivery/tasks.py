@@ -14,3 +14,9 @@ def deliver_webhook(*, delivery_id: int, tenant_id: int, manual: bool = False) -
     if done is None:
         return {"tried": False}
     return {"tried": True, "status": done.status, "attempts": done.attempts}
+
+
+@task()
+def deliver_due_webhooks(*, tenant_id: int, **_: Any) -> dict[str, Any]:
+    """The client's batch sender: every due delivery, in batches, until none is due."""
+    return {"tried": services.deliver_due(tenant_id=tenant_id)}

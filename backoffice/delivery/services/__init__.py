@@ -1,5 +1,6 @@
 """Every state change of the delivery app (keyword-only, one transaction, audited)."""
 
+from backoffice.delivery.services.batch import deliver_due, wake
 from backoffice.delivery.services.endpoints import (
     DEFAULT_GRACE_HOURS,
     MAX_GRACE_HOURS,
@@ -24,6 +25,7 @@ __all__ = [
     "attempt_delivery",
     "create_endpoint",
     "create_export",
+    "deliver_due",
     "max_attempts",
     "record_batch_completed",
     "record_item_completed",
@@ -33,4 +35,5 @@ __all__ = [
     "signing_secrets",
     "stream_export",
     "update_endpoint",
+    "wake",
 ]

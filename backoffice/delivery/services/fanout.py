@@ -3,8 +3,9 @@
 Called after the work commits (the work app's signals, see `receivers.py`): in one
 transaction the event row (unique per item or batch: told once, however often the
 completion is reported), one delivery per active endpoint of the client that subscribes to
-the event, and one background job per delivery. A client without a subscribed endpoint
-costs one query and writes nothing. Endpoints added later are not sent past events.
+the event, and the client's batch sender woken (`batch.wake`: a job only when none is
+queued or running, so one job delivers many completions). A client without a subscribed
+endpoint costs one query and writes nothing. Endpoints added later are not sent past events.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from backoffice.core.rls import set_rls_tenants
 from backoffice.delivery.models import EventType, WebhookDelivery, WebhookEndpoint, WebhookEvent
-from backoffice.delivery.services.sending import schedule
+from backoffice.delivery.services.batch import wake
 from backoffice.tenancy.models import Organization
 from backoffice.work.models import IntakeBatch, State, WorkItem
 
@@ -107,8 +108,8 @@ def _fan_out(
             for e in targets
         ]
     )
-    for d in deliveries:
-        schedule(d, at=None)
+    if deliveries:
+        wake(tenant_id, now=now)  # the client's batch sender, queued unless one is
     return event
 
 
