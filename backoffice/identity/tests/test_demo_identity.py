@@ -21,6 +21,10 @@ def test_demo_policies_are_optional_and_staff_sign_in_with_the_password(settings
     for org in [ctx.provider, *ctx.clients]:
         row = MfaPolicy.objects.for_tenant(org).get()
         assert (row.staff, row.members) == ("optional", "optional")
+    from backoffice.identity.models import AccessReview
+
+    for client in ctx.clients:  # one open access review each, even after seeding twice
+        assert AccessReview.objects.for_tenant(client).filter(status="open").count() == 1
     c = Client()
     response = c.post("/login/", {"username": "admin", "password": DEMO_PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/"
