@@ -16,7 +16,7 @@ from backoffice.privacy.models import (
     RetentionRule,
     SubjectRequest,
 )
-from backoffice.tenancy.roles import Perm
+from backoffice.tenancy.roles import CLIENT_ROLES, Perm
 from backoffice.tenancy.selectors import TenantAccess
 from backoffice.work.models import Engagement, IntakeBatch
 
@@ -34,8 +34,17 @@ def client_of(access: TenantAccess, perm: str = Perm.VIEW_PRIVACY) -> int:
 
 
 def can_see_subjects(access: TenantAccess) -> bool:
-    """Only the client's admin (the controller) sees who a request is about."""
-    return access.can(Perm.REQUEST_PRIVACY)
+    """Only the client's own admin (the controller) sees who a request is about and decides
+    it: the provider's admin holds every permission but acts as processor, so not here."""
+    return access.can(Perm.REQUEST_PRIVACY) and access.role in CLIENT_ROLES
+
+
+def require_controller(access: TenantAccess) -> None:
+    if not can_see_subjects(access):
+        raise Forbidden(
+            "Data-subject requests are decided by the client's administrator, who controls "
+            "the data; the provider sees their status only."
+        )
 
 
 def rules(access: TenantAccess) -> QuerySet[RetentionRule]:
@@ -98,6 +107,9 @@ def access_hold_by_id(access: TenantAccess, pk: int, *, perm: str = Perm.VIEW_PR
 def access_request_by_id(
     access: TenantAccess, pk: int, *, perm: str = Perm.VIEW_PRIVACY
 ) -> SubjectRequest:
+    """With `perm=Perm.REQUEST_PRIVACY`: fetched for the controller's decision or export."""
+    if perm == Perm.REQUEST_PRIVACY:
+        require_controller(access)
     qs = SubjectRequest.objects.for_tenant(client_of(access, perm)).select_related("engagement")
     return _get(qs, pk, "request")
 

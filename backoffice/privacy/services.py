@@ -41,19 +41,19 @@ MAX_REASON = 500
 FINISHED = (State.DONE, State.CANCELLED)
 
 
-def _text(value: str, *, field: str, what: str) -> str:
+def _text(value: str, *, what: str, code: ErrorCode) -> str:
     text = (value or "").strip()
     if not text:
         raise DomainError(
             f"Say {what}: it is kept in the audit trail.",
-            code=ErrorCode.DECISION_REASON if field == "reason" else ErrorCode.HOLD_INVALID,
-            fields={field: ["Give a reason."]},
+            code=code,
+            fields={"reason": ["Give a reason."]},
         )
     if len(text) > MAX_REASON:
         raise DomainError(
-            f"Keep it to {MAX_REASON} characters.",
-            code=ErrorCode.HOLD_INVALID,
-            fields={field: [f"At most {MAX_REASON} characters."]},
+            f"Keep the reason to {MAX_REASON} characters.",
+            code=code,
+            fields={"reason": [f"At most {MAX_REASON} characters."]},
         )
     return text
 
@@ -117,7 +117,7 @@ def place_hold(
 ) -> LegalHold:
     """Put a legal hold on the whole client, an engagement or a batch (the caller has
     fetched the engagement or batch through the tenant's selectors)."""
-    text = _text(reason, field="reason", what="why the data is held")
+    text = _text(reason, what="why the data is held", code=ErrorCode.HOLD_INVALID)
     wanted = {"client": (None, None), "engagement": (engagement, None), "batch": (None, batch)}
     if scope not in wanted or (scope != "client" and all(x is None for x in wanted[scope])):
         raise DomainError(
@@ -375,7 +375,13 @@ def decide_request(
     """The client admin's decision. Approving an access request writes the export;
     approving an erasure erases the matching items (refused, nothing written, when one is
     under a legal hold). Either way the identifying value is then forgotten."""
-    text = _text(reason, field="reason", what="the reason for the decision")
+    if not (reason or "").strip():
+        raise DomainError(
+            "Say the reason for the decision: it is kept in the audit trail.",
+            code=ErrorCode.DECISION_REASON,
+            fields={"reason": ["Give a reason."]},
+        )
+    text = _text(reason, what="the reason for the decision", code=ErrorCode.DECISION_REASON)
     with transaction.atomic():
         set_rls_tenants([req.tenant_id])
         req = (

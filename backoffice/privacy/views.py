@@ -60,7 +60,7 @@ def _page(request: HttpRequest, status: int = 200, **forms: Any) -> HttpResponse
             "scopes": LegalHold.Scope.choices,
             "kinds": SubjectRequest.Kind.choices,
             "can_manage": access.can(Perm.MANAGE_PRIVACY),
-            "can_decide": access.can(Perm.REQUEST_PRIVACY),
+            "can_decide": selectors.can_see_subjects(access),
             **forms,
         }
     return render(request, "privacy/index.html", context, status=status)
