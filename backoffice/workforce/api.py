@@ -593,3 +593,10 @@ def time_figures(
         "engagements": [figures_out(x) for x in r.engagements],
         "total": figures_out(r.total),
     }
+
+
+# --- planning: forecasts, staffing, batch deadlines (api_planning.py) ----------------------
+
+from backoffice.workforce.api_planning import router as planning_router  # noqa: E402
+
+router.add_router("", planning_router)

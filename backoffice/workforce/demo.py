@@ -24,6 +24,7 @@ from backoffice.tenancy.models import User
 from backoffice.tenancy.roles import Role
 from backoffice.workforce import services
 from backoffice.workforce.models import AgentProfile, Shift, ShiftActivity, StateInterval
+from backoffice.workforce.planning import demo as planning_demo
 
 # username, display name, centre; agent1 and agent2 are the tenancy demo's agents.
 AGENTS = [
@@ -74,6 +75,7 @@ def seed(ctx: DemoContext) -> None:
     for centre_profiles in profiles.values():
         for p in centre_profiles:
             _live_the_month(p, rng)
+    planning_demo.seed(ctx)
 
 
 def _agent(ctx: DemoContext, username: str, name: str) -> User:

@@ -204,8 +204,12 @@ def forecast(
         baseline_mae=mae(actual, baseline),
         baseline_smape=smape(actual, baseline),
     )
-    steps = (first_day - history.last_day).days - 1 + days
-    if accuracy.beats_baseline:
+    last = first_day + timedelta(days=days - 1)
+    steps = max(0, (last - history.last_day).days)
+    if not steps:
+        ahead: list[float] = []
+        method = "History (the days asked have passed)"
+    elif accuracy.beats_baseline:
         ahead = _holt_winters(clean, steps)
         method = "Holt-Winters, weekly seasonality (statsmodels)"
     else:
@@ -215,11 +219,16 @@ def forecast(
             "held-out week"
         )
     horizon = [first_day + timedelta(n) for n in range(days)]
-    skip = steps - days
+
+    def value(day: date) -> float:
+        if day > history.last_day:
+            return adjust(day, ahead[(day - history.last_day).days - 1])
+        return float(history.daily.get(day, 0))  # a day already past: what arrived
+
     return Forecast(
         label=label,
         days=horizon,
-        daily=[adjust(d, v) for d, v in zip(horizon, ahead[skip:], strict=True)],
+        daily=[value(d) for d in horizon],
         accuracy=accuracy,
         method=method,
         holiday_factor=factor,
