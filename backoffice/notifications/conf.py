@@ -7,6 +7,7 @@
 | `NOTIFICATIONS_FROM_EMAIL` | `DEFAULT_FROM_EMAIL` | the sender of every notification |
 | `NOTIFICATIONS_SITE_URL` | `http://localhost:8000` | links in mails point here |
 | `NOTIFICATIONS_MAX_INBOUND_BYTES` | 25 MiB | a larger mail is refused whole |
+| `NOTIFICATIONS_DIGEST_HOUR` | 8 | the digest's hour (0-23) in each person's own zone |
 | `ANYMAIL["WEBHOOK_SECRET"]` | unset | `user:password` for the inbound webhooks (unset: 404) |
 """
 
@@ -31,6 +32,10 @@ def from_email() -> str:
 
 def site_url() -> str:
     return str(getattr(settings, "NOTIFICATIONS_SITE_URL", "http://localhost:8000")).rstrip("/")
+
+
+def digest_hour() -> int:
+    return min(23, max(0, int(getattr(settings, "NOTIFICATIONS_DIGEST_HOUR", 8))))
 
 
 def max_inbound_bytes() -> int:

@@ -15,8 +15,9 @@ def send_email(*, tenant_id: int, outbound_id: int, **_: Any) -> str:
 
 @task()
 def send_digests(**_: Any) -> dict[str, Any]:
-    """The daily digest: every person's waiting messages in one mail per organization."""
-    return {"digests": services.send_digests()}
+    """The daily digest of each person whose local digest hour (08:00) has come: their
+    waiting messages in one mail per organization. Run it every 15 minutes or so."""
+    return {"digests": services.send_due_digests()}
 
 
 @task()

@@ -7,6 +7,7 @@ from backoffice.notifications.services.outbound import (
     notify_posted,
     retry_failed,
     send_digests,
+    send_due_digests,
 )
 from backoffice.notifications.services.preferences import set_preferences
 
@@ -18,5 +19,6 @@ __all__ = [
     "receive_email",
     "retry_failed",
     "send_digests",
+    "send_due_digests",
     "set_preferences",
 ]
