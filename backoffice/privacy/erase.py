@@ -158,6 +158,48 @@ def _erase_conversations(tenant_id: int, kind: str, ids: Iterable[int]) -> dict[
     return {"messages": messages, "notes": notes, "message_files": len(names)}
 
 
+def _erase_children(tenant_id: int, ids: list[int]) -> tuple[list[tuple[str, int]], dict]:
+    """The rows around the items: files (returned for deletion after the rows), comments,
+    notes, QA values, double-key captures, digests and the items' conversations."""
+    attachments = Attachment.objects.for_tenant(tenant_id).filter(item_id__in=ids)
+    files = list(attachments.values_list("file", "size"))
+    attachments.delete()
+    comments, _ = Comment.objects.for_tenant(tenant_id).filter(item_id__in=ids).delete()
+    notes = (
+        WorkItemEvent.objects.for_tenant(tenant_id)
+        .filter(item_id__in=ids)
+        .exclude(note="")
+        .update(note="")
+    )
+    verdicts = QaFieldVerdict.objects.for_tenant(tenant_id).filter(review__item_id__in=ids)
+    qa_values = verdicts.filter(verdict="correct").update(agent_value=None)
+    qa_values += verdicts.filter(verdict="corrected").update(
+        agent_value=None, corrected_value=ERASED_TEXT
+    )
+    double_keys = (
+        DoubleKey.objects.for_tenant(tenant_id)
+        .filter(item_id__in=ids)
+        .update(first_output={}, second_output=None, final_output=None)
+    )
+    digests, _ = (
+        BlindIndex.objects.for_tenant(tenant_id)
+        .filter(record_type=ITEM_RECORD, record_id__in=ids)
+        .delete()
+    )
+    talk = _erase_conversations(tenant_id, SubjectKind.ITEM, ids)
+    counts = {
+        "attachments": len(files),
+        "attachment_bytes": sum(size for _, size in files),
+        "comments": comments,
+        "event_notes": notes,
+        "qa_values": qa_values,
+        "double_keys": double_keys,
+        "blind_index": digests,
+        **talk,
+    }
+    return files, counts
+
+
 def erase_items(
     *,
     tenant_id: int,
@@ -186,43 +228,8 @@ def erase_items(
         return None
     ids = [i.pk for i in items]
     _erase_item_rows(items, action)
-    attachments = Attachment.objects.for_tenant(tenant_id).filter(item_id__in=ids)
-    files = list(attachments.values_list("file", "size"))
-    attachments.delete()
-    comments, _ = Comment.objects.for_tenant(tenant_id).filter(item_id__in=ids).delete()
-    notes = (
-        WorkItemEvent.objects.for_tenant(tenant_id)
-        .filter(item_id__in=ids)
-        .exclude(note="")
-        .update(note="")
-    )
-    verdicts = QaFieldVerdict.objects.for_tenant(tenant_id).filter(review__item_id__in=ids)
-    qa_values = verdicts.filter(verdict="correct").update(agent_value=None)
-    qa_values += verdicts.filter(verdict="corrected").update(
-        agent_value=None, corrected_value=ERASED_TEXT
-    )
-    double_keys = (
-        DoubleKey.objects.for_tenant(tenant_id)
-        .filter(item_id__in=ids)
-        .update(first_output={}, second_output=None, final_output=None)
-    )
-    digests, _ = (
-        BlindIndex.objects.for_tenant(tenant_id)
-        .filter(record_type=ITEM_RECORD, record_id__in=ids)
-        .delete()
-    )
-    talk = _erase_conversations(tenant_id, SubjectKind.ITEM, ids)
-    counts = {
-        "items": len(ids),
-        "attachments": len(files),
-        "attachment_bytes": sum(size for _, size in files),
-        "comments": comments,
-        "event_notes": notes,
-        "qa_values": qa_values,
-        "double_keys": double_keys,
-        "blind_index": digests,
-        **talk,
-    }
+    files, counts = _erase_children(tenant_id, ids)
+    counts = {"items": len(ids), **counts}
     erasure = Erasure.objects.create(
         tenant_id=tenant_id,
         kind=kind,
