@@ -18,6 +18,7 @@ from backoffice.billing.models import ChargeModel, Metric
 from backoffice.core.errors import DomainError, NotFound
 from backoffice.core.forms import flash_domain_error
 from backoffice.portal.projects import forms, selectors, services, threads
+from backoffice.portal.projects.estimate import monthly_estimate
 from backoffice.portal.projects.models import ProjectRequest, Quote
 from backoffice.portal.projects.services.quotes import WEEKDAYS
 from backoffice.tenancy.access import tenant_transaction, tenant_view
@@ -167,10 +168,14 @@ def sample_add(request: HttpRequest, request_id: int) -> HttpResponse:
 def _quote_rows(access: TenantAccess, req: ProjectRequest) -> list[dict[str, Any]]:
     rows = []
     for q in selectors.quotes(access, req).select_related("client", "service_type"):
+        lines = selectors.lines(q)
         rows.append(
             {
                 "quote": q,
-                "lines": selectors.lines(q),
+                "lines": lines,
+                "estimate": monthly_estimate(
+                    q, lines, volume=req.expected_volume, volume_unit=req.volume_unit
+                ),
                 "expired": selectors.is_expired(q),
                 "days": ", ".join(DAY_LABELS[d] for d in q.work_days.split(",") if d),
                 "can_decide": (
