@@ -55,7 +55,9 @@ def test_lead_reads_the_gap_chart_and_runs_a_what_if(live_server, browser_page, 
     page.fill("#st-vol", "20")
     page.fill("#st-leave", "2")
     page.click("#staffing-filters button[type=submit]")
-    page.wait_for_selector("text=Required (what-if)")
+    page.wait_for_url("**volume=20**")
+    page.wait_for_selector("#gap-chart svg")
+    assert "Required (what-if)" in page.text_content("#gap-chart")
     assert "short" in page.text_content("#staffing-gap")  # nobody left after the leave
     assert page.input_value("#st-vol") == "20"
     page.screenshot(path=str(ARTIFACTS / "workforce-staffing.png"), full_page=True)

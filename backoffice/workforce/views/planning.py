@@ -72,6 +72,32 @@ def staffing(request: HttpRequest) -> HttpResponse:
         zone=viewer_zone(),
     )
     zone = viewer_zone()
+    gap = _gap_view(r, day=day, first_day=first_day, zone=zone)
+    skills, languages = plan_selectors.skills_and_languages(access)
+    return render(
+        request,
+        "workforce/staffing.html",
+        {
+            **gap,
+            "day": day,
+            "start": first_day,
+            "what_if": r.what_if is not None,
+            "forecasts": [_forecast_row(e, f, msg) for e, f, msg in r.forecasts],
+            "engagements": plan_selectors.engagements(access),
+            "engagement": raw_engagement,
+            "skills": skills,
+            "languages": languages,
+            "skill": skill,
+            "language": language,
+            "values": values,
+            "errors": errors,
+            "viewer_zone": zone_name(zone),
+        },
+    )
+
+
+def _gap_view(r: Any, *, day: Any, first_day: Any, zone: Any) -> dict[str, Any]:
+    """The gap chart of the chosen day, its half hours, and the week's summary."""
     shown = r.what_if or r.base
     today_rows = [i for i in shown if i.start.astimezone(zone).date() == day]
     base_rows = [i for i in r.base if i.start.astimezone(zone).date() == day]
@@ -101,38 +127,17 @@ def staffing(request: HttpRequest) -> HttpResponse:
                 "worst": round(min((i.gap for i in rows), default=0.0), 1),
             }
         )
-    skills, languages = plan_selectors.skills_and_languages(access)
-    return render(
-        request,
-        "workforce/staffing.html",
+    rows = [
         {
-            "chart": chart,
-            "rows": [
-                {
-                    "at": label,
-                    "required": round(i.required, 1),
-                    "scheduled": round(i.scheduled, 1),
-                    "gap": round(i.gap, 1),
-                    "short": i.short,
-                }
-                for label, i in zip(labels, today_rows, strict=True)
-            ],
-            "days": days,
-            "day": day,
-            "start": first_day,
-            "what_if": r.what_if is not None,
-            "forecasts": [_forecast_row(e, f, msg) for e, f, msg in r.forecasts],
-            "engagements": plan_selectors.engagements(access),
-            "engagement": raw_engagement,
-            "skills": skills,
-            "languages": languages,
-            "skill": skill,
-            "language": language,
-            "values": values,
-            "errors": errors,
-            "viewer_zone": zone_name(zone),
-        },
-    )
+            "at": label,
+            "required": round(i.required, 1),
+            "scheduled": round(i.scheduled, 1),
+            "gap": round(i.gap, 1),
+            "short": i.short,
+        }
+        for label, i in zip(labels, today_rows, strict=True)
+    ]
+    return {"chart": chart, "rows": rows, "days": days}
 
 
 def _forecast_row(e: Any, f: fc.Forecast | None, message: str) -> dict[str, Any]:
