@@ -163,3 +163,24 @@ def test_postgresql_serves_both_reads_from_the_partial_indexes(engagement_a):
     now = local(1, 15)
     assert "work_item_sla_risk" in risk_crossings(tenants, now).explain()
     assert "work_item_sla_breach" in breach_crossings(tenants, now).explain()
+
+
+def test_migration_0014_fills_open_items_and_leaves_closed_ones(engagement_a, agent):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    from backoffice.core.scoping import unscoped_queries
+
+    migration = importlib.import_module("backoffice.work.migrations.0014_sla_thresholds")
+    with _at(local(1, 9)):
+        open_item = submit(engagement_a, "open")  # at risk Mon 15:00
+        closed = submit(engagement_a, "closed")
+    items = WorkItem.objects.for_tenant(engagement_a.tenant)
+    items.filter(pk=closed.pk).update(state="cancelled")
+    items.update(sla_at_risk_at=None)
+    with unscoped_queries():  # the migration's historical models have plain managers
+        migration.fill_at_risk(apps, SimpleNamespace(connection=connection))
+    assert items.get(pk=open_item.pk).sla_at_risk_at == local(1, 15)
+    assert items.get(pk=closed.pk).sla_at_risk_at is None
