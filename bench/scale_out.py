@@ -25,6 +25,7 @@ Prints figures; asserts only correctness (no item claimed twice, balances = line
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import http.client
 import io
@@ -63,7 +64,7 @@ class Cluster:
 
     def init(self) -> Cluster:
         self.destroy()
-        self.data.mkdir(parents=True)
+        self.data.mkdir(parents=True, mode=0o700)
         shutil.chown(self.data, "postgres", "postgres")
         _as_postgres(
             [str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust"],
@@ -122,7 +123,7 @@ class Cluster:
     def replica_of(self, primary: Cluster) -> Cluster:
         """A hot standby streaming from `primary` (pg_basebackup -R writes its settings)."""
         self.destroy()
-        self.data.mkdir(parents=True)
+        self.data.mkdir(parents=True, mode=0o700)
         shutil.chown(self.data, "postgres", "postgres")
         _as_postgres(
             [
@@ -138,6 +139,7 @@ class Cluster:
                 "-R",
                 "-X",
                 "stream",
+                "--checkpoint=fast",  # not a spread checkpoint of minutes
             ]
         )
         self.start()
@@ -376,3 +378,280 @@ def percentile(values: list[float], p: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
+
+
+# --- where the time goes --------------------------------------------------------------------
+
+
+def _cpu_seconds(pids: list[int], *, with_reaped: bool = False) -> float:
+    """CPU seconds (user + system) of the processes; with the children they reaped."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+        if with_reaped:
+            total += int(fields[13]) + int(fields[14])
+    return total / tick
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def cluster_cpu(cluster: Cluster) -> float:
+    postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
+    return _cpu_seconds([postmaster], with_reaped=True) + _cpu_seconds(_children(postmaster))
+
+
+def web_cpu(proc: subprocess.Popen[bytes]) -> float:
+    return _cpu_seconds([proc.pid], with_reaped=True) + _cpu_seconds(_children(proc.pid))
+
+
+@dataclass
+class DbSampler:
+    """pg_stat_activity sampled: the app's backends running a statement, and on what they
+    wait (Lock, LWLock, IO; none = on a core or waiting for one)."""
+
+    url: str
+    samples: int = 0
+    active: int = 0
+    waits: dict[str, int] = field(default_factory=dict)
+    lag_bytes: list[int] = field(default_factory=list)
+    lag_seconds: list[float] = field(default_factory=list)
+
+    def run(self, stop: threading.Event, replica: bool = False) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url.replace("postgres://", "postgresql://")) as c:
+            c.autocommit = True
+            while not stop.wait(0.2):
+                rows = c.execute(
+                    "SELECT coalesce(wait_event_type, 'CPU'), count(*) FROM pg_stat_activity "
+                    "WHERE usename = %s AND state = 'active' GROUP BY 1",
+                    [APP_ROLE],
+                ).fetchall()
+                self.samples += 1
+                for kind, n in rows:
+                    self.active += n
+                    self.waits[kind] = self.waits.get(kind, 0) + n
+                if replica:
+                    lag = c.execute(
+                        "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), "
+                        "extract(epoch FROM coalesce(replay_lag, '0'::interval)) "
+                        "FROM pg_stat_replication"
+                    ).fetchone()
+                    if lag:
+                        self.lag_bytes.append(int(lag[0] or 0))
+                        self.lag_seconds.append(float(lag[1] or 0))
+
+
+REPORTER = """
+import os, sys, time
+sys.path.insert(0, {root!r})
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
+import django; django.setup()
+from django.db import transaction
+from backoffice.core.rls import set_rls_tenants
+from backoffice.ledger import selectors
+from backoffice.tenancy.models import Organization
+tenant = Organization.objects.get(slug={client!r})
+times = []
+while not os.path.exists({stop!r}):
+    began = time.perf_counter()
+    with transaction.atomic():
+        set_rls_tenants([tenant.pk])
+        report = selectors.trial_balance(tenant)
+    times.append(time.perf_counter() - began)
+    time.sleep(0.2)
+print(len(times), sorted(times)[len(times) // 2] if times else 0, flush=True)
+"""
+
+
+def start_reporter(env: dict[str, str], replica: Cluster, db: str) -> tuple[Any, Path]:
+    """The trial balance report run in a loop by a process connected to the replica."""
+    stop = Path(f"/tmp/bo_reporter_stop_{replica.port}")
+    stop.unlink(missing_ok=True)
+    url = replica.url(db, APP_ROLE)
+    code = REPORTER.format(root=str(ROOT), client=CLIENT, stop=str(stop))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        env={**env, "DATABASE_URL": url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    return proc, stop
+
+
+# --- one measured run -----------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    workers: int
+    seconds: float
+    claims: float
+    postings: float
+    page_p50: float
+    page_p95: float
+    errors: int
+    db_active: float
+    waits: dict[str, int]
+    db_cpu: float
+    web_cpu: float
+    lag_bytes: int | None = None
+    lag_seconds: float | None = None
+    reports: str = ""
+
+
+def run_once(
+    args: argparse.Namespace,
+    cluster: Cluster,
+    fixture: Fixture,
+    workers: int,
+    replica: Cluster | None,
+) -> Row:
+    env = app_env(cluster, args.db)
+    port = args.port + 20 + workers
+    web = serve(env, port, workers)
+    load = Load(port, fixture)
+    threads = load.threads(args.claimers, args.posters, args.readers)
+    sampler, stop = DbSampler(cluster.url("postgres")), threading.Event()
+    sampling = threading.Thread(target=sampler.run, args=(stop, replica is not None))
+    reporter = start_reporter(env, replica, args.db) if replica else None
+    db0, web0, began = cluster_cpu(cluster), web_cpu(web), time.perf_counter()
+    [t.start() for t in [*threads, sampling]]
+    time.sleep(args.seconds)
+    load.stop.set()
+    elapsed = time.perf_counter() - began
+    db1, web1 = cluster_cpu(cluster), web_cpu(web)
+    stop.set()
+    [t.join(timeout=40) for t in [*threads, sampling]]
+    web.terminate()
+    web.wait(timeout=60)
+    reports = ""
+    if reporter:
+        reporter[1].touch()
+        count, median = reporter[0].communicate(timeout=60)[0].split()
+        reports = f"{count} runs, median {float(median) * 1000:.0f} ms"
+    errors = sum(sum(t.errors.values()) for t in (load.claims, load.postings, load.pages))
+    return Row(
+        workers=workers,
+        seconds=elapsed,
+        claims=load.claims.ok / elapsed,
+        postings=load.postings.ok / elapsed,
+        page_p50=percentile(load.pages.latencies, 0.5) * 1000,
+        page_p95=percentile(load.pages.latencies, 0.95) * 1000,
+        errors=errors,
+        db_active=sampler.active / max(sampler.samples, 1),
+        waits=sampler.waits,
+        db_cpu=(db1 - db0) / elapsed,
+        web_cpu=(web1 - web0) / elapsed,
+        lag_bytes=max(sampler.lag_bytes) if sampler.lag_bytes else None,
+        lag_seconds=max(sampler.lag_seconds) if sampler.lag_seconds else None,
+        reports=reports,
+    )
+
+
+def _loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def report(rows: list[Row], args: argparse.Namespace, load_before: str) -> None:
+    print(
+        f"\nScale-out ({args.claimers} claiming agents, {args.posters} posting, "
+        f"{args.readers} reading; {args.seconds:.0f} s per row; one PostgreSQL; load average "
+        f"before {load_before}, after {_loadavg()}; {os.cpu_count()} cores)\n"
+    )
+    replica = any(r.lag_bytes is not None for r in rows)
+    head = (
+        "| web processes | claims/s | postings/s | page p50 / p95 (ms) | errors "
+        "| DB backends busy (avg) | their waits | DB CPU (cores) | web CPU (cores) |"
+    )
+    head += " replica lag max (bytes / s) | reports on replica |" if replica else ""
+    print(head)
+    print("|" + " --- |" * (head.count("|") - 1))
+    for r in rows:
+        total = sum(r.waits.values()) or 1
+        waits = ", ".join(
+            f"{k} {100 * v / total:.0f} %" for k, v in sorted(r.waits.items(), key=lambda x: -x[1])
+        )
+        line = (
+            f"| {r.workers} | {r.claims:.1f} | {r.postings:.1f} | {r.page_p50:.0f} / "
+            f"{r.page_p95:.0f} | {r.errors} | {r.db_active:.2f} | {waits} | {r.db_cpu:.2f} "
+            f"| {r.web_cpu:.2f} |"
+        )
+        if replica:
+            line += f" {r.lag_bytes} / {r.lag_seconds:.2f} | {r.reports} |"
+        print(line)
+
+
+def check(fixture: Fixture) -> list[str]:
+    """No item claimed twice; every balance equals its lines."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from django.db import connections
+    from django.db.models import Count
+    from ledger_common import bypass, verify_balances
+
+    from backoffice.work.models import State, WorkItemEvent
+
+    connections.close_all()
+    problems = []
+    with bypass():
+        twice = (
+            WorkItemEvent.objects.unscoped("bench check")
+            .filter(to_state=State.IN_PROGRESS)
+            .values("item_id")
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+            .count()
+        )
+    if twice:
+        problems.append(f"{twice} items claimed twice")
+    ok, detail = verify_balances([])
+    if not ok:
+        problems.append(detail)
+    return problems
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--claimers", type=int, default=8)
+    parser.add_argument("--posters", type=int, default=4)
+    parser.add_argument("--readers", type=int, default=2)
+    parser.add_argument("--items", type=int, default=20000, help="queued to be claimed")
+    parser.add_argument("--port", type=int, default=5497, help="the throwaway cluster's")
+    parser.add_argument("--db", default="bo_scale")
+    parser.add_argument("--replica", action="store_true", help="a streaming replica for reports")
+    args = parser.parse_args()
+    cluster = Cluster(args.port).init()
+    cluster.start()
+    replica = None
+    try:
+        fixture = seed(cluster, args.db, agents=args.claimers, items=args.items)
+        if args.replica:
+            replica = Cluster(args.port + 1, "replica").replica_of(cluster)
+        load_before = _loadavg()
+        rows = []
+        for n in args.workers:
+            rows.append(run_once(args, cluster, fixture, n, replica))
+            print(rows[-1], file=sys.stderr, flush=True)
+        report(rows, args, load_before)
+        problems = check(fixture)
+        print(f"\nchecks: no item claimed twice, balances = lines: {problems or 'hold'}")
+    finally:
+        if replica:
+            replica.destroy()
+        cluster.destroy()
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
