@@ -251,3 +251,30 @@ def test_rule_input_is_checked(claims):
         assert exc.value.code == "retention_rule_invalid" and "days" in exc.value.fields
     with pytest.raises(DomainError):
         services.set_retention_rule(engagement=claims, actor=None, days=5, action="shred")
+
+
+def test_a_batch_hold_keeps_only_that_batchs_items(claims, media, provider_admin):
+    from backoffice.work.services.submit import ItemInput
+
+    def batch(prefix: str, start: int):
+        rows = [ItemInput(f"{prefix}-{n}", claim_data(start + n)) for n in range(2)]
+        return work.submit_items(engagement=claims, actor=None, rows=rows).batch
+
+    held_batch, free_batch = batch("h", 10), batch("f", 20)
+    WorkItem.objects.for_tenant(claims.tenant_id).update(
+        state="cancelled", completed_at=timezone.now() - timedelta(days=3)
+    )
+    services.place_hold(
+        tenant_id=claims.tenant_id,
+        actor=provider_admin,
+        scope="batch",
+        batch=held_batch,
+        reason="Disputed delivery",
+    )
+    rule = services.set_retention_rule(engagement=claims, actor=None, days=2, action="delete")
+    found = services.apply_rule(rule=rule)
+    # 4 cancelled items are due; the held batch's 2 stay, the other 2 go
+    assert (found.due, found.held, found.erasable) == (4, 2, 2)
+    items = WorkItem.objects.for_tenant(claims.tenant_id)
+    assert all(i.data == {} for i in items.filter(batch=free_batch))
+    assert all(i.data["claimant"] for i in items.filter(batch=held_batch))
