@@ -21,6 +21,7 @@ from django.db.models import (
     Count,
     DateTimeField,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -339,6 +340,23 @@ def _involves(user: User, staff_ids: set[int], *, authored: bool) -> Q:
             )
         cond |= Q(tenant_id__in=staff_ids) & note_cond
     return cond
+
+
+def waiting_for_reader(access: TenantAccess, *, limit: int = 5) -> tuple[int, list[Thread]]:
+    """Conversations with messages the caller has not read (a message after their read
+    marker; their own posts mark the thread read): how many, and the `limit` latest. Reads
+    threads and read markers only — never the message or note tables — so it costs the
+    same with 50 or 50,000 messages (the client dashboard shows it)."""
+    rows = (
+        visible_threads(access)
+        .filter(last_message_at__isnull=False)
+        .annotate(read_at=Coalesce(_last_read(access.user), Value(EPOCH)))
+        .filter(last_message_at__gt=F("read_at"))
+    )
+    recent = rows.select_related("tenant").order_by("-last_message_at", "-id")
+    latest: list[Thread] = list(recent[:limit])
+    count = len(latest) if len(latest) < limit else rows.count()
+    return count, latest
 
 
 def unread_total(access: TenantAccess) -> int:

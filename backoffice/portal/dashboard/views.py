@@ -16,6 +16,7 @@ from django.utils import dateformat
 from django.utils.safestring import SafeString
 
 from backoffice.commerce import files as commerce_files
+from backoffice.conversations import selectors as conv_selectors
 from backoffice.core import charts
 from backoffice.core.exports import EXPORT_FORMATS
 from backoffice.portal.dashboard import figures as fig
@@ -107,7 +108,17 @@ def figures_context(access: TenantAccess) -> dict[str, Any]:
         ],
         "poll_seconds": FIGURES_POLL_SECONDS,
         "window_days": fig.WINDOW_DAYS,
+        "talk": _conversations(access),
     }
+
+
+def _conversations(access: TenantAccess) -> dict[str, Any] | None:
+    """Conversations with messages the viewer has not read (threads and read markers only,
+    so 50,000 messages cost what 50 do), linking to the inbox."""
+    if not access.can(Perm.VIEW_CONVERSATIONS):
+        return None
+    count, latest = conv_selectors.waiting_for_reader(access, limit=5)
+    return {"count": count, "latest": latest}
 
 
 @tenant_view(Perm.VIEW_WORK)
