@@ -24,14 +24,14 @@ skipped, so the periodic run leaves the newest `settle_seconds` of events for ne
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce, TruncHour
 from django.utils import timezone
 
@@ -44,6 +44,7 @@ REVIEWS = "qa_reviews"
 CHUNK = 50_000
 _WHY = "reports roll-up: a system job across all clients"
 _HANDED_ON = (State.IN_REVIEW, State.DONE)
+_IN_BATCH = 5000
 
 ItemKey = tuple[int, int, datetime]  # tenant, engagement, hour
 AgentKey = tuple[int, int, int, datetime]  # tenant, engagement, agent, hour
@@ -180,39 +181,59 @@ def _add_events(lo: int, hi: int) -> int:
         row[1] += r["done"]
         row[2] += r["on_time"]
         row[3] += r["cancelled"]
-    _add_stretches(events, sums)
+    _add_stretches(events, hi, sums)
     _write(sums)
     return int(events.count())
 
 
-def _add_stretches(events: Any, sums: _Sums) -> None:
+def _add_stretches(events: Any, hi: int, sums: _Sums) -> None:
     """Each event taking an item out of progress ends a stretch that began at the item's
-    latest earlier event into progress (the same walk as `metrics._held_intervals`)."""
-    start = (
-        WorkItemEvent.objects.unscoped(_WHY)
-        .filter(
-            tenant_id=OuterRef("tenant_id"),
-            item_id=OuterRef("item_id"),
-            to_state=State.IN_PROGRESS,
+    latest earlier event into progress (the same walk as `metrics._held_intervals`). The
+    starts are read per tenant for the chunk's items (the `(tenant, item, at)` index)."""
+    ends = list(
+        events.filter(from_state=State.IN_PROGRESS).values_list(
+            "tenant_id", "item_id", "item__engagement_id", "at", "id", "to_state"
         )
-        .filter(Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), id__lt=OuterRef("id")))
-        .order_by("-at", "-id")
     )
-    ends = (
-        events.filter(from_state=State.IN_PROGRESS)
-        .annotate(
-            since=Subquery(start.values("at")[:1]),
-            who=Subquery(start.annotate(w=Coalesce("holder_id", "actor_id")).values("w")[:1]),
-        )
-        .values_list("tenant_id", "item__engagement_id", "at", "to_state", "since", "who")
-    )
-    for tenant_id, eng_id, at, to_state, since, who in ends.iterator(5000):
-        if since is None or who is None:
+    starts = _starts({(t, i) for t, i, *_ in ends}, hi)
+    for tenant_id, item_id, eng_id, at, event_id, to_state in ends:
+        found = starts.get(item_id)
+        if not found:
+            continue
+        k = bisect_left(found, (at, event_id)) - 1
+        if k < 0:
+            continue
+        since, _, who = found[k]
+        if who is None:
             continue
         row = sums.agents[(tenant_id, eng_id, who, hour_of(at))]
         row[0] += 1
         row[1] += (at - since).total_seconds()
         row[2] += 1 if to_state in _HANDED_ON else 0
+
+
+def _starts(
+    items: set[tuple[int, int]], hi: int
+) -> dict[int, list[tuple[datetime, int, int | None]]]:
+    """Per item, its events into progress up to id `hi`: (at, id, holder or actor), in order."""
+    by_tenant: dict[int, list[int]] = defaultdict(list)
+    for tenant_id, item_id in items:
+        by_tenant[tenant_id].append(item_id)
+    out: dict[int, list[tuple[datetime, int, int | None]]] = defaultdict(list)
+    for tenant_id, ids in by_tenant.items():
+        for k in range(0, len(ids), _IN_BATCH):
+            rows = (
+                WorkItemEvent.objects.for_tenant(tenant_id)
+                .filter(item_id__in=ids[k : k + _IN_BATCH], to_state=State.IN_PROGRESS)
+                .filter(id__lte=hi)
+                .annotate(who=Coalesce("holder_id", "actor_id"))
+                .values_list("item_id", "at", "id", "who")
+            )
+            for item_id, at, event_id, who in rows.iterator(5000):
+                out[item_id].append((at, event_id, who))
+    for found in out.values():
+        found.sort(key=lambda r: (r[0], r[1]))
+    return out
 
 
 # --- QA reviews -----------------------------------------------------------------------------
@@ -241,44 +262,54 @@ def _add_reviews(lo: int, hi: int) -> int:
 
 
 def _write(sums: _Sums) -> None:
-    """Add the sums into the tables: one INSERT … ON CONFLICT DO UPDATE per table (the same
-    statement on PostgreSQL and SQLite), adding to a bucket that exists."""
+    """Add the sums into the tables, adding to a bucket that exists (INSERT … ON CONFLICT DO
+    UPDATE; the keys are unique within a chunk, as that statement needs)."""
     ops = connection.ops
     _upsert(
         ItemHour._meta.db_table,
         ("tenant_id", "engagement_id", "hour"),
         ITEM_FIELDS,
-        (
+        [
             (t, e, ops.adapt_datetimefield_value(h), *v)
             for (t, e, h), v in sums.items.items()
             if any(v)
-        ),
+        ],
+        ("bigint", "bigint", "timestamptz", "integer", "integer", "integer", "integer"),
     )
     _upsert(
         AgentHour._meta.db_table,
         ("tenant_id", "engagement_id", "agent_id", "hour"),
         AGENT_FIELDS,
-        (
-            (t, e, a, ops.adapt_datetimefield_value(h), *v)
+        [
+            (t, e, a, ops.adapt_datetimefield_value(h), int(v[0]), v[1], *map(int, v[2:]))
             for (t, e, a, h), v in sums.agents.items()
             if any(v)
-        ),
+        ],
+        ("bigint", "bigint", "bigint", "timestamptz", "integer", "float8", *["integer"] * 4),
     )
 
 
 def _upsert(
-    table: str, keys: tuple[str, ...], fields: tuple[str, ...], rows: Iterable[tuple[Any, ...]]
+    table: str,
+    keys: tuple[str, ...],
+    fields: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    pg_types: tuple[str, ...],
 ) -> None:
-    batch = list(rows)
-    if not batch:
+    """On PostgreSQL one statement over arrays (`unnest`), whatever the number of rows; on
+    SQLite the same statement row by row (`executemany`)."""
+    if not rows:
         return
     columns = ", ".join((*keys, *fields))
-    marks = ", ".join(["%s"] * (len(keys) + len(fields)))
     adds = ", ".join(f"{f} = {table}.{f} + excluded.{f}" for f in fields)
-    sql = (
-        f"INSERT INTO {table} ({columns}) VALUES ({marks}) "
-        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {adds}"
-    )
+    conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {adds}"
     with connection.cursor() as cursor:
-        for start in range(0, len(batch), 2000):
-            cursor.executemany(sql, batch[start : start + 2000])
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{t}[]" for t in pg_types)
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) {conflict}",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            return
+        marks = ", ".join(["%s"] * len(pg_types))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks}) {conflict}", rows)
