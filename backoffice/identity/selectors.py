@@ -17,6 +17,7 @@ from backoffice.identity.models import (
     Requirement,
     SsoConnection,
     SsoDomain,
+    SsoIdentity,
     TotpDevice,
     UserSession,
 )
@@ -217,3 +218,14 @@ def review_lines(review: AccessReview) -> QuerySet[AccessReviewLine]:
         .select_related("user", "decided_by")
         .order_by("user__username")
     )
+
+
+def sso_organization_of(user: User) -> Organization | None:
+    """The organization through whose identity provider this person signs in, if any
+    (call inside a transaction on PostgreSQL: it sets the RLS tenants)."""
+    ids = [m.organization_id for m in _memberships(user)]
+    if not ids:
+        return None
+    set_rls_tenants(ids)
+    link = SsoIdentity.objects.for_tenants(ids).filter(user=user).select_related("tenant").first()
+    return link.tenant if link else None

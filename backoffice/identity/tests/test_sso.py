@@ -32,6 +32,7 @@ PEOPLE_A = {
     "alice-1": {"email": "alice@acme.test", "name": "Alice Acme"},
     "mallory-1": {"email": "mallory@globex.test", "name": "Mallory"},
     "nomail-1": {"name": "No Mail"},
+    "kate-1": {"email": "kate@acme.test", "name": "Kate Acme"},
 }
 PEOPLE_B = {"bob-1": {"email": "bob@globex.test", "name": "Bob Globex"}}
 
@@ -307,3 +308,30 @@ def test_settings_page_keeps_the_secret_hidden_and_checks_input(
     other = Client()
     other.force_login(user_b)
     assert other.get("/t/client-a/identity/sso/").status_code == 404
+
+
+def test_an_sso_person_confirms_it_is_them_through_the_provider(sso_setup, client_a):
+    """No password to type (the account has none): "Confirm it is you" offers the
+    organization's sign-in, which marks the confirmation and returns to the page."""
+    idp_a, _ = sso_setup
+    c = Client()
+    assert c.get(path_of(idp_a.authorize(_start(c, "alice@acme.test"), "alice-1"))).status_code
+    session = c.session
+    session["identity_auth_at"] = time.time() - 3600
+    session.save()
+    page = c.get("/account/confirm/?next=/account/security/").content.decode()
+    assert 'id="reauth-sso"' in page and 'id="reauth-password"' not in page
+    answer = c.get("/login/sso/client-a/?next=/account/security/")
+    assert answer.status_code == 302
+    back = c.get(path_of(idp_a.authorize(answer["Location"], "alice-1")))
+    assert back.status_code == 302 and back["Location"] == "/account/security/"
+    assert time.time() - c.session["identity_auth_at"] < 60
+    # The provider vouching for someone else while alice is signed in changes nothing.
+    session = c.session
+    session["identity_auth_at"] = 0
+    session.save()
+    answer = c.get("/login/sso/client-a/")
+    other = c.get(path_of(idp_a.authorize(answer["Location"], "kate-1")))
+    assert other.status_code == 403 and "confirmed someone else" in other.content.decode()
+    assert c.session["identity_auth_at"] == 0
+    assert c.session["_auth_user_id"] == str(User.objects.get(email="alice@acme.test").pk)

@@ -12,7 +12,7 @@ from backoffice.core.errors import DomainError
 from backoffice.identity import events, services, signin
 from backoffice.identity.error_codes import ErrorCode
 from backoffice.identity.reauth import mark_recent_auth
-from backoffice.identity.selectors import factors_of, home_tenant_id
+from backoffice.identity.selectors import factors_of, home_tenant_id, sso_organization_of
 from backoffice.identity.views._common import CHALLENGE, errors_of, relying_party
 from backoffice.tenancy.models import User
 
@@ -65,8 +65,12 @@ def reauth(request: HttpRequest) -> HttpResponse:
                     event=events.reauthenticated(user, method),
                 )
             return redirect(back)
+    with transaction.atomic():
+        sso_org = sso_organization_of(user)
     ctx = {
         "factors": factors_of(user),
+        "has_password": user.has_usable_password(),
+        "sso_org": sso_org,
         "next": back,
         "errors": errors,
         "fields": fields,

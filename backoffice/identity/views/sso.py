@@ -14,10 +14,14 @@ from django.views.decorators.http import require_GET
 
 from backoffice.core.errors import DomainError
 from backoffice.core.rls import set_rls_tenants
-from backoffice.identity import signin
+from backoffice.identity import events, signin
 from backoffice.identity.error_codes import ErrorCode
-from backoffice.identity.reauth import reauth_required
-from backoffice.identity.selectors import sso_connection_for_email, sso_connection_of
+from backoffice.identity.reauth import mark_recent_auth, reauth_required
+from backoffice.identity.selectors import (
+    home_tenant_id,
+    sso_connection_for_email,
+    sso_connection_of,
+)
 from backoffice.identity.services import sso
 from backoffice.identity.views._common import errors_of
 from backoffice.tenancy.access import tenant_view
@@ -109,9 +113,29 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         status = exc.status if exc.code != ErrorCode.SSO_PROVIDER_UNAVAILABLE else 502
         return render(request, "identity/sso_error.html", {"message": exc.message}, status=status)
-    return signin.begin(
-        request, user, backend=BACKEND, method="sso", next_url=str(saved.get("next") or "")
-    )
+    next_url = str(saved.get("next") or "")
+    if request.user.is_authenticated:
+        return _confirmed(request, user, next_url)
+    return signin.begin(request, user, backend=BACKEND, method="sso", next_url=next_url)
+
+
+def _confirmed(request: HttpRequest, user: Any, next_url: str) -> HttpResponse:
+    """Already signed in: the provider confirmed it is them (re-authentication), or it
+    vouched for someone else, which changes nothing."""
+    if user.pk != request.user.pk:
+        message = (
+            "Your organization's sign-in confirmed someone else, not you. Nothing changed: "
+            "confirm with your own account."
+        )
+        return render(request, "identity/sso_error.html", {"message": message}, status=403)
+    mark_recent_auth(request)
+    with transaction.atomic():
+        events.record(
+            tenant_id=home_tenant_id(user),
+            actor=user,
+            event=events.reauthenticated(user, "single sign-on"),
+        )
+    return redirect(signin.safe_next(request, next_url))
 
 
 def _posted(request: HttpRequest) -> sso.SsoSettings:
