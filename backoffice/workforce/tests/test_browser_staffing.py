@@ -7,6 +7,7 @@ import pytest
 
 from backoffice.tenancy.roles import Role
 from backoffice.tenancy.tests.factories import TEST_PASSWORD, make_member
+from backoffice.web.tests.a11y import axe_violations
 from backoffice.work.models import EngagementMember
 from backoffice.workforce.tests import factories as f
 from backoffice.workforce.tests import planning_data as p
@@ -61,3 +62,8 @@ def test_lead_reads_the_gap_chart_and_runs_a_what_if(live_server, browser_page, 
     assert "short" in page.text_content("#staffing-gap")  # nobody left after the leave
     assert page.input_value("#st-vol") == "20"
     page.screenshot(path=str(ARTIFACTS / "workforce-staffing.png"), full_page=True)
+    # WCAG 2.1 AA by axe-core on the staffing page and the batch deadlines page
+    assert axe_violations(page) == []
+    page.click("text=Batch deadlines")
+    page.wait_for_selector("#deadline-form")
+    assert axe_violations(page) == []
