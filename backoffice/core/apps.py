@@ -13,3 +13,8 @@ class CoreConfig(AppConfig):
         from backoffice.core.tracing import setup_tracing
 
         setup_tracing()
+        from django.core.signals import got_request_exception
+
+        from backoffice.core.middleware import note_database_outage
+
+        got_request_exception.connect(note_database_outage, dispatch_uid="core.database_outage")

@@ -41,6 +41,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class ServiceUnavailable(DomainError):
+    """The database did not answer (a restart, a failover); nothing was done: try again."""
+
+    status = 503
+    code = "service_unavailable"
+
+
 def field_label(path: str) -> str:
     """A field path as people read it: `lines[0].unit_price` -> "line 1, unit price",
     `entries[2].date` -> "entry 3, date"; a plain name loses its underscores."""

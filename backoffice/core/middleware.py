@@ -31,6 +31,8 @@ class RequestIdMiddleware:
         finally:
             structlog.contextvars.unbind_contextvars("request_id")
             request_id_var.reset(token)
+        if response.status_code == 500 and getattr(request, "_database_unavailable", False):
+            response = unavailable_response(request)
         response["X-Request-ID"] = request_id
         user = getattr(request, "user", None)
         tenant = getattr(request, "tenant", None)
@@ -46,6 +48,45 @@ class RequestIdMiddleware:
             **({"trace_id": trace_id} if (trace_id := current_trace_id()) else {}),
         )
         return response
+
+
+# A request the database could not serve: 503 with Retry-After instead of a bare 500, so that
+# clients and proxies know to try again (every create is idempotent).
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE_MESSAGE = (
+    "Backoffice is briefly unavailable: its database did not answer. Nothing was saved by "
+    "this request; try again in a few seconds."
+)
+
+
+def note_database_outage(sender: object, request: HttpRequest | None = None, **kw: object) -> None:
+    """`got_request_exception` receiver: mark a request that failed on a lost database."""
+    import sys
+
+    from django.db.utils import InterfaceError, OperationalError
+
+    if request is not None and isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        request._database_unavailable = True  # type: ignore[attr-defined]
+
+
+def unavailable_response(request: HttpRequest) -> HttpResponse:
+    from django.http import JsonResponse
+
+    from backoffice.core.errors import ServiceUnavailable
+
+    response: HttpResponse
+    if request.path.startswith("/api/"):
+        error = {"code": ServiceUnavailable.code, "message": UNAVAILABLE_MESSAGE, "fields": {}}
+        response = JsonResponse({"error": error}, status=ServiceUnavailable.status)
+    else:
+        response = HttpResponse(
+            "<!doctype html><html lang=en><meta charset=utf-8>"
+            "<title>Briefly unavailable</title><main><h1>Briefly unavailable</h1>"
+            f"<p>{UNAVAILABLE_MESSAGE}</p></main></html>",
+            status=ServiceUnavailable.status,
+        )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 class ViewerTimezoneMiddleware:
