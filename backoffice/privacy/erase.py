@@ -28,7 +28,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.files.storage import default_storage
-from django.db.models import Q
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from backoffice.conversations.models import (
@@ -118,15 +119,18 @@ def _anonymised(doc: object, schema: dict | None) -> object:
     return {k: v for k, v in doc.items() if k not in personal}
 
 
-def _erase_item_rows(items: list[WorkItem], action: str) -> None:
+def _erase_item_rows(tenant_id: int, items: list[WorkItem], action: str) -> None:
+    ids = [item.pk for item in items]
+    if action == Action.DELETE:  # one statement, whatever the batch's size
+        erased_ref = Concat(Value("erased-"), Cast("id", CharField()))
+        WorkItem.objects.for_tenant(tenant_id).filter(pk__in=ids).update(
+            data={}, output=None, external_ref=erased_ref
+        )
+        return
     for item in items:
-        if action == Action.DELETE:
-            item.data, item.output = {}, None
-        else:
-            item.data = _anonymised(item.data, item.engagement.input_schema)
-            item.output = _anonymised(item.output, item.engagement.output_schema)
+        item.data = _anonymised(item.data, item.engagement.input_schema)
+        item.output = _anonymised(item.output, item.engagement.output_schema)
         item.external_ref = f"erased-{item.pk}"
-    tenant_id = items[0].tenant_id
     WorkItem.objects.for_tenant(tenant_id).bulk_update(items, ["data", "output", "external_ref"])
 
 
@@ -227,7 +231,7 @@ def erase_items(
     if not items:
         return None
     ids = [i.pk for i in items]
-    _erase_item_rows(items, action)
+    _erase_item_rows(tenant_id, items, action)
     files, counts = _erase_children(tenant_id, ids)
     counts = {"items": len(ids), **counts}
     erasure = Erasure.objects.create(
