@@ -182,3 +182,14 @@ def test_immediate_staffing_uses_erlang_c_per_half_hour():
     rows = plan([d], [], grid(datetime(2026, 12, 7, tzinfo=UTC), 1), Assumptions())
     assert rows[20].required == 20
     assert sum(r.required for r in rows) == 20
+
+
+def test_a_horizon_that_starts_in_the_past_shows_what_arrived_then_the_forecast():
+    """The staffing page asks from yesterday (zones ahead of UTC): a past day is what arrived,
+    not a crash."""
+    last = date(2026, 11, 29)
+    daily = _weekly(last, 4)
+    f = fc.forecast(fc.History(daily, {}, last), label="Claims", first_day=last, days=3)
+    assert f.days == [last, last + timedelta(1), last + timedelta(2)]
+    assert f.daily[0] == daily[last]
+    assert f.daily[1] > 50  # a Monday, forecast
