@@ -13,8 +13,11 @@ Items are written in the order they were received (ids and table order follow re
 as in production). Then VACUUM ANALYZE, and times through Django's test client
 (middleware, session, the view, the template): the dashboard page for the client admin,
 its polled figures fragment, the API's figures, and the page for a member limited to one
-engagement. Prints the median and the 95th percentile of --runs renders each (the cache
-of closed days warm), the figures' cold cost, and each query's plan and time.
+engagement. --messages (50,000 by default) conversation messages are loaded for acme too,
+50 a thread on items of its engagements, the admin having read 4 threads in 5 (the
+dashboard shows the conversations with unread messages). Prints the median and the 95th
+percentile of --runs renders each (the cache of closed days warm), the figures' cold
+cost, and each query's plan and time.
 Asserts nothing about speed; the target is a page under 300 ms at 1,000,000 items.
 """
 
@@ -87,6 +90,51 @@ def setup() -> dict:
         reviewer = User.objects.create_user(username="reviewer", password="x")
     out.update(admin=admin, limited=limited, agent=agent, reviewer=reviewer)
     return out
+
+
+def load_messages(world: dict, n: int, items: int, per_thread: int = 50) -> None:
+    """`n` messages on acme's item threads (`per_thread` each, items 1, 2, … of acme),
+    the agent asking and the admin answering; the admin has read 4 threads in 5."""
+    from django.db import transaction
+
+    from backoffice.conversations.models import Message, ReadMarker, Thread
+    from backoffice.core.rls import set_rls_bypass
+
+    acme, agent, admin = world["acme"], world["agent"], world["admin"]
+    count = min(max(1, -(-n // per_thread)), items) if n else 0
+    with transaction.atomic():
+        set_rls_bypass()
+        threads = Thread.objects.bulk_create(
+            [
+                Thread(
+                    tenant=acme, subject_kind="item", subject_id=k + 1,
+                    title=f"Item {k + 1}", created_at=NOW - timedelta(days=30),
+                    last_message_at=NOW - timedelta(hours=k % 500),
+                )
+                for k in range(count)
+            ],
+            batch_size=2000,
+        )  # fmt: skip
+        rows, left = [], n
+        for t in threads:
+            for j in range(min(per_thread, left)):
+                rows.append(Message(
+                    tenant=acme, thread=t, author=agent if j % 2 == 0 else admin,
+                    body=f"message {j} about the item",
+                    created_at=t.last_message_at - timedelta(minutes=per_thread - j),
+                ))  # fmt: skip
+            left -= per_thread
+            if len(rows) >= 5000:
+                Message.objects.bulk_create(rows, batch_size=5000)
+                rows = []
+        Message.objects.bulk_create(rows, batch_size=5000)
+        ReadMarker.objects.bulk_create(
+            [
+                ReadMarker(tenant=acme, thread=t, user=admin, read_at=t.last_message_at)
+                for k, t in enumerate(threads) if k % 5
+            ],
+            batch_size=5000,
+        )  # fmt: skip
 
 
 def rows_for(engagements: list, n: int, start_id: int, rng: random.Random):
@@ -195,6 +243,8 @@ def vacuum(url: str) -> None:
     with psycopg.connect(url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE work_workitem")
         conn.execute("VACUUM ANALYZE work_qareview")
+        for table in ("conversations_thread", "conversations_message", "conversations_readmarker"):
+            conn.execute(f"VACUUM ANALYZE {table}")
 
 
 def timed(fn, runs: int) -> tuple[float, float]:
@@ -213,6 +263,7 @@ def main() -> None:
     ap.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
     ap.add_argument("--items", type=int, default=1_000_000)
     ap.add_argument("--other", type=int, default=200_000, help="items of another client")
+    ap.add_argument("--messages", type=int, default=50_000, help="conversation messages")
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = ap.parse_args()
@@ -236,11 +287,12 @@ def run(args: argparse.Namespace, url: str) -> None:
                    world["reviewer"].pk)  # fmt: skip
     load(world["engagements"]["other"], args.other, next_id, world["agent"].pk,
          world["reviewer"].pk)  # fmt: skip
+    load_messages(world, args.messages, args.items)
     vacuum(url)
     loaded = time.perf_counter() - t0
     print(f"# client dashboard, {args.db}; {machine()}")
-    print(f"loaded {args.items:,} items for acme and {args.other:,} for another client "
-          f"in {loaded:.1f} s")  # fmt: skip
+    print(f"loaded {args.items:,} items for acme and {args.other:,} for another client, "
+          f"{args.messages:,} messages for acme, in {loaded:.1f} s")  # fmt: skip
 
     admin, limited = Client(), Client()
     admin.force_login(world["admin"])
