@@ -209,6 +209,9 @@ BACKOFFICE = {
     # Enqueued by `backoffice worker`: task path -> every N seconds.
     "PERIODIC_TASKS": {
         "backoffice.work.tasks.sweep_sla": env.int("SLA_SWEEP_SECONDS", default=300),
+        "backoffice.workforce.tasks.sweep_deadlines": env.int(
+            "DEADLINE_SWEEP_SECONDS", default=300
+        ),
         "backoffice.notifications.tasks.send_digests": env.int("DIGEST_SECONDS", default=86400),
         "backoffice.notifications.tasks.retry_failed_email": 600,
     },

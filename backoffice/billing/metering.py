@@ -106,6 +106,7 @@ def _handle_join(scope: Scope) -> tuple[str, list[Any]]:
         return "", []
     s = _sql()
     at = s["epoch"].format(col="e.at")
+    first, params_first = _first_item(scope)
     sql = f"""
         LEFT JOIN (
             SELECT e.item_id AS item_id, round(coalesce(
@@ -115,16 +116,29 @@ def _handle_join(scope: Scope) -> tuple[str, list[Any]]:
             LEFT JOIN (
                 SELECT r.item_id AS item_id, min(r.at) AS cut FROM work_workitemevent r
                 WHERE r.tenant_id = %s AND r.to_state = 'rework' AND r.at < %s
+                  AND r.item_id >= {first}
                 GROUP BY r.item_id
             ) rw ON rw.item_id = e.item_id
-            WHERE e.tenant_id = %s AND e.at < %s
+            WHERE e.tenant_id = %s AND e.at < %s AND e.item_id >= {first}
               AND (e.from_state = 'in_progress' OR e.to_state = 'in_progress')
               AND (rw.cut IS NULL OR e.at < rw.cut)
             GROUP BY e.item_id
         ) h ON h.item_id = w.id
     """
-    until = _p(scope.until)
-    return sql, [scope.contract.client_id, until, scope.contract.client_id, until]
+    until, client = _p(scope.until), scope.contract.client_id
+    return sql, [client, until, *params_first, client, until, *params_first]
+
+
+def _first_item(scope: Scope) -> tuple[str, list[Any]]:
+    """A lower bound of the candidates' ids, so that the events are read from the index
+    from there on rather than over the client's whole history (0: no bound)."""
+    if scope.since is None:
+        return "0", []
+    return (
+        "(SELECT coalesce(min(c.id), 0) FROM work_workitem c "
+        "WHERE c.tenant_id = %s AND c.completed_at >= %s)",
+        [scope.contract.client_id, _p(scope.since)],
+    )
 
 
 @dataclass(frozen=True)
@@ -144,6 +158,8 @@ class Scope:
     versions: Sequence[ContractVersion]
     until: datetime
     metrics: frozenset[str]  # what the charges count; the other measures are left at 0
+    # Only items completed from then on (the estimate's bound; a run reads all history).
+    since: datetime | None = None
 
 
 def _where(scope: Scope, join: str = "") -> tuple[str, list[Any], list[str], list[Any]]:
@@ -158,21 +174,26 @@ def _where(scope: Scope, join: str = "") -> tuple[str, list[Any], list[str], lis
         where.append(f"({cond})")
         params_where += vals
     states = [State.DONE, *([State.CANCELLED] if scope.contract.bill_cancelled_items else [])]
+    since = "" if scope.since is None else " AND w.completed_at >= %s"
     sql = f"""
         FROM work_workitem w {join}
         WHERE w.tenant_id = %s
           AND w.engagement_id IN ({", ".join("%s" for _ in scope.engagement_ids)})
           AND w.state IN ({", ".join("%s" for _ in states)})
-          AND w.completed_at IS NOT NULL AND w.completed_at < %s
+          AND w.completed_at IS NOT NULL AND w.completed_at < %s{since}
           AND ({" OR ".join(where)})
-          AND NOT EXISTS (SELECT 1 FROM billing_billeditem b WHERE b.item_id = w.id)
+          AND NOT EXISTS (
+            SELECT 1 FROM billing_billeditem b WHERE b.tenant_id = %s AND b.item_id = w.id
+          )
     """
     params = [
         scope.contract.client_id,
         *scope.engagement_ids,
         *states,
         _p(scope.until),
+        *([] if scope.since is None else [_p(scope.since)]),
         *params_where,
+        scope.contract.tenant_id,
     ]
     return sql, params, case, params_case
 

@@ -8,8 +8,8 @@ as a missing one. Pages and the API call the same functions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -289,11 +289,18 @@ def month_to_date(
     access: TenantAccess, contract_id: int, *, now: datetime | None = None
 ) -> Estimate:
     """What the month costs so far: the unbilled work completed this month (and late work
-    of earlier months), priced as the run would price it now. Nothing is written."""
+    of last month), priced as the run would price it now. Nothing is written.
+
+    Unbilled work older than last month (rare: it needs a run of a month before the month
+    ended) is left to the run, so that the estimate reads this month's and last month's
+    items only, however long the client's history."""
     contract = access_contract_by_id(access, contract_id)
     now = now or timezone.now()
     period = now.astimezone(ZoneInfo(contract.timezone)).date().replace(day=1)
-    groups = metering.preview(drafting.scope_of(contract, now))
+    last_month = (period - timedelta(days=1)).replace(day=1)
+    since = metering.period_window(contract, last_month)[0]
+    scope = replace(drafting.scope_of(contract, now), since=since)
+    groups = metering.preview(scope)
     lines = drafting.build_lines(contract, period, groups)
     charges, credits = drafting.totals(lines)
     return Estimate(contract, period, now, lines, charges, credits)

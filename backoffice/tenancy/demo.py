@@ -22,15 +22,17 @@ CLIENTS = [
     ("globex-retail", "Globex Retail GmbH", "DE", "Europe/Berlin", "EUR"),
     ("initech-health", "Initech Health Ltd", "GB", "Europe/London", "GBP"),
 ]
+# username, display name, role, the person's own time zone (pages show times in it): the
+# head office in Chicago, the delivery centres in London and Manila.
 PROVIDER_STAFF = [
-    ("admin", "Priya Admin", Role.PROVIDER_ADMIN),
-    ("ops", "Oscar Operations", Role.OPERATIONS_MANAGER),
-    ("lead", "Lena Lead", Role.TEAM_LEAD),
-    ("agent1", "Ahmed Agent", Role.AGENT),
-    ("agent2", "Aiko Agent", Role.AGENT),
-    ("qa", "Quinn Reviewer", Role.QA_REVIEWER),
-    ("finance", "Fatima Finance", Role.FINANCE),
-    ("auditor", "Aude Auditor", Role.AUDITOR),
+    ("admin", "Priya Admin", Role.PROVIDER_ADMIN, "America/Chicago"),
+    ("ops", "Oscar Operations", Role.OPERATIONS_MANAGER, "America/Chicago"),
+    ("lead", "Lena Lead", Role.TEAM_LEAD, "Europe/London"),
+    ("agent1", "Ahmed Agent", Role.AGENT, "Europe/London"),
+    ("agent2", "Aiko Agent", Role.AGENT, "Asia/Manila"),
+    ("qa", "Quinn Reviewer", Role.QA_REVIEWER, "Asia/Manila"),
+    ("finance", "Fatima Finance", Role.FINANCE, "America/Chicago"),
+    ("auditor", "Aude Auditor", Role.AUDITOR, "America/Chicago"),
 ]
 # Provider staff who also join every client account they serve.
 SERVING_ROLES = {
@@ -49,7 +51,7 @@ class DemoContext:
     users: dict[str, User] = field(default_factory=dict)
 
 
-def _user(username: str, display_name: str, *, staff: bool = False) -> User:
+def _user(username: str, display_name: str, zone: str, *, staff: bool = False) -> User:
     user = User.objects.filter(username=username).first()
     if user is None:
         user = services.create_user(
@@ -58,6 +60,8 @@ def _user(username: str, display_name: str, *, staff: bool = False) -> User:
             email=f"{username}@example.com",
             display_name=display_name,
         )
+        user.timezone = zone
+        user.save(update_fields=["timezone"])
     if staff and not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
@@ -93,8 +97,8 @@ def seed_tenants() -> DemoContext:
             for s, n, c, t, cur in CLIENTS
         ]
         ctx = DemoContext(provider=provider, clients=clients)
-        for username, display, role in PROVIDER_STAFF:
-            user = _user(username, display, staff=role == Role.PROVIDER_ADMIN)
+        for username, display, role, zone in PROVIDER_STAFF:
+            user = _user(username, display, zone, staff=role == Role.PROVIDER_ADMIN)
             ctx.users[username] = user
             services.add_member(organization=provider, user=user, role=role)
             if role in SERVING_ROLES:
@@ -102,8 +106,8 @@ def seed_tenants() -> DemoContext:
                     services.add_member(organization=client, user=user, role=role)
         for client in clients:
             prefix = client.slug.split("-")[0]
-            admin = _user(f"{prefix}-admin", f"{client.name} admin")
-            member = _user(f"{prefix}-user", f"{client.name} user")
+            admin = _user(f"{prefix}-admin", f"{client.name} admin", client.timezone)
+            member = _user(f"{prefix}-user", f"{client.name} user", client.timezone)
             ctx.users[admin.username], ctx.users[member.username] = admin, member
             services.add_member(organization=client, user=admin, role=Role.CLIENT_ADMIN)
             services.add_member(organization=client, user=member, role=Role.CLIENT_USER)
@@ -111,7 +115,7 @@ def seed_tenants() -> DemoContext:
 
 
 def demo_logins() -> list[tuple[str, str]]:
-    rows = [(u, f"{d} — {r.label}") for u, d, r in PROVIDER_STAFF]
+    rows = [(u, f"{d} — {r.label}") for u, d, r, _zone in PROVIDER_STAFF]
     for slug, name, *_ in CLIENTS:
         prefix = slug.split("-")[0]
         rows.append((f"{prefix}-admin", f"{name} — Client admin"))
