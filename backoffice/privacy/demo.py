@@ -40,7 +40,7 @@ def seed(ctx: DemoContext) -> None:
         actor=ctx.users.get("ops"),
         kind="erasure",
         field=field,
-        value="Jane Example",
+        value="Jane Example" if field in ("claimant", "name") else "AC-9999999",
         note="E-mail to the provider's privacy desk, forwarded to Acme.",
     )
     services.decide_request(
