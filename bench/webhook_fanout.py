@@ -17,9 +17,9 @@ Three phases, timed apart:
    batch sender woken: one job row for the lot);
 3. delivery: the background worker (`backoffice worker --batch`, one process, as
    deployed) runs the batch sender: claim 100 due deliveries, sign and POST them (8 at
-   once over the shared HTTP client), log the tries in bulk, again until none is due. With `--threads N` the
-   same deliveries are instead sent by N threads calling the same service directly
-   (what N worker processes would do), to show the ceiling the one-process queue leaves.
+   once over the shared HTTP client), log the tries in bulk, again until none is due.
+   With `--threads N` the same deliveries are instead sent one by one by N threads
+   calling the single-try service (`attempt_delivery`) directly.
 
 Prints completions/s for the fan-out and deliveries/s for the delivery; asserts every
 request arrived once with a valid signature. Asserts nothing about speed.
