@@ -214,6 +214,7 @@ BACKOFFICE = {
         ),
         "backoffice.notifications.tasks.send_digests": env.int("DIGEST_SECONDS", default=86400),
         "backoffice.notifications.tasks.retry_failed_email": 600,
+        "backoffice.privacy.tasks.apply_retention": env.int("RETENTION_SECONDS", default=86400),
     },
 }
 

@@ -124,6 +124,7 @@ def test_the_ledger_entry_is_documented_with_ledger_lines_not_commerce_ones(docu
 APP_PREFIXES = (
     *("Ledger", "Commerce", "Work", "Tenancy", "Audit", "Billing", "Conversations"),
     *("Notifications", "Delivery", "Identity", "Portal", "Vault", "Workforce"),
+    *("Privacy", "Reports"),
 )
 
 
