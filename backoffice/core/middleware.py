@@ -65,8 +65,14 @@ def note_database_outage(sender: object, request: HttpRequest | None = None, **k
 
     from django.db.utils import InterfaceError, OperationalError
 
-    if request is not None and isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
-        request._database_unavailable = True  # type: ignore[attr-defined]
+    exc: BaseException | None = sys.exc_info()[1]
+    seen = 0
+    while exc is not None and seen < 10:  # the session store re-raises its lost load as
+        if isinstance(exc, OperationalError | InterfaceError):  # an AttributeError
+            if request is not None:
+                request._database_unavailable = True  # type: ignore[attr-defined]
+            return
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
 
 
 def unavailable_response(request: HttpRequest) -> HttpResponse:
