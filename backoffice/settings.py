@@ -122,6 +122,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": env.str("BACKOFFICE_TEST_SQLITE", default="") or None}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+    # A connection the server dropped (a restart, a failover) is replaced, not reused.
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+
+# OpenTelemetry tracing: '' (off), 'otlp' or 'console' (docs/operations.md).
+TRACING = env.str("TRACING", default="")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -214,6 +219,7 @@ BACKOFFICE = {
         ),
         "backoffice.notifications.tasks.send_digests": env.int("DIGEST_SECONDS", default=86400),
         "backoffice.notifications.tasks.retry_failed_email": 600,
+        "backoffice.identity.tasks.close_access_reviews": 3600,
         "backoffice.privacy.tasks.apply_retention": env.int("RETENTION_SECONDS", default=86400),
     },
 }

@@ -16,7 +16,7 @@ from django.core.exceptions import (
     RequestDataTooBig,
     SuspiciousOperation,
 )
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import Field, NinjaAPI, Schema
@@ -214,6 +214,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Exception)
     def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        if isinstance(exc, OperationalError | InterfaceError):
+            # The database is away (restarting, failing over): 503 and "try again".
+            from backoffice.core.middleware import unavailable_response
+
+            log.warning("api.database_unavailable", error=repr(exc))
+            return unavailable_response(request)
         log.exception("api.unhandled", error=repr(exc))
         return error_response(
             500, "Internal error; it has been logged.", code=ErrorCode.SERVER_ERROR

@@ -31,6 +31,8 @@ NAV_ITEMS = [
     NavItem("Clients", "web:clients", Perm.MANAGE_TENANT),
     NavItem("Members", "web:members", Perm.VIEW_DASHBOARD),
     NavItem("API tokens", "web:tokens", Perm.MANAGE_TOKENS),
+    NavItem("Single sign-on", "identity:sso_settings", Perm.MANAGE_MEMBERS, kind="client"),
+    NavItem("Access reviews", "identity:access_reviews", Perm.REVIEW_ACCESS),
     NavItem("Data protection", "vault:index", Perm.MANAGE_KEYS, kind="provider"),
     NavItem("Privacy", "privacy:index", Perm.VIEW_PRIVACY),
     NavItem("Audit log", "web:audit", Perm.VIEW_AUDIT),

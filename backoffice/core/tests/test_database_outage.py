@@ -1,7 +1,6 @@
 """A page the database could not serve answers 503 with Retry-After, in words, not a 500.
 
-(The API's own catch-all handler in api/errors.py answers before this middleware sees the
-exception; its change to call `unavailable_response` is pending there.)"""
+(The API's own catch-all handler in api/errors.py answers the same: api/tests/test_api_outage.py.)"""
 
 from __future__ import annotations
 
