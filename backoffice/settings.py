@@ -217,7 +217,8 @@ BACKOFFICE = {
         "backoffice.workforce.tasks.sweep_deadlines": env.int(
             "DEADLINE_SWEEP_SECONDS", default=300
         ),
-        "backoffice.notifications.tasks.send_digests": env.int("DIGEST_SECONDS", default=86400),
+        "backoffice.notifications.tasks.send_digests": env.int("DIGEST_SECONDS", default=900),
+        "backoffice.reports.tasks.roll_up_reports": env.int("REPORTS_ROLLUP_SECONDS", default=300),
         "backoffice.notifications.tasks.retry_failed_email": 600,
         "backoffice.identity.tasks.close_access_reviews": 3600,
         "backoffice.privacy.tasks.apply_retention": env.int("RETENTION_SECONDS", default=86400),
