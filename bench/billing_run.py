@@ -192,6 +192,11 @@ def main() -> None:
     est_items = args.estimate_items or max(1, args.items // args.clients)
     client, engs = clients[0]
     load_december(engs, est_items)
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # statistics fresh, as autovacuum would keep them
+        cursor.execute("ANALYZE work_workitem")
+        cursor.execute("ANALYZE work_workitemevent")
     user = User.objects.create_user(username="fin", password="x")
     access = TenantAccess(user, provider, Role.FINANCE)
     contract = selectors.contracts(access, client_id=client.pk).get()

@@ -160,6 +160,9 @@ class Scope:
     metrics: frozenset[str]  # what the charges count; the other measures are left at 0
     # Only items completed from then on (the estimate's bound; a run reads all history).
     since: datetime | None = None
+    # No item completed since `since` can have been billed yet (no run has reached it):
+    # the billed-once check is left out.
+    none_billed: bool = False
 
 
 def _where(scope: Scope, join: str = "") -> tuple[str, list[Any], list[str], list[Any]]:
@@ -175,16 +178,19 @@ def _where(scope: Scope, join: str = "") -> tuple[str, list[Any], list[str], lis
         params_where += vals
     states = [State.DONE, *([State.CANCELLED] if scope.contract.bill_cancelled_items else [])]
     since = "" if scope.since is None else " AND w.completed_at >= %s"
+    unbilled = (
+        ""
+        if scope.none_billed and scope.since is not None
+        else " AND NOT EXISTS (SELECT 1 FROM billing_billeditem b"
+        " WHERE b.tenant_id = %s AND b.item_id = w.id)"
+    )
     sql = f"""
         FROM work_workitem w {join}
         WHERE w.tenant_id = %s
           AND w.engagement_id IN ({", ".join("%s" for _ in scope.engagement_ids)})
           AND w.state IN ({", ".join("%s" for _ in states)})
           AND w.completed_at IS NOT NULL AND w.completed_at < %s{since}
-          AND ({" OR ".join(where)})
-          AND NOT EXISTS (
-            SELECT 1 FROM billing_billeditem b WHERE b.tenant_id = %s AND b.item_id = w.id
-          )
+          AND ({" OR ".join(where)}){unbilled}
     """
     params = [
         scope.contract.client_id,
@@ -193,7 +199,7 @@ def _where(scope: Scope, join: str = "") -> tuple[str, list[Any], list[str], lis
         _p(scope.until),
         *([] if scope.since is None else [_p(scope.since)]),
         *params_where,
-        scope.contract.tenant_id,
+        *([] if unbilled == "" else [scope.contract.tenant_id]),
     ]
     return sql, params, case, params_case
 
@@ -205,12 +211,15 @@ def _working_intervals(
     contract = scope.contract
     if contract.calendar is None:
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT min(w.completed_at), max(w.completed_at) {where}", params)
-        lo, hi = cursor.fetchone()
-    if lo is None:
-        return []
-    lo, hi = _aware(lo), _aware(hi)
+    if scope.since is not None:  # the estimate: its bounds are known, no query needed
+        lo, hi = scope.since, scope.until
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT min(w.completed_at), max(w.completed_at) {where}", params)
+            lo, hi = cursor.fetchone()
+        if lo is None:
+            return []
+        lo, hi = _aware(lo), _aware(hi)
     zone = ZoneInfo(contract.timezone)
     cal = calendar_for(spec_of(contract.calendar))
     day, last = lo.astimezone(zone).date(), hi.astimezone(zone).date()

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from backoffice.billing import metering
@@ -291,16 +291,37 @@ def month_to_date(
     """What the month costs so far: the unbilled work completed this month (and late work
     of last month), priced as the run would price it now. Nothing is written.
 
-    Unbilled work older than last month (rare: it needs a run of a month before the month
-    ended) is left to the run, so that the estimate reads this month's and last month's
-    items only, however long the client's history."""
+    The estimate reads only the items that can still be unbilled, however long the client's
+    history: this month's and, until last month's run is done, last month's; after it, the
+    items completed since that run began (an hour's margin for work in flight). Unbilled work
+    older than that (it needs a month run before it ended) is left to the run."""
     contract = access_contract_by_id(access, contract_id)
     now = now or timezone.now()
     period = now.astimezone(ZoneInfo(contract.timezone)).date().replace(day=1)
-    last_month = (period - timedelta(days=1)).replace(day=1)
-    since = metering.period_window(contract, last_month)[0]
-    scope = replace(drafting.scope_of(contract, now), since=since)
+    since = _unbilled_since(contract, period)
+    none_billed = since >= metering.period_window(contract, period)[0] and not (
+        BillingRun.objects.for_tenant(contract.tenant_id)
+        .filter(period=period)
+        .filter(Q(client_id=contract.client_id) | Q(client__isnull=True))
+        .exists()
+    )
+    scope = replace(drafting.scope_of(contract, now), since=since, none_billed=none_billed)
     groups = metering.preview(scope)
     lines = drafting.build_lines(contract, period, groups)
     charges, credits = drafting.totals(lines)
     return Estimate(contract, period, now, lines, charges, credits)
+
+
+def _unbilled_since(contract: Contract, period: date) -> datetime:
+    start = metering.period_window(contract, period)[0]
+    last_month = (period - timedelta(days=1)).replace(day=1)
+    run = (
+        BillingRun.objects.for_tenant(contract.tenant_id)
+        .filter(period=last_month, status=BillingRun.Status.DONE)
+        .filter(Q(client_id=contract.client_id) | Q(client__isnull=True))
+        .order_by("started_at")
+        .first()
+    )
+    if run is None:
+        return metering.period_window(contract, last_month)[0]
+    return min(start, run.started_at - timedelta(hours=1))

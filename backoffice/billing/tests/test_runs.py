@@ -163,3 +163,22 @@ def test_month_to_date_estimate_is_what_the_run_then_bills(plain, eng_a, provide
     assert (estimate.period, estimate.total) == (MONTHS[2], 1_200)
     services.run_billing(tenant=provider, actor=None, period=MONTHS[2])
     assert BillingInvoice.objects.for_tenant(provider).get().total == estimate.total
+
+
+def test_the_estimate_counts_last_months_work_until_its_run_is_done(plain, eng_a, provider):
+    """The estimate reads this month's items and, while last month is unbilled, last
+    month's: what the next run would put on an invoice. Once last month's run is done, only
+    what that run could not have billed is read."""
+    finance = UserFactory.create(username="fin")
+    make_member(provider, finance, Role.FINANCE)
+    access = TenantAccess(finance, provider, Role.FINANCE)
+    for n in range(3):
+        f.done_item(eng_a, f"mar{n}", f.berlin("2026-03-20T10:00") + timedelta(minutes=n))
+    for n in range(2):
+        f.done_item(eng_a, f"apr{n}", f.berlin("2026-04-02T10:00") + timedelta(minutes=n))
+    now = datetime(2026, 4, 20, 12, 0, tzinfo=metering.UTC)
+    # March not run yet: 3 + 2 items at 100 each = 500
+    assert selectors.month_to_date(access, plain.pk, now=now).total == 500
+    services.run_billing(tenant=provider, actor=None, period=MONTHS[0])
+    # March billed (3 items): April's 2 items at 100 = 200
+    assert selectors.month_to_date(access, plain.pk, now=now).total == 200
