@@ -81,6 +81,7 @@ _PG = {
     "THEN round((w.data ->> '{key}')::numeric, 3) ELSE 0 END",
     "epoch": "extract(epoch FROM {col})",
     "never": "'infinity'::timestamptz",
+    "fence": "OFFSET 0",
 }
 _SQLITE = {
     "fields": "CASE WHEN json_type(w.output) = 'object' "
@@ -92,6 +93,7 @@ _SQLITE = {
     "THEN round(json_extract(w.data, '$.{key}'), 3) ELSE 0 END",
     "epoch": "((julianday({col}) - 2440587.5) * 86400.0)",
     "never": "'9999-12-31 00:00:00'",
+    "fence": "LIMIT -1 OFFSET 0",
 }
 
 
@@ -134,11 +136,19 @@ def _first_item(scope: Scope) -> tuple[str, list[Any]]:
     from there on rather than over the client's whole history (0: no bound)."""
     if scope.since is None:
         return "0", []
+    states = _states(scope)
+    # The fence (OFFSET 0) keeps the filter apart from min(id): without it PostgreSQL walks
+    # the primary key from the lowest id of every tenant until it meets a match.
     return (
-        "(SELECT coalesce(min(c.id), 0) FROM work_workitem c "
-        "WHERE c.tenant_id = %s AND c.completed_at >= %s)",
-        [scope.contract.client_id, _p(scope.since)],
+        "(SELECT coalesce(min(c.id), 0) FROM (SELECT c.id FROM work_workitem c "
+        f"WHERE c.tenant_id = %s AND c.state IN ({', '.join('%s' for _ in states)}) "
+        f"AND c.completed_at >= %s {_sql()['fence']}) c)",
+        [scope.contract.client_id, *states, _p(scope.since)],
     )
+
+
+def _states(scope: Scope) -> list[str]:
+    return [State.DONE, *([State.CANCELLED] if scope.contract.bill_cancelled_items else [])]
 
 
 @dataclass(frozen=True)
@@ -176,7 +186,7 @@ def _where(scope: Scope, join: str = "") -> tuple[str, list[Any], list[str], lis
         params_case += [*vals, w.version_id]
         where.append(f"({cond})")
         params_where += vals
-    states = [State.DONE, *([State.CANCELLED] if scope.contract.bill_cancelled_items else [])]
+    states = _states(scope)
     since = "" if scope.since is None else " AND w.completed_at >= %s"
     unbilled = (
         ""
