@@ -1,6 +1,6 @@
 """A page the database could not serve answers 503 with Retry-After, in words, not a 500.
 
-(The API's own catch-all handler in api/errors.py answers the same: api/tests/test_api_outage.py.)"""
+(The API's catch-all handler in api/errors.py answers the same: api/tests/test_api_outage.py.)"""
 
 from __future__ import annotations
 
