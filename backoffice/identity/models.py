@@ -276,7 +276,9 @@ class AccessReviewLine(TenantOwned):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["review", "user"], name="identity_review_line_once"),
+            models.UniqueConstraint(
+                fields=["tenant", "review", "user"], name="identity_review_line_once"
+            ),
             models.CheckConstraint(
                 condition=Q(decision="pending", decided_at__isnull=True)
                 | (~Q(decision="pending") & Q(decided_at__isnull=False)),
